@@ -1,0 +1,112 @@
+# SmartPick — build, test, bench, fuzz.
+#
+#   make            library + smartpick command (build/)
+#   make run        install what is missing, build, run the demo
+#   make test       the whole suite; last line "N passed, N failed"
+#   make SANITIZE=address,undefined test   the same under sanitizers
+#   make bench      benchmarks (figures go to docs/benchmarks.md by hand)
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 30)
+#   make check      clang-format and the unsafe-function check
+#
+# Dependencies are found with pkg-config; tools/deps installs them.
+
+CC       ?= cc
+SANITIZE ?=
+OPT      ?= -O2
+ifeq ($(SANITIZE),)
+BUILD    ?= build
+else
+BUILD    ?= build-san
+endif
+
+PKGS      := sqlite3
+TEST_PKGS := cmocka
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+             -Iinclude -Isrc $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC  := $(sort $(wildcard src/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+LIB      := $(BUILD)/libsmartpick.a
+BIN      := $(BUILD)/smartpick
+
+.PHONY: all run test unit bench fuzz check format clean deps
+all: $(BIN)
+
+$(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \
+	  -o $@ $< $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN)
+
+deps:
+	tools/deps
+
+run: deps
+	$(MAKE) all
+	tools/demo $(BUILD)/smartpick
+
+test: $(BIN) $(UNIT_BIN)
+	BUILD=$(BUILD) tests/run
+
+bench: $(BIN) $(BENCH_BIN)
+	BUILD=$(BUILD) bench/run
+
+# libFuzzer harnesses need clang; each runs FUZZ_SECONDS from its corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   := build-fuzz
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_FLAGS   := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+                -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+                $(shell pkg-config --cflags $(PKGS))
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) src/internal.h include/smartpick.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_ALL)
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 3 || exit 1; \
+	done
+
+check:
+	tools/check-src
+	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) include/smartpick.h src/*.h
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) include/smartpick.h src/*.h
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,55 @@
+/*
+ * main.c — the smartpick command: dispatches to one cmd_<verb>.c per
+ * subcommand.  Talks to people only through stderr, stdout and the exit
+ * code; all the work is in libsmartpick.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{"match", cmd_match, "run the match on rank order lists"},
+	{"verify", cmd_verify, "check a matching: quotas, blocking pairs"},
+	{"gen", cmd_gen, "generate a seeded synthetic market"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: smartpick COMMAND [OPTIONS] [ARGS]\n\n"
+		   "SmartPick: the NRMP's match algorithm (Roth-Peranson), "
+		   "and tools around it.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'smartpick COMMAND --help' describes a command.\n"
+		   "Exit codes: 0 ok, 1 unstable or no stable matching, "
+		   "2 usage, 3 bad input,\n4 I/O error, 5 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *verb = argv[1];
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") ||
+	    !strcmp(verb, "help")) {
+		usage(stdout);
+		return EXIT_OKAY;
+	}
+	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
+		printf("smartpick %s\n", SP_VERSION);
+		return EXIT_OKAY;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(verb, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "smartpick: unknown command '%s'\n\n", verb);
+	usage(stderr);
+	return EXIT_USAGE;
+}

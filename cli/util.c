@@ -1,0 +1,151 @@
+/*
+ * util.c — the CLI's helpers: messages, exit codes, atomic output files,
+ * strict number parsing.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "smartpick %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'smartpick %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "smartpick %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for(sp_status s)
+{
+	switch (s) {
+	case SP_OK:
+		return EXIT_OKAY;
+	case SP_ENOSTABLE:
+	case SP_EUNSTABLE:
+		return EXIT_UNSTABLE;
+	case SP_EIO:
+		return EXIT_IO;
+	case SP_ENOMEM:
+		return EXIT_INTERNAL;
+	default:
+		return EXIT_INPUT;
+	}
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+bool cli_out_open(cli_out *o, const char *path)
+{
+	memset(o, 0, sizeof *o);
+	if (!path || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return true;
+	}
+	size_t n = strlen(path) + 32;
+	o->path = dup_str(path);
+	o->tmp = malloc(n);
+	if (!o->path || !o->tmp) {
+		cli_out_abort(o);
+		return false;
+	}
+	snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	o->f = fopen(o->tmp, "w");
+	if (!o->f) {
+		cli_out_abort(o);
+		return false;
+	}
+	return true;
+}
+
+bool cli_out_commit(cli_out *o)
+{
+	if (!o->path) {
+		bool ok = fflush(stdout) == 0 && !ferror(stdout);
+		memset(o, 0, sizeof *o);
+		return ok;
+	}
+	bool ok = fflush(o->f) == 0 && !ferror(o->f);
+	ok = (fclose(o->f) == 0) && ok;
+	o->f = NULL;
+	if (ok)
+		ok = rename(o->tmp, o->path) == 0;
+	if (!ok)
+		remove(o->tmp);
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+	return ok;
+}
+
+void cli_out_abort(cli_out *o)
+{
+	if (o->path && o->f)
+		fclose(o->f);
+	if (o->tmp)
+		remove(o->tmp);
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+}
+
+bool cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_double(const char *s, double lo, double hi, double *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !(v >= lo && v <= hi))
+		return false;
+	*out = v;
+	return true;
+}

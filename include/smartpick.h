@@ -1,0 +1,392 @@
+/*
+ * smartpick.h — the public API of libsmartpick.
+ *
+ * This header is the whole API: nothing else in include/ or src/ is a
+ * promise.  The CLI (cli/) and the server (server/) include only this file.
+ *
+ * Conventions
+ *   - Names: public functions and types start with sp_, macros with SP_.
+ *   - Errors: fallible functions return sp_status (0 is SP_OK); a human
+ *     message goes to a caller-supplied sp_err, which names the file, line
+ *     and field when the error came from input.
+ *   - Ownership is stated at each declaration: "borrows" (the callee keeps
+ *     no reference), "takes" (the callee frees it), "gives" (the caller
+ *     frees it, with the named function).  Every *_free accepts NULL.
+ *   - The library never prints and never exits.
+ */
+#ifndef SMARTPICK_H
+#define SMARTPICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SP_MUST_CHECK
+#endif
+
+#define SP_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Status codes: one table gives the enum and sp_strerror().           */
+
+#define SP_STATUS_MAP(X)                                                   \
+	X(OK, 0, "success")                                                \
+	X(ENOMEM, 1, "out of memory")                                      \
+	X(EINVAL, 2, "invalid argument")                                   \
+	X(EIO, 3, "input/output error")                                    \
+	X(EPARSE, 4, "malformed input")                                    \
+	X(ELIMIT, 5, "input exceeds a hard limit")                         \
+	X(EDUP, 6, "duplicate entry")                                      \
+	X(ENOTFOUND, 7, "unknown name")                                    \
+	X(ECYCLE, 8, "circular reversions")                                \
+	X(ENOSTABLE, 9, "no stable matching found")                        \
+	X(EUNSUPPORTED, 10, "not supported for this input")                \
+	X(EUNSTABLE, 11, "matching is not stable")
+
+typedef enum {
+#define SP_X_ENUM(name, code, text) SP_##name = code,
+	SP_STATUS_MAP(SP_X_ENUM)
+#undef SP_X_ENUM
+} sp_status;
+
+/* Returns a static English description of status s. */
+const char *sp_strerror(sp_status s);
+
+/* Error detail filled by fallible functions that read input.  `file` and
+ * `line` are 0/empty when they do not apply. */
+typedef struct {
+	char file[256];
+	long line;     /* 1-based; 0 when unknown */
+	char field[64]; /* the column, key or token at fault */
+	char msg[512];  /* the whole sentence, ready to print */
+} sp_err;
+
+/* ------------------------------------------------------------------ */
+/* Hard caps on anything read from outside.                            */
+
+#define SP_MAX_LINE 65536          /* bytes per text line */
+#define SP_MAX_FILE (1L << 30)     /* bytes per input file */
+#define SP_MAX_NAME 128            /* bytes per identifier */
+#define SP_MAX_LIST 4096           /* entries per applicant or couple list */
+#define SP_MAX_PROGRAM_LIST 200000 /* entries per program list */
+#define SP_MAX_QUOTA 100000        /* positions per program */
+#define SP_MAX_ENTITIES 10000000   /* programs or applicants per instance */
+#define SP_MAX_JSON_DEPTH 64       /* nesting of JSON documents */
+
+/* ------------------------------------------------------------------ */
+/* Instances: programs, applicants, couples and their rank order lists. */
+
+/* An instance of the matching problem.  Programs and applicants have
+ * dense ids 0..n-1 assigned in order of creation and a unique name.
+ * A program's rank order list ranks applicants (singles, couple members
+ * and applicants with supplemental lists alike). */
+typedef struct sp_inst sp_inst;
+
+#define SP_NONE (-1) /* "no program" / "unmatched" in pairs and results */
+
+typedef enum {
+	SP_TRACK_CATEGORICAL = 0, /* full training, starts PGY-1 */
+	SP_TRACK_PRELIMINARY = 1, /* PGY-1 only */
+	SP_TRACK_ADVANCED = 2,    /* starts PGY-2; needs a PGY-1 elsewhere */
+	SP_TRACK_PRIMARY = 3,     /* primary-care categorical */
+	SP_TRACK_RESERVED = 4     /* physician (PGY-2 reserved) positions */
+} sp_track;
+
+/* Gives a new empty instance; free with sp_inst_free. */
+sp_status sp_inst_new(sp_inst **out) SP_MUST_CHECK;
+void sp_inst_free(sp_inst *in);
+
+/* Adds a program.  `name` is borrowed (copied).  Fails with SP_EDUP when
+ * the name exists, SP_EINVAL for a negative or oversized quota. */
+sp_status sp_inst_add_program(sp_inst *in, const char *name, int quota,
+			      int32_t *id) SP_MUST_CHECK;
+/* Adds an applicant (single until placed in a couple). */
+sp_status sp_inst_add_applicant(sp_inst *in, const char *name,
+				int32_t *id) SP_MUST_CHECK;
+
+/* Looks a name up; returns its id or SP_NONE. */
+int32_t sp_inst_find_program(const sp_inst *in, const char *name);
+int32_t sp_inst_find_applicant(const sp_inst *in, const char *name);
+
+/* Optional program attributes. */
+void sp_inst_set_track(sp_inst *in, int32_t program, sp_track t);
+
+/* Sets a single applicant's rank order list (most preferred first);
+ * `programs` is borrowed.  Each applicant's list is set once.  Fails with
+ * SP_EDUP on a repeated program or a second call, SP_ELIMIT past
+ * SP_MAX_LIST, SP_EINVAL if the applicant is in a couple. */
+sp_status sp_inst_set_rol(sp_inst *in, int32_t applicant,
+			  const int32_t *programs, size_t n) SP_MUST_CHECK;
+
+/* Makes applicants a and b a couple whose list is n ranked pairs:
+ * pairs[2k] is a's program and pairs[2k+1] b's in the k-th choice,
+ * SP_NONE meaning that partner goes unmatched.  A pair (SP_NONE, SP_NONE)
+ * ends the list.  Neither applicant may have a list of its own. */
+sp_status sp_inst_add_couple(sp_inst *in, const char *name, int32_t a,
+			     int32_t b, const int32_t *pairs, size_t n,
+			     int32_t *id) SP_MUST_CHECK;
+
+/* Sets a program's rank order list of applicants.  Duplicates are
+ * refused with SP_EDUP. */
+sp_status sp_inst_set_program_rol(sp_inst *in, int32_t program,
+				  const int32_t *applicants,
+				  size_t n) SP_MUST_CHECK;
+
+/* Adds a supplemental PGY-1 list for a single applicant: when the
+ * applicant matches one of the `nadv` linked advanced programs on its
+ * primary list, the engine then tries the `nprelim` PGY-1 programs in
+ * order.  Failure to place it there never undoes the advanced match.
+ * Each advanced program may be linked to at most one supplemental list
+ * of a given applicant. */
+sp_status sp_inst_add_supplemental(sp_inst *in, int32_t applicant,
+				   const int32_t *advanced, size_t nadv,
+				   const int32_t *prelim,
+				   size_t nprelim) SP_MUST_CHECK;
+
+/* Adds a reversion: up to `count` positions of `donor` left unfilled
+ * once the donor is done move to `receiver`.  Cycles among reversions
+ * are refused later, by sp_match, with SP_ECYCLE. */
+sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor,
+				int32_t receiver, int count) SP_MUST_CHECK;
+
+/* Read-only views. */
+int32_t sp_inst_nprograms(const sp_inst *in);
+int32_t sp_inst_napplicants(const sp_inst *in);
+int32_t sp_inst_ncouples(const sp_inst *in);
+const char *sp_inst_program_name(const sp_inst *in, int32_t p);
+const char *sp_inst_applicant_name(const sp_inst *in, int32_t a);
+const char *sp_inst_couple_name(const sp_inst *in, int32_t c);
+int sp_inst_quota(const sp_inst *in, int32_t p);
+sp_track sp_inst_track(const sp_inst *in, int32_t p);
+/* The couple applicant a belongs to, or SP_NONE. */
+int32_t sp_inst_couple_of(const sp_inst *in, int32_t a);
+/* Members of couple c. */
+void sp_inst_couple_members(const sp_inst *in, int32_t c, int32_t *a,
+			    int32_t *b);
+/* Borrowed views into the lists; valid until the instance changes. */
+const int32_t *sp_inst_rol(const sp_inst *in, int32_t a, size_t *n);
+const int32_t *sp_inst_couple_rol(const sp_inst *in, int32_t c,
+				  size_t *npairs);
+const int32_t *sp_inst_program_rol(const sp_inst *in, int32_t p,
+				   size_t *n);
+size_t sp_inst_nsupplementals(const sp_inst *in);
+/* The k-th supplemental list: applicant, linked advanced programs and
+ * PGY-1 programs (all borrowed views). */
+void sp_inst_supplemental(const sp_inst *in, size_t k, int32_t *applicant,
+			  const int32_t **adv, size_t *nadv,
+			  const int32_t **prelim, size_t *nprelim);
+size_t sp_inst_nreversions(const sp_inst *in);
+void sp_inst_reversion(const sp_inst *in, size_t k, int32_t *donor,
+		       int32_t *receiver, int *count);
+
+/* ------------------------------------------------------------------ */
+/* Matching.                                                           */
+
+typedef enum {
+	SP_PROPOSE_APPLICANTS = 0, /* Roth–Peranson, the NRMP's mode */
+	SP_PROPOSE_PROGRAMS = 1    /* program-proposing; singles only */
+} sp_side;
+
+typedef struct {
+	sp_side side;
+	/* Couples are entered in input order unless seed != 0, in which
+	 * case the order is shuffled from the seed, and again on each
+	 * restart after a cycle. */
+	uint64_t seed;
+	/* A cycle is declared when one applicant is displaced more than
+	 * cycle_limit times; 0 means the default (1000). */
+	int cycle_limit;
+	/* Restarts with a new couple order after a cycle; 0 means none.
+	 * Restarts need seed != 0 to differ. */
+	int max_restarts;
+} sp_match_opts;
+
+/* Default options: applicant-proposing, input order, no restarts. */
+sp_match_opts sp_match_defaults(void);
+
+/* Statistics of one run. */
+typedef struct {
+	long proposals;       /* applications examined */
+	long displacements;   /* applicants bumped or withdrawn */
+	long program_checks;  /* program-stack examinations */
+	int rounds;           /* couples phase: couples entered + re-entries */
+	int cycles;           /* cycles detected (each caused a restart or
+				 the failure) */
+	int restarts;         /* couple orders tried beyond the first */
+	long reverted;        /* positions moved by reversions */
+} sp_match_stats;
+
+/* A matching of an instance. */
+typedef struct sp_matching sp_matching;
+
+/* Runs the match.  Gives *out (free with sp_matching_free) on SP_OK and
+ * also on SP_ENOSTABLE, where *out holds the last matching tried and
+ * sp_matching_stable() is 0; the evidence is in `err` and in
+ * sp_verify().  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
+ * program-proposing with couples or supplemental lists. */
+sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
+		   sp_matching **out, sp_err *err) SP_MUST_CHECK;
+
+/* Gives an empty matching (everyone unmatched) sized for `in`, for
+ * readers of matchings. */
+sp_status sp_matching_new(const sp_inst *in,
+			  sp_matching **out) SP_MUST_CHECK;
+void sp_matching_free(sp_matching *m);
+
+/* The applicant's primary program, or SP_NONE. */
+int32_t sp_matching_program(const sp_matching *m, int32_t applicant);
+/* The applicant's PGY-1 program from a supplemental list, or SP_NONE. */
+int32_t sp_matching_supplemental(const sp_matching *m, int32_t applicant);
+void sp_matching_set(sp_matching *m, int32_t applicant, int32_t program);
+void sp_matching_set_supplemental(sp_matching *m, int32_t applicant,
+				  int32_t program);
+/* Positions of program p after reversions (equals its quota when no
+ * reversion touched it). */
+int sp_matching_capacity(const sp_matching *m, int32_t p);
+void sp_matching_set_capacity(sp_matching *m, int32_t p, int capacity);
+/* Positions of p taken (primary and supplemental matches). */
+int sp_matching_filled(const sp_matching *m, int32_t p);
+int sp_matching_stable(const sp_matching *m);
+const sp_match_stats *sp_matching_stats(const sp_matching *m);
+
+/* ------------------------------------------------------------------ */
+/* Verification.                                                       */
+
+typedef enum {
+	SP_V_OVER_QUOTA = 1,    /* program holds more than its capacity */
+	SP_V_UNACCEPTABLE,      /* pair not ranked by both sides */
+	SP_V_BLOCKING_PAIR,     /* single (or supplemental) + program */
+	SP_V_BLOCKING_COUPLE,   /* couple + one or two programs */
+	SP_V_COUPLE_SPLIT,      /* couple not at a pair of its list */
+	SP_V_SUPPLEMENTAL,      /* supplemental match without its link */
+	SP_V_REVERSION          /* reversion accounting is wrong */
+} sp_violation_kind;
+
+typedef struct {
+	sp_violation_kind kind;
+	int32_t applicant; /* or couple id for SP_V_BLOCKING_COUPLE */
+	int32_t program;   /* program, or first program of the pair */
+	int32_t program2;  /* second program of the pair, or SP_NONE */
+} sp_violation;
+
+typedef struct sp_report sp_report;
+
+/* Checks m against in: quotas (capacities after reversions),
+ * acceptability, every blocking pair and blocking coalition,
+ * supplemental and reversion accounting.  Runs in time linear in the
+ * list sizes.  Gives *out; returns SP_OK when the check ran (the
+ * matching may still be unstable: see sp_report_count). */
+sp_status sp_verify(const sp_inst *in, const sp_matching *m,
+		    sp_report **out) SP_MUST_CHECK;
+void sp_report_free(sp_report *r);
+size_t sp_report_count(const sp_report *r);
+const sp_violation *sp_report_get(const sp_report *r, size_t k);
+/* Writes a sentence describing v into buf (always terminated). */
+void sp_violation_describe(const sp_inst *in, const sp_violation *v,
+			   char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Reading and writing instances and matchings.                         */
+
+typedef enum {
+	SP_FMT_AUTO = 0, /* from the path: .rp, .json, or a directory */
+	SP_FMT_RP,       /* stable-matching-suite r/c/p text, extended */
+	SP_FMT_JSON,     /* one JSON document */
+	SP_FMT_CSV       /* a directory of CSV files */
+} sp_format;
+
+/* Picks the format of `path` (a directory means CSV). */
+sp_format sp_format_of_path(const char *path);
+/* Parses "rp", "json" or "csv"; returns SP_FMT_AUTO when unknown. */
+sp_format sp_format_parse(const char *name);
+
+/* Reads an instance from path.  Gives *out on success. */
+sp_status sp_inst_read(const char *path, sp_format fmt, sp_inst **out,
+		       sp_err *err) SP_MUST_CHECK;
+/* Reads an instance from a memory buffer (rp or json only); `name` is
+ * used in error messages. */
+sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
+			   const char *name, sp_inst **out,
+			   sp_err *err) SP_MUST_CHECK;
+/* Writes an instance.  For SP_FMT_CSV `path` is a directory, created if
+ * needed; files are written to temporaries and renamed into place. */
+sp_status sp_inst_write(const sp_inst *in, const char *path, sp_format fmt,
+			sp_err *err) SP_MUST_CHECK;
+
+/* Writes a matching to a stream (rp: "m 1" then "r a p" lines; json: an
+ * object; csv: applicant,program,supplemental rows). */
+sp_status sp_matching_fwrite(const sp_inst *in, const sp_matching *m,
+			     sp_format fmt, FILE *f) SP_MUST_CHECK;
+/* Reads a matching for `in` from path (format as for instances; for CSV
+ * the path is a file). */
+sp_status sp_matching_read(const sp_inst *in, const char *path,
+			   sp_format fmt, sp_matching **out,
+			   sp_err *err) SP_MUST_CHECK;
+sp_status sp_matching_read_mem(const sp_inst *in, const char *buf,
+			       size_t len, sp_format fmt, const char *name,
+			       sp_matching **out, sp_err *err) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Synthetic markets.                                                  */
+
+typedef struct {
+	uint64_t seed;
+	int32_t napplicants;  /* including couple members */
+	int32_t ncouples;     /* couples among the applicants */
+	int32_t nprograms;
+	int32_t npositions;   /* spread over programs */
+	int rol_len;          /* mean programs ranked by a single */
+	int couple_rol_len;   /* mean pairs ranked by a couple */
+	double correlation;   /* 0 = idiosyncratic, 1 = common views */
+	int nregions;         /* geography for coherent couples */
+	double supplemental_share; /* share of programs that are advanced */
+	int reversions;       /* number of reversions to draw */
+} sp_gen_opts;
+
+/* Defaults: a small correlated market. */
+sp_gen_opts sp_gen_defaults(void);
+/* The national-scale defaults (2025 NRMP size). */
+sp_gen_opts sp_gen_national(void);
+/* Gives a seeded synthetic instance; the same options give the same
+ * instance on every machine. */
+sp_status sp_gen(const sp_gen_opts *o, sp_inst **out,
+		 sp_err *err) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Random numbers: a counter-based, splittable generator, so that Monte
+ * Carlo workers get independent streams from (seed, stream). */
+
+typedef struct {
+	uint64_t s[4];
+} sp_rng;
+
+void sp_rng_seed(sp_rng *r, uint64_t seed, uint64_t stream);
+uint64_t sp_rng_next(sp_rng *r);
+/* Uniform in [0, 1). */
+double sp_rng_uniform(sp_rng *r);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+uint64_t sp_rng_below(sp_rng *r, uint64_t n);
+/* Standard normal. */
+double sp_rng_normal(sp_rng *r);
+
+/* ------------------------------------------------------------------ */
+/* Memory: one allocation door.  Tests can make the n-th allocation fail. */
+
+void *sp_malloc(size_t n);
+void *sp_calloc(size_t n, size_t size);
+void *sp_realloc(void *p, size_t n);
+void sp_free(void *p);
+/* Makes the n-th allocation from now fail (n >= 1); 0 disarms. */
+void sp_alloc_fail_after(long n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SMARTPICK_H */
