@@ -34,6 +34,17 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* Appends src to dst (of `size` bytes, holding `*used`), truncating. */
+static void append(char *dst, size_t size, size_t *used, const char *src)
+{
+	size_t n = strlen(src);
+	if (*used + n >= size)
+		n = size - 1 - *used;
+	memcpy(dst + *used, src, n);
+	*used += n;
+	dst[*used] = '\0';
+}
+
 sp_status sp__err_set(sp_err *e, sp_status s, const char *file, long line,
 		      const char *field, const char *fmt, ...)
 {
@@ -47,15 +58,22 @@ sp_status sp__err_set(sp_err *e, sp_status s, const char *file, long line,
 	copy_str(e->file, sizeof e->file, file);
 	e->line = line;
 	copy_str(e->field, sizeof e->field, field);
-	char where[300] = "";
-	if (file && *file && line > 0)
-		snprintf(where, sizeof where, "%s:%ld: ", e->file, line);
-	else if (file && *file)
-		snprintf(where, sizeof where, "%s: ", e->file);
-	if (field && *field)
-		snprintf(e->msg, sizeof e->msg, "%sfield '%s': %s", where,
-			 e->field, detail);
-	else
-		snprintf(e->msg, sizeof e->msg, "%s%s", where, detail);
+	size_t used = 0;
+	e->msg[0] = '\0';
+	if (file && *file) {
+		append(e->msg, sizeof e->msg, &used, e->file);
+		if (line > 0) {
+			char num[32];
+			snprintf(num, sizeof num, ":%ld", line);
+			append(e->msg, sizeof e->msg, &used, num);
+		}
+		append(e->msg, sizeof e->msg, &used, ": ");
+	}
+	if (field && *field) {
+		append(e->msg, sizeof e->msg, &used, "field '");
+		append(e->msg, sizeof e->msg, &used, e->field);
+		append(e->msg, sizeof e->msg, &used, "': ");
+	}
+	append(e->msg, sizeof e->msg, &used, detail);
 	return s;
 }

@@ -5,6 +5,8 @@
 #define SP_TESTUTIL_H
 
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,5 +17,6 @@
 #include "smartpick.h"
 
 #define OK(expr) assert_int_equal((expr), SP_OK)
+#define TMIN(a, b) ((a) < (b) ? (a) : (b))
 
 #endif
