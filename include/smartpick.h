@@ -156,6 +156,14 @@ sp_status sp_inst_add_supplemental(sp_inst *in, int32_t applicant,
 sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor,
 				int32_t receiver, int count) SP_MUST_CHECK;
 
+/* Builds the rank index sp_match and sp_verify need (each list entry
+ * joined with the other side's rank: O(list entries)).  Without it, each
+ * sp_match builds a private one; preparing once pays when an instance is
+ * matched many times, and lets concurrent matches share it.  Any change
+ * to the instance makes the index stale (it is rebuilt on the next
+ * prepare).  The readers in sp_inst_read prepare what they read. */
+sp_status sp_inst_prepare(sp_inst *in) SP_MUST_CHECK;
+
 /* Read-only views. */
 int32_t sp_inst_nprograms(const sp_inst *in);
 int32_t sp_inst_napplicants(const sp_inst *in);

@@ -8,7 +8,7 @@
  * through hash maps.  Every setter validates what it is given (range,
  * duplicates, caps) so a reader can attach the line number to the error.
  */
-#include "internal.h"
+#include "index.h"
 
 #include <stdlib.h>
 
@@ -31,6 +31,8 @@ struct sp_inst {
 	SP_VEC(uint32_t) amark;
 	uint32_t stamp;
 	uint64_t version;
+	sp__index *index; /* from sp_inst_prepare; current if versions agree */
+	uint64_t index_version;
 };
 
 sp_status sp_inst_new(sp_inst **out)
@@ -70,7 +72,25 @@ void sp_inst_free(sp_inst *in)
 	SP_VEC_FREE(in->track);
 	SP_VEC_FREE(in->pmark);
 	SP_VEC_FREE(in->amark);
+	sp__index_free(in->index);
 	sp_free(in);
+}
+
+sp_status sp_inst_prepare(sp_inst *in)
+{
+	if (in->index && in->index_version == in->version)
+		return SP_OK;
+	sp__index_free(in->index);
+	in->index = NULL;
+	sp_status s = sp__index_build(in, &in->index);
+	in->index_version = in->version;
+	return s;
+}
+
+const sp__index *sp__inst_index(const sp_inst *in)
+{
+	return in->index && in->index_version == in->version ? in->index
+							      : NULL;
 }
 
 uint64_t sp__inst_version(const sp_inst *in)

@@ -19,8 +19,10 @@
 
 #if defined(__GNUC__)
 #define SP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SP_PREFETCH(p) __builtin_prefetch(p)
 #else
 #define SP_PRINTF(f, a)
+#define SP_PREFETCH(p) ((void)(p))
 #endif
 
 /* err.c — fills an sp_err (NULL is allowed) and returns status. */

@@ -29,12 +29,19 @@
  *   2. Couples, one at a time (RP's applicant stack), in input order or,
  *      with a seed, a seeded shuffle.  A couple tries its pairs from the
  *      top; a pair is possible when each named program accepts the member
- *      sent there, treating the couple's own current positions as free.
- *      Both members at one program: both must be among the program's
- *      `capacity` best of its held set plus the two — when the program is
- *      full, both must beat its two worst (the rule Ashlagi–Braverman–
- *      Hassidim use; RP leave it open).  A pair with SP_NONE leaves that
- *      partner unmatched.
+ *      sent there.
+ *      Following Kojima–Pathak–Roth's stability definition, each program
+ *      must choose the member sent to it from everything it holds: a
+ *      partner who would leave the program still counts, so a couple
+ *      cannot hand one partner's position to the other.  (Freeing it
+ *      instead, as a first version did, lets a couple place a partner a
+ *      program ranks far down by vacating the other's seat, and on
+ *      national-size markets that ping-pongs with the singles the program
+ *      prefers.)  Both members at one program: both must be among the
+ *      program's `capacity` best of its held set plus the two — when the
+ *      program is full, both must beat its two worst (the rule Ashlagi–
+ *      Braverman–Hassidim use; RP leave it open).  A pair with SP_NONE
+ *      leaves that partner unmatched.
  *      When a couple member is displaced, its partner is withdrawn, the
  *      couple re-enters the applicant stack and the program the partner
  *      left goes on the program stack.  Any position released (a
@@ -77,7 +84,8 @@
  * reflected exactly by the held flags; a couple holds both positions of
  * one pair of its list or neither.
  *
- * Complexity.  Joining the ranks is O(L) for L list entries.  The singles
+ * Complexity.  Joining the ranks (index.c, or once per instance with
+ * sp_inst_prepare) is O(L) for L list entries.  The singles
  * phase is O(L) proposals plus the worst-rank rescans (amortized O(L)).
  * Each re-processing costs the length of one list, each program check the
  * length of one program list; on realistic (correlated) markets the
@@ -91,6 +99,7 @@
  * program proposes down its list until full); it refuses couples and
  * supplemental lists, for which it is not defined here.
  */
+#include "index.h"
 #include "matching.h"
 
 #include <stdio.h>
@@ -98,33 +107,60 @@
 #define DEFAULT_CYCLE_LIMIT 1000
 
 typedef struct {
+	int32_t cnt;   /* positions held */
+	int32_t cap;   /* positions, after reversions */
+	int32_t worst; /* worst held rank, or -1 */
+	int32_t pad;
+} pstate;
+
+typedef struct {
+	int32_t match; /* primary program, or SP_NONE */
+	int32_t mrank; /* the program's rank of the applicant */
+	int32_t mpos;  /* position of that program in the applicant's list */
+	int32_t next;  /* singles phase: next list position to try */
+} astate;
+
+/* The singles phase's queue: an applicant to process, or a position a
+ * program just gave up, resolved to its applicant only when needed (the
+ * lookup is a random read the queue lets us prefetch). */
+typedef struct {
+	int32_t who;  /* applicant, or -1 - (program-list index) bumped */
+	int32_t from; /* program the applicant was bumped from, or SP_NONE */
+} qitem;
+
+typedef struct {
 	const sp_inst *in;
+	const sp__index *x;
+	sp__index *own; /* the index built for this run, if any */
+	char *block;    /* all the state below, in one allocation */
 	int32_t na, np, nc;
 
-	/* Program lists: applicant, and the applicant's own list position of
-	 * this program (ROL index for singles, first pair index for couple
-	 * members, -1 when the applicant does not rank the program). */
-	int32_t *pl_off, *pl_app, *pl_pos;
+	/* Borrowed from the index (see index.h). */
+	const int32_t *pl_off, *pl_app, *pl_pos;
+	const int32_t *a_off;
+	const sp__entry *ent;
+	const int32_t *c_off, *cp_prog, *cp_rank, *cm;
+	const int32_t *sl_off, *sl_prog, *sl_rank;
+	const int32_t *couple;
+	const uint8_t *has_supp;
+
+	/* Program state: held flags over each program's list, and per
+	 * program what every proposal reads, together in one cache line. */
 	uint8_t *held;
-	int32_t *cnt, *cap, *worst;
+	pstate *ps;
 
-	/* Singles' lists: program and the applicant's rank there (-1 when
-	 * the program does not rank the applicant). */
-	int32_t *a_off, *e_prog, *e_rank;
-	/* Couples' pairs, two entries per pair. */
-	int32_t *c_off, *cp_prog, *cp_rank, *cm;
-	/* Supplemental lists. */
-	int32_t *sl_off, *sl_prog, *sl_rank;
-
-	/* Applicant state. */
-	int32_t *couple;           /* couple id or SP_NONE */
-	int32_t *match, *mrank;    /* primary program, its program rank */
-	int32_t *mpos;             /* position in own list (singles) */
-	int32_t *next;             /* singles phase: next list position */
+	/* Applicant state: the hot part together, the supplemental part
+	 * (touched only by applicants with supplemental lists) apart. */
+	astate *as;
 	int32_t *sidx;             /* active supplemental list or NONE */
 	int32_t *smatch, *srank, *spos; /* supplemental position */
 	int32_t *cpos;             /* per couple: pair index held, or -1 */
-	int32_t *disp;             /* displacements in the couples phase */
+	int32_t *disp;             /* displacements since the singles phase */
+
+	/* Singles phase: a FIFO queue (ring of na + 1 items). */
+	qitem *queue;
+	size_t qtail;
+	bool queue_bumps;
 
 	/* Stacks; agents are applicant ids, or na + c for couple c. */
 	int32_t *astack, *sstack, *pstack;
@@ -139,257 +175,81 @@ typedef struct {
 } eng;
 
 /* ------------------------------------------------------------------ */
-/* Setup: allocate and join the two sides' ranks.                      */
+/* Setup.                                                               */
 
 static void eng_free(eng *e)
 {
-	void *ptrs[] = {e->pl_off, e->pl_app, e->pl_pos,  e->held,   e->cnt,
-			e->cap,    e->worst,  e->a_off,   e->e_prog, e->e_rank,
-			e->c_off,  e->cp_prog, e->cp_rank, e->cm,    e->sl_off,
-			e->sl_prog, e->sl_rank, e->couple, e->match, e->mrank,
-			e->mpos,   e->next,   e->sidx,    e->smatch, e->srank,
-			e->spos,   e->cpos,   e->disp,    e->astack, e->sstack,
-			e->pstack, e->a_on,   e->s_on,    e->p_on};
-	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
-		sp_free(ptrs[i]);
+	sp_free(e->block);
+	sp__index_free(e->own);
 	memset(e, 0, sizeof *e);
 }
 
-static size_t at_least_one(size_t n)
+/* Carves 16-byte-aligned pieces out of one block. */
+static void *carve(char **at, size_t n)
 {
-	return n ? n : 1;
+	void *p = *at;
+	*at += (n + 15) & ~(size_t)15;
+	return p;
 }
 
-#define ALLOC(ptr, n) ((ptr) = sp_malloc(at_least_one((size_t)(n)) * sizeof *(ptr)))
-
-/* Fills pl_off/pl_app and the per-applicant buckets of (program, index
- * into pl arrays) that the join below uses. */
-static bool build_program_lists(eng *e, int32_t **b_off, int32_t **b_idx,
-				int32_t **b_prog)
-{
-	const sp_inst *in = e->in;
-	size_t total = 0;
-	for (int32_t p = 0; p < e->np; p++) {
-		size_t n;
-		sp_inst_program_rol(in, p, &n);
-		e->pl_off[p] = (int32_t)total;
-		total += n;
-	}
-	e->pl_off[e->np] = (int32_t)total;
-	if (!ALLOC(e->pl_app, total) || !ALLOC(e->pl_pos, total) ||
-	    !(e->held = sp_calloc(total ? total : 1, 1)))
-		return false;
-	int32_t *bo = sp_calloc((size_t)e->na + 1, sizeof *bo);
-	int32_t *bi = sp_malloc((total ? total : 1) * sizeof *bi);
-	int32_t *bp = sp_malloc((total ? total : 1) * sizeof *bp);
-	*b_off = bo;
-	*b_idx = bi;
-	*b_prog = bp;
-	if (!bo || !bi || !bp)
-		return false;
-	for (int32_t p = 0; p < e->np; p++) {
-		size_t n;
-		const int32_t *l = sp_inst_program_rol(in, p, &n);
-		memcpy(e->pl_app + e->pl_off[p], l, n * sizeof *l);
-		for (size_t r = 0; r < n; r++)
-			bo[l[r] + 1]++;
-	}
-	for (int32_t a = 0; a < e->na; a++)
-		bo[a + 1] += bo[a];
-	/* Fill in program order so each bucket is sorted by program. */
-	int32_t *fill = sp_malloc(((size_t)e->na + 1) * sizeof *fill);
-	if (!fill)
-		return false;
-	memcpy(fill, bo, ((size_t)e->na + 1) * sizeof *fill);
-	for (int32_t p = 0; p < e->np; p++)
-		for (int32_t i = e->pl_off[p]; i < e->pl_off[p + 1]; i++) {
-			int32_t k = fill[e->pl_app[i]]++;
-			bi[k] = i;
-			bp[k] = p;
-		}
-	sp_free(fill);
-	for (size_t i = 0; i < total; i++)
-		e->pl_pos[i] = -1;
-	return true;
-}
-
-/* Scratch for the join: for one applicant at a time, the program rank
- * (program side) and list position (applicant side) by program. */
-typedef struct {
-	uint32_t *mark, *mark2;
-	int32_t *rank, *pos;
-	uint32_t stamp;
-} join_scratch;
-
-static void mark_bucket(const eng *e, join_scratch *js, const int32_t *b_off,
-			const int32_t *b_idx, const int32_t *b_prog, int32_t a)
-{
-	js->stamp++;
-	for (int32_t k = b_off[a]; k < b_off[a + 1]; k++) {
-		int32_t p = b_prog[k];
-		js->mark[p] = js->stamp;
-		js->rank[p] = b_idx[k] - e->pl_off[p];
-	}
-}
-
-static int32_t rank_at(const join_scratch *js, int32_t p)
-{
-	return js->mark[p] == js->stamp ? js->rank[p] : -1;
-}
-
-/* Records, for each program that ranks applicant a, where a's own list
- * first names that program (js->pos, marked with mark2). */
-static void set_pl_pos(eng *e, const join_scratch *js, const int32_t *b_off,
-		       const int32_t *b_idx, const int32_t *b_prog, int32_t a)
-{
-	for (int32_t k = b_off[a]; k < b_off[a + 1]; k++) {
-		int32_t p = b_prog[k];
-		if (js->mark2[p] == js->stamp)
-			e->pl_pos[b_idx[k]] = js->pos[p];
-	}
-}
-
-static bool join_ranks(eng *e)
-{
-	const sp_inst *in = e->in;
-	int32_t *b_off = NULL, *b_idx = NULL, *b_prog = NULL;
-	join_scratch js = {0};
-	bool ok = false;
-	if (!build_program_lists(e, &b_off, &b_idx, &b_prog))
-		goto out;
-	js.mark = sp_calloc((size_t)e->np + 1, sizeof *js.mark);
-	js.mark2 = sp_calloc((size_t)e->np + 1, sizeof *js.mark2);
-	ALLOC(js.rank, e->np);
-	ALLOC(js.pos, e->np);
-	if (!js.mark || !js.mark2 || !js.rank || !js.pos)
-		goto out;
-
-	/* Singles. */
-	size_t ne = 0;
-	for (int32_t a = 0; a < e->na; a++) {
-		size_t n = 0;
-		if (e->couple[a] == SP_NONE)
-			sp_inst_rol(in, a, &n);
-		e->a_off[a] = (int32_t)ne;
-		ne += n;
-	}
-	e->a_off[e->na] = (int32_t)ne;
-	if (!ALLOC(e->e_prog, ne) || !ALLOC(e->e_rank, ne))
-		goto out;
-	for (int32_t a = 0; a < e->na; a++) {
-		if (e->couple[a] != SP_NONE)
-			continue;
-		size_t n;
-		const int32_t *rol = sp_inst_rol(in, a, &n);
-		mark_bucket(e, &js, b_off, b_idx, b_prog, a);
-		for (size_t k = 0; k < n; k++) {
-			int32_t p = rol[k];
-			e->e_prog[e->a_off[a] + k] = p;
-			e->e_rank[e->a_off[a] + k] = rank_at(&js, p);
-			js.mark2[p] = js.stamp;
-			js.pos[p] = (int32_t)k;
-		}
-		set_pl_pos(e, &js, b_off, b_idx, b_prog, a);
-	}
-
-	/* Couples: member j of couple c is cm[2c + j]. */
-	size_t np2 = 0;
-	for (int32_t c = 0; c < e->nc; c++) {
-		size_t n;
-		sp_inst_couple_rol(in, c, &n);
-		e->c_off[c] = (int32_t)np2;
-		np2 += n;
-		sp_inst_couple_members(in, c, &e->cm[2 * c], &e->cm[2 * c + 1]);
-	}
-	e->c_off[e->nc] = (int32_t)np2;
-	if (!ALLOC(e->cp_prog, 2 * np2) || !ALLOC(e->cp_rank, 2 * np2))
-		goto out;
-	for (int32_t c = 0; c < e->nc; c++) {
-		size_t n;
-		const int32_t *pairs = sp_inst_couple_rol(in, c, &n);
-		memcpy(e->cp_prog + 2 * e->c_off[c], pairs,
-		       2 * n * sizeof *pairs);
-		for (int j = 0; j < 2; j++) {
-			int32_t a = e->cm[2 * c + j];
-			mark_bucket(e, &js, b_off, b_idx, b_prog, a);
-			for (size_t k = 0; k < n; k++) {
-				int32_t p = pairs[2 * k + j];
-				size_t i = 2 * ((size_t)e->c_off[c] + k) + j;
-				e->cp_rank[i] = p == SP_NONE ? 0 : rank_at(&js, p);
-				if (p != SP_NONE && js.mark2[p] != js.stamp) {
-					js.mark2[p] = js.stamp;
-					js.pos[p] = (int32_t)k;
-				}
-			}
-			set_pl_pos(e, &js, b_off, b_idx, b_prog, a);
-		}
-	}
-
-	/* Supplemental lists. */
-	size_t ns = sp_inst_nsupplementals(in), nse = 0;
-	if (!ALLOC(e->sl_off, ns + 1))
-		goto out;
-	for (size_t s = 0; s < ns; s++) {
-		int32_t a;
-		const int32_t *adv, *pre;
-		size_t nadv, npre;
-		sp_inst_supplemental(in, s, &a, &adv, &nadv, &pre, &npre);
-		e->sl_off[s] = (int32_t)nse;
-		nse += npre;
-	}
-	e->sl_off[ns] = (int32_t)nse;
-	if (!ALLOC(e->sl_prog, nse) || !ALLOC(e->sl_rank, nse))
-		goto out;
-	for (size_t s = 0; s < ns; s++) {
-		int32_t a;
-		const int32_t *adv, *pre;
-		size_t nadv, npre;
-		sp_inst_supplemental(in, s, &a, &adv, &nadv, &pre, &npre);
-		mark_bucket(e, &js, b_off, b_idx, b_prog, a);
-		for (size_t k = 0; k < npre; k++) {
-			e->sl_prog[e->sl_off[s] + k] = pre[k];
-			e->sl_rank[e->sl_off[s] + k] = rank_at(&js, pre[k]);
-		}
-	}
-	ok = true;
-out:
-	sp_free(b_off);
-	sp_free(b_idx);
-	sp_free(b_prog);
-	sp_free(js.mark);
-	sp_free(js.mark2);
-	sp_free(js.rank);
-	sp_free(js.pos);
-	return ok;
-}
-
+/* Uses the instance's prepared index, or builds one for this run. */
 static sp_status eng_init(eng *e, const sp_inst *in)
 {
 	memset(e, 0, sizeof *e);
 	e->in = in;
-	e->na = sp_inst_napplicants(in);
-	e->np = sp_inst_nprograms(in);
-	e->nc = sp_inst_ncouples(in);
-	int32_t na = e->na, np = e->np, nc = e->nc;
-	if (!ALLOC(e->pl_off, np + 1) || !ALLOC(e->cnt, np) ||
-	    !ALLOC(e->cap, np) || !ALLOC(e->worst, np) ||
-	    !ALLOC(e->a_off, na + 1) || !ALLOC(e->c_off, nc + 1) ||
-	    !ALLOC(e->cm, 2 * nc) || !ALLOC(e->couple, na) ||
-	    !ALLOC(e->match, na) || !ALLOC(e->mrank, na) ||
-	    !ALLOC(e->mpos, na) || !ALLOC(e->next, na) ||
-	    !ALLOC(e->sidx, na) || !ALLOC(e->smatch, na) ||
-	    !ALLOC(e->srank, na) || !ALLOC(e->spos, na) ||
-	    !ALLOC(e->cpos, nc) || !ALLOC(e->disp, na) ||
-	    !ALLOC(e->astack, na + nc) || !ALLOC(e->sstack, na) ||
-	    !ALLOC(e->pstack, np) ||
-	    !(e->a_on = sp_calloc((size_t)(na + nc) + 1, 1)) ||
-	    !(e->s_on = sp_calloc((size_t)na + 1, 1)) ||
-	    !(e->p_on = sp_calloc((size_t)np + 1, 1)))
+	e->x = sp__inst_index(in);
+	if (!e->x) {
+		sp_status s = sp__index_build(in, &e->own);
+		if (s)
+			return s;
+		e->x = e->own;
+	}
+	const sp__index *x = e->x;
+	e->na = x->na;
+	e->np = x->np;
+	e->nc = x->nc;
+	e->pl_off = x->pl_off;
+	e->pl_app = x->pl_app;
+	e->pl_pos = x->pl_pos;
+	e->a_off = x->a_off;
+	e->ent = x->ent;
+	e->c_off = x->c_off;
+	e->cp_prog = x->cp_prog;
+	e->cp_rank = x->cp_rank;
+	e->cm = x->cm;
+	e->sl_off = x->sl_off;
+	e->sl_prog = x->sl_prog;
+	e->sl_rank = x->sl_rank;
+	e->couple = x->couple;
+	e->has_supp = x->has_supp;
+	/* All per-run state in one block (see alloc.c on huge pages). */
+	size_t na = (size_t)e->na + 1, np = (size_t)e->np + 1;
+	size_t nc = (size_t)e->nc + 1, nl = (size_t)x->pl_off[e->np] + 1;
+	size_t i4 = sizeof(int32_t), pad = 16;
+	size_t size = nl + pad + np * (sizeof(pstate) + i4 + 1 + 3 * pad) +
+		      na * (sizeof(astate) + sizeof(qitem) + 7 * i4 + 2 +
+			    9 * pad) +
+		      nc * (2 * i4 + 1 + pad);
+	char *at = e->block = sp_calloc(size, 1);
+	if (!at)
 		return SP_ENOMEM;
-	for (int32_t a = 0; a < na; a++)
-		e->couple[a] = sp_inst_couple_of(in, a);
-	if (!join_ranks(e))
-		return SP_ENOMEM;
+	e->held = carve(&at, nl);
+	e->ps = carve(&at, np * sizeof *e->ps);
+	e->as = carve(&at, na * sizeof *e->as);
+	e->queue = carve(&at, na * sizeof *e->queue);
+	e->sidx = carve(&at, na * i4);
+	e->smatch = carve(&at, na * i4);
+	e->srank = carve(&at, na * i4);
+	e->spos = carve(&at, na * i4);
+	e->disp = carve(&at, na * i4);
+	e->cpos = carve(&at, nc * i4);
+	e->astack = carve(&at, (na + nc) * i4);
+	e->sstack = carve(&at, na * i4);
+	e->pstack = carve(&at, np * i4);
+	e->a_on = carve(&at, na + nc);
+	e->s_on = carve(&at, na);
+	e->p_on = carve(&at, np);
+	assert((size_t)(at - e->block) <= size);
 	return SP_OK;
 }
 
@@ -397,16 +257,16 @@ static sp_status eng_init(eng *e, const sp_inst *in)
 static void eng_reset(eng *e)
 {
 	for (int32_t p = 0; p < e->np; p++) {
-		e->cnt[p] = 0;
-		e->cap[p] = sp_inst_quota(e->in, p);
-		e->worst[p] = -1;
+		e->ps[p].cnt = 0;
+		e->ps[p].cap = sp_inst_quota(e->in, p);
+		e->ps[p].worst = -1;
 		e->p_on[p] = 0;
 	}
 	memset(e->held, 0, (size_t)e->pl_off[e->np]);
 	for (int32_t a = 0; a < e->na; a++) {
-		e->match[a] = e->smatch[a] = e->sidx[a] = SP_NONE;
-		e->mrank[a] = e->srank[a] = e->mpos[a] = e->spos[a] = -1;
-		e->next[a] = 0;
+		e->as[a].match = e->smatch[a] = e->sidx[a] = SP_NONE;
+		e->as[a].mrank = e->srank[a] = e->as[a].mpos = e->spos[a] = -1;
+		e->as[a].next = 0;
 		e->disp[a] = 0;
 		e->s_on[a] = 0;
 	}
@@ -455,7 +315,7 @@ static bool is_held(const eng *e, int32_t p, int32_t r)
 
 static bool accepts(const eng *e, int32_t p, int32_t r)
 {
-	return r >= 0 && (e->cnt[p] < e->cap[p] || r < e->worst[p]);
+	return r >= 0 && (e->ps[p].cnt < e->ps[p].cap || r < e->ps[p].worst);
 }
 
 /* The worst held rank below `from` (exclusive), or -1. */
@@ -474,9 +334,9 @@ static void release(eng *e, int32_t p, int32_t r)
 {
 	assert(is_held(e, p, r));
 	e->held[e->pl_off[p] + r] = 0;
-	e->cnt[p]--;
-	if (r == e->worst[p])
-		e->worst[p] = scan_worst(e, p, r);
+	e->ps[p].cnt--;
+	if (r == e->ps[p].worst)
+		e->ps[p].worst = scan_worst(e, p, r);
 	push_program(e, p);
 }
 
@@ -488,19 +348,26 @@ static void hold(eng *e, int32_t p, int32_t r)
 {
 	assert(accepts(e, p, r) && !is_held(e, p, r));
 	int32_t bumped = -1;
-	if (e->cnt[p] >= e->cap[p]) {
-		bumped = e->worst[p];
+	if (e->ps[p].cnt >= e->ps[p].cap) {
+		bumped = e->ps[p].worst;
 		e->held[e->pl_off[p] + bumped] = 0;
-		e->cnt[p]--;
-		e->worst[p] = scan_worst(e, p, bumped);
+		e->ps[p].cnt--;
+		e->ps[p].worst = scan_worst(e, p, bumped);
 	}
 	e->held[e->pl_off[p] + r] = 1;
-	e->cnt[p]++;
-	if (r > e->worst[p])
-		e->worst[p] = r;
-	assert(e->cnt[p] <= e->cap[p]);
-	if (bumped >= 0)
+	e->ps[p].cnt++;
+	if (r > e->ps[p].worst)
+		e->ps[p].worst = r;
+	assert(e->ps[p].cnt <= e->ps[p].cap);
+	if (bumped < 0)
+		return;
+	if (e->queue_bumps) {
+		qitem *it = &e->queue[e->qtail++ % ((size_t)e->na + 1)];
+		it->who = -1 - (e->pl_off[p] + bumped);
+		it->from = p;
+	} else {
 		displaced(e, e->pl_app[e->pl_off[p] + bumped], p);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -510,14 +377,16 @@ static void hold(eng *e, int32_t p, int32_t r)
  * linked to a's current primary program, if any. */
 static void supp_reset(eng *e, int32_t a)
 {
+	if (!e->has_supp[a])
+		return;
 	if (e->smatch[a] != SP_NONE) {
 		release(e, e->smatch[a], e->srank[a]);
 		e->smatch[a] = SP_NONE;
 		e->srank[a] = e->spos[a] = -1;
 	}
-	e->sidx[a] = e->match[a] == SP_NONE
+	e->sidx[a] = e->as[a].match == SP_NONE
 			     ? SP_NONE
-			     : sp__inst_supp_for(e->in, a, e->match[a]);
+			     : sp__inst_supp_for(e->in, a, e->as[a].match);
 	if (e->sidx[a] != SP_NONE)
 		push_supp(e, a);
 }
@@ -532,7 +401,7 @@ static void process_supp(eng *e, int32_t a)
 	for (int32_t j = 0; j < end; j++) {
 		int32_t p = e->sl_prog[off + j], r = e->sl_rank[off + j];
 		e->st.proposals++;
-		if (p == e->match[a] || !accepts(e, p, r))
+		if (p == e->as[a].match || !accepts(e, p, r))
 			continue;
 		if (e->smatch[a] != SP_NONE)
 			release(e, e->smatch[a], e->srank[a]);
@@ -551,24 +420,24 @@ static void process_supp(eng *e, int32_t a)
  * rank r), releasing what it held. */
 static void single_take(eng *e, int32_t a, int32_t k, int32_t p, int32_t r)
 {
-	if (e->smatch[a] == p) {
+	if (e->has_supp[a] && e->smatch[a] == p) {
 		/* a already sits at p through its supplemental list: the
 		 * position becomes its primary one. */
 		e->smatch[a] = SP_NONE;
 		e->srank[a] = e->spos[a] = -1;
-		if (e->match[a] != SP_NONE)
-			release(e, e->match[a], e->mrank[a]);
-		e->match[a] = p;
-		e->mrank[a] = r;
-		e->mpos[a] = k;
+		if (e->as[a].match != SP_NONE)
+			release(e, e->as[a].match, e->as[a].mrank);
+		e->as[a].match = p;
+		e->as[a].mrank = r;
+		e->as[a].mpos = k;
 		supp_reset(e, a);
 		return;
 	}
-	if (e->match[a] != SP_NONE)
-		release(e, e->match[a], e->mrank[a]);
-	e->match[a] = p;
-	e->mrank[a] = r;
-	e->mpos[a] = k;
+	if (e->as[a].match != SP_NONE)
+		release(e, e->as[a].match, e->as[a].mrank);
+	e->as[a].match = p;
+	e->as[a].mrank = r;
+	e->as[a].mpos = k;
 	supp_reset(e, a);
 	hold(e, p, r);
 }
@@ -578,21 +447,22 @@ static void single_take(eng *e, int32_t a, int32_t k, int32_t p, int32_t r)
 static void process_single(eng *e, int32_t a)
 {
 	int32_t off = e->a_off[a], len = e->a_off[a + 1] - off;
-	int32_t start = e->restarting ? 0 : e->next[a];
-	int32_t end = e->match[a] != SP_NONE ? e->mpos[a] : len;
+	int32_t start = e->restarting ? 0 : e->as[a].next;
+	int32_t end = e->as[a].match != SP_NONE ? e->as[a].mpos : len;
+	int32_t sp = e->has_supp[a] ? e->smatch[a] : SP_NONE;
 	for (int32_t k = start; k < end; k++) {
-		int32_t p = e->e_prog[off + k], r = e->e_rank[off + k];
+		int32_t p = e->ent[off + k].prog, r = e->ent[off + k].rank;
 		e->st.proposals++;
 		if (r < 0)
 			continue;
-		if (e->smatch[a] == p || accepts(e, p, r)) {
-			e->next[a] = k + 1;
+		if (p == sp || accepts(e, p, r)) {
+			e->as[a].next = k + 1;
 			single_take(e, a, k, p, r);
 			return;
 		}
 	}
-	if (e->match[a] == SP_NONE)
-		e->next[a] = len;
+	if (e->as[a].match == SP_NONE)
+		e->as[a].next = len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -601,43 +471,45 @@ static void process_single(eng *e, int32_t a)
 /* Rank of couple c's member j at the program it currently holds. */
 static int32_t member_rank(const eng *e, int32_t c, int j)
 {
-	return e->mrank[e->cm[2 * c + j]];
+	return e->as[e->cm[2 * c + j]].mrank;
 }
 
 /* Would program p take the members of couple c that pair k sends there?
- * The couple's members now at p leave first (X); those sent to p (T),
- * whether or not they are there now, must all be among p's `capacity`
- * best of the rest plus T.  For one member sent to a program it is not
- * at, this is the usual "free position or better than the worst". */
+ * Kojima–Pathak–Roth's definition: each member sent to p must be chosen
+ * by p from what it holds plus the member(s) sent — a partner now at p
+ * and leaving still counts, so a couple cannot hand one partner's
+ * position to the other.  Members sent to p and already there are not
+ * counted twice.  For one member sent to a program it is not at, this is
+ * the usual "free position or better than the worst". */
 static bool pair_accepted_at(const eng *e, int32_t c, int32_t k, int32_t p)
 {
 	int32_t base = 2 * e->c_off[c] + 2 * k;
 	int32_t w = -1, nt = 0, x_rank[2], nx = 0;
 	for (int j = 0; j < 2; j++) {
-		int32_t m = e->cm[2 * c + j];
-		if (e->cp_prog[base + j] == p) {
-			nt++;
-			if (e->cp_rank[base + j] > w)
-				w = e->cp_rank[base + j];
-		}
-		if (e->match[m] == p)
+		if (e->cp_prog[base + j] != p)
+			continue;
+		nt++;
+		if (e->cp_rank[base + j] > w)
+			w = e->cp_rank[base + j];
+		if (e->as[e->cm[2 * c + j]].match == p)
 			x_rank[nx++] = member_rank(e, c, j);
 	}
-	if (nt == 0)
+	if (nt == 0 || (nt == 1 && nx == 1))
 		return true;
-	int32_t held = e->cnt[p] - nx;
-	if (held + nt <= e->cap[p])
+	int32_t held = e->ps[p].cnt - nx;
+	if (held + nt <= e->ps[p].cap)
 		return true;
-	if (nt == 1 && nx == 0)
-		return w < e->worst[p];
-	/* Count the held ranks better than w, less the leaving members. */
+	if (nt == 1)
+		return w < e->ps[p].worst;
+	/* Both sent here: count the held ranks better than the worse of the
+	 * two, other than the members themselves. */
 	int32_t better = 0;
 	const uint8_t *h = e->held + e->pl_off[p];
 	for (int32_t r = 0; r < w; r++)
 		better += h[r];
 	for (int i = 0; i < nx; i++)
 		better -= x_rank[i] < w;
-	return better + nt <= e->cap[p];
+	return better + nt <= e->ps[p].cap;
 }
 
 static bool pair_possible(const eng *e, int32_t c, int32_t k)
@@ -663,9 +535,9 @@ static void couple_take(eng *e, int32_t c, int32_t k)
 	int32_t base = 2 * e->c_off[c] + 2 * k;
 	for (int j = 0; j < 2; j++) {
 		int32_t m = e->cm[2 * c + j];
-		if (e->match[m] != SP_NONE)
-			release(e, e->match[m], e->mrank[m]);
-		e->match[m] = SP_NONE;
+		if (e->as[m].match != SP_NONE)
+			release(e, e->as[m].match, e->as[m].mrank);
+		e->as[m].match = SP_NONE;
 	}
 	e->cpos[c] = k;
 	for (int j = 0; j < 2; j++) {
@@ -673,9 +545,9 @@ static void couple_take(eng *e, int32_t c, int32_t k)
 		int32_t p = e->cp_prog[base + j];
 		if (p == SP_NONE)
 			continue;
-		e->match[m] = p;
-		e->mrank[m] = e->cp_rank[base + j];
-		hold(e, p, e->mrank[m]);
+		e->as[m].match = p;
+		e->as[m].mrank = e->cp_rank[base + j];
+		hold(e, p, e->as[m].mrank);
 	}
 }
 
@@ -711,29 +583,37 @@ static void note_displacement(eng *e, int32_t d, int32_t p)
 	}
 }
 
-static void displaced(eng *e, int32_t d, int32_t p)
+/* Bookkeeping when single d loses its primary position at p. */
+static void unseat_single(eng *e, int32_t d, int32_t p)
 {
 	note_displacement(e, d, p);
-	if (e->match[d] != p) {
+	e->as[d].match = SP_NONE;
+	supp_reset(e, d);
+}
+
+static void displaced(eng *e, int32_t d, int32_t p)
+{
+	int32_t c = e->couple[d];
+	if (e->as[d].match == p && c == SP_NONE) {
+		unseat_single(e, d, p);
+		push_agent(e, d);
+		return;
+	}
+	note_displacement(e, d, p);
+	if (e->as[d].match != p) {
 		assert(e->smatch[d] == p);
 		e->smatch[d] = SP_NONE;
 		e->srank[d] = e->spos[d] = -1;
 		push_supp(e, d);
 		return;
 	}
-	int32_t c = e->couple[d];
-	e->match[d] = SP_NONE;
-	if (c == SP_NONE) {
-		supp_reset(e, d);
-		push_agent(e, d);
-		return;
-	}
+	e->as[d].match = SP_NONE;
 	/* Withdraw the partner: a couple holds both halves of a pair or
 	 * nothing. */
 	int32_t partner = e->cm[2 * c] == d ? e->cm[2 * c + 1] : e->cm[2 * c];
-	if (e->match[partner] != SP_NONE) {
-		release(e, e->match[partner], e->mrank[partner]);
-		e->match[partner] = SP_NONE;
+	if (e->as[partner].match != SP_NONE) {
+		release(e, e->as[partner].match, e->as[partner].mrank);
+		e->as[partner].match = SP_NONE;
 	}
 	e->cpos[c] = -1;
 	push_agent(e, e->na + c);
@@ -757,7 +637,7 @@ static void check_program(eng *e, int32_t p)
 {
 	e->st.program_checks++;
 	int32_t off = e->pl_off[p], len = e->pl_off[p + 1] - off;
-	int32_t lim = e->cnt[p] < e->cap[p] ? len : e->worst[p];
+	int32_t lim = e->ps[p].cnt < e->ps[p].cap ? len : e->ps[p].worst;
 	for (int32_t r = lim - 1; r >= 0; r--) {
 		if (e->held[off + r])
 			continue;
@@ -768,7 +648,7 @@ static void check_program(eng *e, int32_t p)
 				push_agent(e, e->na + c);
 			continue;
 		}
-		if (pos >= 0 && (e->match[a] == SP_NONE || pos < e->mpos[a]))
+		if (pos >= 0 && (e->as[a].match == SP_NONE || pos < e->as[a].mpos))
 			push_agent(e, a);
 		int32_t j = supp_pos(e, a, p);
 		if (j >= 0 && (e->smatch[a] == SP_NONE || j < e->spos[a]))
@@ -884,11 +764,11 @@ static void apply_reversions(eng *e, const int32_t *order, int *used)
 			int32_t k = order[i], d, r;
 			int count;
 			sp_inst_reversion(e->in, (size_t)k, &d, &r, &count);
-			int t = SP_MIN(e->cap[d] - e->cnt[d], count - used[k]);
+			int t = SP_MIN(e->ps[d].cap - e->ps[d].cnt, count - used[k]);
 			if (t <= 0)
 				continue;
-			e->cap[d] -= t;
-			e->cap[r] += t;
+			e->ps[d].cap -= t;
+			e->ps[r].cap += t;
 			used[k] += t;
 			e->st.reverted += t;
 			push_program(e, r);
@@ -914,26 +794,26 @@ static bool run_programs_propose(eng *e)
 		int32_t p = e->pstack[--e->pn];
 		e->p_on[p] = 0;
 		int32_t off = e->pl_off[p], len = e->pl_off[p + 1] - off;
-		while (e->cnt[p] < e->cap[p] && ptr[p] < len) {
+		while (e->ps[p].cnt < e->ps[p].cap && ptr[p] < len) {
 			int32_t r = ptr[p]++;
 			int32_t a = e->pl_app[off + r], pos = e->pl_pos[off + r];
 			e->st.proposals++;
 			if (pos < 0)
 				continue;
-			if (e->match[a] != SP_NONE && e->mpos[a] < pos)
+			if (e->as[a].match != SP_NONE && e->as[a].mpos < pos)
 				continue;
-			if (e->match[a] != SP_NONE) {
-				int32_t old = e->match[a];
-				e->held[e->pl_off[old] + e->mrank[a]] = 0;
-				e->cnt[old]--;
+			if (e->as[a].match != SP_NONE) {
+				int32_t old = e->as[a].match;
+				e->held[e->pl_off[old] + e->as[a].mrank] = 0;
+				e->ps[old].cnt--;
 				e->st.displacements++;
 				push_program(e, old);
 			}
 			e->held[off + r] = 1;
-			e->cnt[p]++;
-			e->match[a] = p;
-			e->mrank[a] = r;
-			e->mpos[a] = pos;
+			e->ps[p].cnt++;
+			e->as[a].match = p;
+			e->as[a].mrank = r;
+			e->as[a].mpos = pos;
 		}
 	}
 	sp_free(ptr);
@@ -967,25 +847,82 @@ static void couple_order(int32_t *order, int32_t nc, uint64_t seed,
 	}
 }
 
+/* Queue slot i, resolved to an applicant. */
+static int32_t resolve(const eng *e, qitem *it)
+{
+	if (it->who < 0)
+		it->who = e->pl_app[-1 - it->who];
+	return it->who;
+}
+
+/* Prefetches, in stages, what the items a little ahead in the queue will
+ * read: who was bumped (16 ahead), their state (8), their list (4), the
+ * program they will try first (2).  Each stage's own reads were
+ * prefetched by the stage before, so the loop never waits on memory. */
+static void prefetch_ahead(eng *e, size_t head)
+{
+	size_t n = (size_t)e->na + 1, tail = e->qtail;
+	if (head + 16 < tail) {
+		const qitem *it = &e->queue[(head + 16) % n];
+		if (it->who < 0)
+			SP_PREFETCH(&e->pl_app[-1 - it->who]);
+	}
+	if (head + 8 < tail) {
+		int32_t a = resolve(e, &e->queue[(head + 8) % n]);
+		SP_PREFETCH(&e->as[a]);
+		SP_PREFETCH(&e->a_off[a]);
+	}
+	if (head + 4 < tail) {
+		int32_t a = resolve(e, &e->queue[(head + 4) % n]);
+		SP_PREFETCH(&e->ent[e->a_off[a] + e->as[a].next]);
+	}
+	if (head + 2 < tail) {
+		int32_t a = resolve(e, &e->queue[(head + 2) % n]);
+		int32_t k = e->a_off[a] + e->as[a].next;
+		if (k < e->a_off[a + 1]) {
+			int32_t p = e->ent[k].prog, r = e->ent[k].rank;
+			SP_PREFETCH(&e->ps[p]);
+			if (r >= 0)
+				SP_PREFETCH(&e->held[e->pl_off[p] + r]);
+		}
+	}
+}
+
+/* Phase 1: deferred acceptance among the singles.  The order in which
+ * singles propose does not change the result (the applicant-optimal
+ * stable matching is unique), so a FIFO queue replaces the stack here:
+ * it lets prefetch_ahead hide the random reads that dominate on large
+ * markets.  No position is released in this phase (singles move only
+ * when bumped), so the program stack stays empty; supplemental agents
+ * wait until every single is placed. */
+static void singles_phase(eng *e)
+{
+	size_t n = (size_t)e->na + 1, head = 0;
+	e->qtail = 0;
+	for (int32_t a = 0; a < e->na; a++)
+		if (e->couple[a] == SP_NONE) {
+			e->queue[e->qtail].who = a;
+			e->queue[e->qtail++].from = SP_NONE;
+		}
+	e->queue_bumps = true;
+	while (head < e->qtail) {
+		prefetch_ahead(e, head);
+		qitem *it = &e->queue[head++ % n];
+		int32_t a = resolve(e, it);
+		if (it->from != SP_NONE)
+			unseat_single(e, a, it->from);
+		process_single(e, a);
+	}
+	e->queue_bumps = false;
+}
+
 /* One full attempt of the applicant-proposing algorithm. */
 static void attempt_match(eng *e, const int32_t *corder,
 			  const int32_t *rorder, int *used)
 {
 	eng_reset(e);
-	/* Singles phase: the applicant stack only.  No position is released
-	 * here (singles move only when bumped), so the program stack stays
-	 * empty; supplemental agents wait until every single is placed. */
-	for (int32_t a = 0; a < e->na; a++) {
-		if (e->couple[a] != SP_NONE)
-			continue;
-		push_agent(e, a);
-		while (e->an) {
-			int32_t g = e->astack[--e->an];
-			e->a_on[g] = 0;
-			process_single(e, g);
-		}
-	}
-	assert(e->pn == 0);
+	singles_phase(e);
+	assert(e->pn == 0 && e->an == 0);
 	/* From here on positions can be released (supplemental agents move
 	 * up, couples withdraw), so every re-processing restarts from the
 	 * top of its list and displacements count toward the cycle limit. */
@@ -1003,11 +940,11 @@ static void attempt_match(eng *e, const int32_t *corder,
 static void export(const eng *e, sp_matching *m)
 {
 	for (int32_t a = 0; a < e->na; a++) {
-		m->prog[a] = e->match[a];
+		m->prog[a] = e->as[a].match;
 		m->supp[a] = e->smatch[a];
 	}
 	for (int32_t p = 0; p < e->np; p++)
-		m->cap[p] = e->cap[p];
+		m->cap[p] = e->ps[p].cap;
 	m->stats = e->st;
 	m->stable = !e->cycled;
 }

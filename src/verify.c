@@ -16,9 +16,9 @@
  *     on the linked list.
  *   - Blocking coalition: a couple and a pair (p, q) above its current
  *     pair on its list such that p and q would take the members sent
- *     there, counting the couple's own positions as free when a member
- *     leaves them, and — both members at one program — both among its
- *     `capacity` best.
+ *     there (KPR: member f is in Ch_p(mu(p) + f), where mu(p) still holds
+ *     a partner who would leave), and — both members at one program —
+ *     both among its `capacity` best.
  *   - Accounting: capacity respected; every pair mutually ranked; each
  *     couple at a pair of its list (or both unmatched); supplemental
  *     positions only under a linked advanced match; capacities agree with
@@ -286,27 +286,30 @@ static void check_single(ver *v, int32_t a)
 }
 
 /* Would program x take the members of couple c (members mem[], ranks at
- * x in rk[]) that pair (p, q) sends to x?  Members now at x leave first;
- * those sent there must all be among x's `capacity` best of the rest. */
+ * x in rk[]) that pair (p, q) sends to x?  Kojima–Pathak–Roth: those sent
+ * must all be among x's `capacity` best of what it holds plus them; a
+ * partner at x who would leave still counts. */
 static bool couple_taken_at(const ver *v, const int32_t mem[2],
 			    const int32_t pq[2], const int32_t rk[2],
 			    int32_t x)
 {
-	int32_t nt = 0, w = -1, leaving_better = 0;
+	int32_t nt = 0, nthere = 0, w = -1, there_better = 0;
 	for (int j = 0; j < 2; j++)
 		if (pq[j] == x) {
 			nt++;
+			nthere += sp_matching_program(v->m, mem[j]) == x;
 			if (rk[j] > w)
 				w = rk[j];
 		}
-	if (nt == 0)
+	if (nt == 0 || (nt == 1 && nthere == 1))
 		return true;
 	for (int j = 0; j < 2; j++) {
 		int32_t cr = v->cur_rank[mem[j]];
-		if (sp_matching_program(v->m, mem[j]) == x && cr >= 0 && cr < w)
-			leaving_better++;
+		if (pq[j] == x && sp_matching_program(v->m, mem[j]) == x &&
+		    cr >= 0 && cr < w)
+			there_better++;
 	}
-	int32_t better = better_than(v, x, w) - leaving_better;
+	int32_t better = better_than(v, x, w) - there_better;
 	return better + nt <= sp_matching_capacity(v->m, x);
 }
 
