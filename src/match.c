@@ -1006,10 +1006,10 @@ sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
 	if (e.cycled) {
 		s = sp__err_set(
 			err, SP_ENOSTABLE, NULL, 0, NULL,
-			"no stable matching found: the couples' chains "
-			"cycled in %d attempt(s); applicant %s was displaced "
-			"more than %d times (last from program %s); the "
-			"matching returned is the last one tried",
+			"no stable matching found: the chains of "
+			"re-entries cycled in %d attempt(s); applicant %s was "
+			"displaced more than %d times (last from program %s); "
+			"the matching returned is the last one tried",
 			o.max_restarts + 1, sp_inst_applicant_name(in, e.cycle_app),
 			o.cycle_limit, sp_inst_program_name(in, e.cycle_prog));
 	}
