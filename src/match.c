@@ -22,11 +22,13 @@
  *
  * Phases.
  *   1. Singles.  Classic McVitie–Wilson deferred acceptance over the
- *      applicants who are not in couples, in id order; a bumped single
- *      continues down its list.  With singles only this yields the
+ *      applicants who are not in couples; a bumped single continues down
+ *      its list.  Proposals go through a FIFO queue with staged prefetch
+ *      (singles_phase), since the order does not change the result.  With singles only this yields the
  *      applicant-optimal stable matching (Gale–Shapley), which the tests
  *      check against a deliberately simple implementation.
- *   2. Couples, one at a time (RP's applicant stack), in input order or,
+ *   2. Couples, one at a time (RP's applicant stack), after the
+ *      supplemental agents of phase 4, in input order or,
  *      with a seed, a seeded shuffle.  A couple tries its pairs from the
  *      top; a pair is possible when each named program accepts the member
  *      sent there.
@@ -57,12 +59,15 @@
  *      rescans all residents after each couple; 39 s at 40k applicants).
  *   4. Supplemental lists.  An applicant holding an advanced program that
  *      is linked to one of its supplemental lists gets a second agent that
- *      proposes down that list of PGY-1 programs.  These agents run only
- *      when the applicant and program stacks are empty, i.e. after the
- *      advanced match has settled; their failure never undoes the
- *      advanced match, and losing the advanced position withdraws the
- *      PGY-1 one (NRMP: "only if the applicant first matches to the
- *      linked advanced program").
+ *      proposes down that list of PGY-1 programs.  The agents activated
+ *      by the singles phase enter one at a time right after it (as RP
+ *      enter couples and applicants with supplemental lists), each chain
+ *      settling before the next; one activated later runs when the
+ *      applicant and program stacks are empty.  Either way a list is
+ *      consulted only once its advanced match is held; its failure never
+ *      undoes the advanced match, and losing the advanced position
+ *      withdraws the PGY-1 one (NRMP: "only if the applicant first
+ *      matches to the linked advanced program").
  *   5. Reversions.  When everything is quiet, each reversion, in a
  *      topological order of the donor→receiver graph, moves up to its
  *      count of the donor's unfilled positions to the receiver, whose
@@ -916,9 +921,41 @@ static void singles_phase(eng *e)
 	e->queue_bumps = false;
 }
 
+/* Phase 2: the supplemental agents the singles phase activated enter
+ * one at a time, as RP-1999 enters couples and applicants with
+ * supplemental lists, each chain settling before the next: in applicant
+ * order, or shuffled from (seed, attempt) when seed != 0.  (Entered all
+ * at once instead, they cycled on a national-size synthetic market.) */
+static void enter_supplementals(eng *e, uint64_t seed, int attempt)
+{
+	/* The singles phase's queue is free now: it holds the order. */
+	int32_t m = 0;
+	for (int32_t a = 0; a < e->na; a++)
+		if (e->s_on[a]) {
+			e->s_on[a] = 0;
+			e->queue[m++].who = a;
+		}
+	e->sn = 0;
+	if (seed != 0) {
+		sp_rng rng;
+		sp_rng_seed(&rng, seed, 0x100000u + (uint64_t)attempt);
+		for (int32_t i = m - 1; i > 0; i--) {
+			int32_t j = (int32_t)sp_rng_below(&rng, (uint64_t)i + 1);
+			int32_t t = e->queue[i].who;
+			e->queue[i].who = e->queue[j].who;
+			e->queue[j].who = t;
+		}
+	}
+	for (int32_t i = 0; i < m && !e->cycled; i++) {
+		push_supp(e, e->queue[i].who);
+		run(e);
+	}
+}
+
 /* One full attempt of the applicant-proposing algorithm. */
 static void attempt_match(eng *e, const int32_t *corder,
-			  const int32_t *rorder, int *used)
+			  const int32_t *rorder, int *used, uint64_t seed,
+			  int attempt)
 {
 	eng_reset(e);
 	singles_phase(e);
@@ -927,7 +964,7 @@ static void attempt_match(eng *e, const int32_t *corder,
 	 * up, couples withdraw), so every re-processing restarts from the
 	 * top of its list and displacements count toward the cycle limit. */
 	e->restarting = true;
-	run(e);
+	enter_supplementals(e, seed, attempt);
 	for (int32_t i = 0; i < e->nc && !e->cycled; i++) {
 		push_agent(e, e->na + corder[i]);
 		run(e);
@@ -994,7 +1031,7 @@ sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
 	} else {
 		for (int att = 0; att <= o.max_restarts; att++) {
 			couple_order(corder, e.nc, o.seed, att);
-			attempt_match(&e, corder, rorder, used);
+			attempt_match(&e, corder, rorder, used, o.seed, att);
 			if (!e.cycled)
 				break;
 			e.st.cycles++;
