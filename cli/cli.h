@@ -14,7 +14,7 @@
 enum {
 	EXIT_OKAY = 0,     /* done; for verify: the matching is stable */
 	EXIT_UNSTABLE = 1, /* verify found violations; match found no
-			      stable matching */
+	                      stable matching */
 	EXIT_USAGE = 2,    /* bad command line */
 	EXIT_INPUT = 3,    /* bad input data (message names file:line) */
 	EXIT_IO = 4,       /* cannot read or write a file */
@@ -28,10 +28,10 @@ int cmd_gen(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Prints "smartpick CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Maps a library status to an exit code. */
 int cli_exit_for(sp_status s);
 

@@ -11,42 +11,42 @@
 #include <time.h>
 
 static const char usage_text[] =
-	"usage: smartpick match [OPTIONS] INPUT\n"
-	"\n"
-	"Runs the NRMP's matching algorithm (Roth-Peranson, applicant-proposing\n"
-	"deferred acceptance with couples, supplemental PGY-1 lists and\n"
-	"reversions) on the rank order lists in INPUT and writes the matching.\n"
-	"\n"
-	"INPUT is a .rp file (stable-matching-suite text format, extended), a\n"
-	".json file, a directory of CSV files, or - for .rp text on stdin.\n"
-	"Formats are described in docs/formats.md.\n"
-	"\n"
-	"options:\n"
-	"  -o, --out FILE          write the matching to FILE (default: stdout);\n"
-	"                          the file appears whole or not at all\n"
-	"  -f, --format FMT        matching format: rp, json or csv (default: the\n"
-	"                          input's format; csv for a CSV directory)\n"
-	"      --input-format FMT  read INPUT as rp, json or csv\n"
-	"  -s, --summary FILE      write the summary to FILE (default: stderr)\n"
-	"  -q, --quiet             no summary\n"
-	"      --programs-propose  program-proposing mode (singles only), for\n"
-	"                          comparison\n"
-	"      --seed N            enter couples in an order shuffled from N\n"
-	"                          (default 0: input order)\n"
-	"      --cycle-limit N     displacements of one applicant before a cycle\n"
-	"                          is declared (default 1000)\n"
-	"      --restarts N        after a cycle, retry with N new couple orders\n"
-	"                          (default 0; needs --seed)\n"
-	"      --verify            check the result with the verifier too\n"
-	"  -h, --help              this help\n"
-	"\n"
-	"Exit status: 0 matched (and verified, with --verify); 1 no stable\n"
-	"matching found (the last matching is still written, as `m 0`) or\n"
-	"--verify found violations; 2 usage; 3 bad input; 4 I/O; 5 internal.\n"
-	"\n"
-	"example:\n"
-	"  smartpick gen --seed 1 --out market.rp\n"
-	"  smartpick match market.rp --out matching.rp --summary summary.txt\n";
+    "usage: smartpick match [OPTIONS] INPUT\n"
+    "\n"
+    "Runs the NRMP's matching algorithm (Roth-Peranson, applicant-proposing\n"
+    "deferred acceptance with couples, supplemental PGY-1 lists and\n"
+    "reversions) on the rank order lists in INPUT and writes the matching.\n"
+    "\n"
+    "INPUT is a .rp file (stable-matching-suite text format, extended), a\n"
+    ".json file, a directory of CSV files, or - for .rp text on stdin.\n"
+    "Formats are described in docs/formats.md.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out FILE          write the matching to FILE (default: stdout);\n"
+    "                          the file appears whole or not at all\n"
+    "  -f, --format FMT        matching format: rp, json or csv (default: the\n"
+    "                          input's format; csv for a CSV directory)\n"
+    "      --input-format FMT  read INPUT as rp, json or csv\n"
+    "  -s, --summary FILE      write the summary to FILE (default: stderr)\n"
+    "  -q, --quiet             no summary\n"
+    "      --programs-propose  program-proposing mode (singles only), for\n"
+    "                          comparison\n"
+    "      --seed N            enter couples in an order shuffled from N\n"
+    "                          (default 0: input order)\n"
+    "      --cycle-limit N     displacements of one applicant before a cycle\n"
+    "                          is declared (default 1000)\n"
+    "      --restarts N        after a cycle, retry with N new couple orders\n"
+    "                          (default 0; needs --seed)\n"
+    "      --verify            check the result with the verifier too\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit status: 0 matched (and verified, with --verify); 1 no stable\n"
+    "matching found (the last matching is still written, as `m 0`) or\n"
+    "--verify found violations; 2 usage; 3 bad input; 4 I/O; 5 internal.\n"
+    "\n"
+    "example:\n"
+    "  smartpick gen --seed 1 --out market.rp\n"
+    "  smartpick match market.rp --out matching.rp --summary summary.txt\n";
 
 typedef struct {
 	const char *input, *out, *summary;
@@ -66,18 +66,18 @@ static int parse_args(int argc, char **argv, opts *o)
 {
 	enum { O_INFMT = 256, O_PP, O_SEED, O_CYC, O_RESTARTS, O_VERIFY };
 	static const struct option longs[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"format", required_argument, NULL, 'f'},
-		{"input-format", required_argument, NULL, O_INFMT},
-		{"summary", required_argument, NULL, 's'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"programs-propose", no_argument, NULL, O_PP},
-		{"seed", required_argument, NULL, O_SEED},
-		{"cycle-limit", required_argument, NULL, O_CYC},
-		{"restarts", required_argument, NULL, O_RESTARTS},
-		{"verify", no_argument, NULL, O_VERIFY},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    {"out", required_argument, NULL, 'o'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"input-format", required_argument, NULL, O_INFMT},
+	    {"summary", required_argument, NULL, 's'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"programs-propose", no_argument, NULL, O_PP},
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"cycle-limit", required_argument, NULL, O_CYC},
+	    {"restarts", required_argument, NULL, O_RESTARTS},
+	    {"verify", no_argument, NULL, O_VERIFY},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof *o);
 	o->mo = sp_match_defaults();
 	optind = 1;
@@ -93,9 +93,9 @@ static int parse_args(int argc, char **argv, opts *o)
 			sp_format f = sp_format_parse(optarg);
 			if (f == SP_FMT_AUTO)
 				return cli_usage(argv[0],
-						 "unknown format '%s' (use rp, "
-						 "json or csv)",
-						 optarg);
+				                 "unknown format '%s' (use rp, "
+				                 "json or csv)",
+				                 optarg);
 			*(c == 'f' ? &o->out_fmt : &o->in_fmt) = f;
 			break;
 		}
@@ -110,19 +110,20 @@ static int parse_args(int argc, char **argv, opts *o)
 			break;
 		case O_SEED:
 			if (!cli_parse_u64(optarg, &o->mo.seed))
-				return cli_usage(argv[0], "--seed needs a "
-						 "non-negative integer");
+				return cli_usage(argv[0],
+				                 "--seed needs a "
+				                 "non-negative integer");
 			break;
 		case O_CYC:
 			if (!cli_parse_long(optarg, 1, 1000000000, &v))
 				return cli_usage(argv[0], "--cycle-limit needs "
-						 "an integer from 1");
+				                          "an integer from 1");
 			o->mo.cycle_limit = (int)v;
 			break;
 		case O_RESTARTS:
 			if (!cli_parse_long(optarg, 0, 1000000, &v))
 				return cli_usage(argv[0], "--restarts needs an "
-						 "integer from 0");
+				                          "integer from 0");
 			o->mo.max_restarts = (int)v;
 			break;
 		case O_VERIFY:
@@ -137,8 +138,8 @@ static int parse_args(int argc, char **argv, opts *o)
 	}
 	if (optind != argc - 1)
 		return cli_usage(argv[0], optind >= argc
-						  ? "missing INPUT"
-						  : "only one INPUT, please");
+		                              ? "missing INPUT"
+		                              : "only one INPUT, please");
 	o->input = argv[optind];
 	return EXIT_OKAY;
 }
@@ -159,8 +160,8 @@ static sp_status read_input(const opts *o, sp_inst **in, sp_err *err)
 			if (cap >= (size_t)SP_MAX_FILE) {
 				free(buf);
 				snprintf(err->msg, sizeof err->msg,
-					 "<stdin>: input larger than %ld bytes",
-					 (long)SP_MAX_FILE);
+				         "<stdin>: input larger than %ld bytes",
+				         (long)SP_MAX_FILE);
 				return SP_ELIMIT;
 			}
 			char *nb = realloc(buf, cap * 2);
@@ -185,7 +186,7 @@ static int cmp_int_desc(const void *x, const void *y)
 }
 
 static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
-			  const opts *o, double ms, bool all_unfilled)
+                          const opts *o, double ms, bool all_unfilled)
 {
 	int32_t na = sp_inst_napplicants(in), np = sp_inst_nprograms(in);
 	int32_t nc = sp_inst_ncouples(in);
@@ -199,7 +200,7 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 		int32_t a, b;
 		sp_inst_couple_members(in, c, &a, &b);
 		int k = (sp_matching_program(m, a) != SP_NONE) +
-			(sp_matching_program(m, b) != SP_NONE);
+		        (sp_matching_program(m, b) != SP_NONE);
 		both += k == 2;
 		one += k == 1;
 		neither += k == 0;
@@ -226,42 +227,50 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 	}
 	const sp_match_stats *st = sp_matching_stats(m);
 	fprintf(f, "match: %s%s\n",
-		o->mo.side == SP_PROPOSE_PROGRAMS
-			? "program-proposing deferred acceptance"
-			: "applicant-proposing (Roth-Peranson)",
-		sp_matching_stable(m) ? "" : " -- NO STABLE MATCHING FOUND");
+	        o->mo.side == SP_PROPOSE_PROGRAMS
+	            ? "program-proposing deferred acceptance"
+	            : "applicant-proposing (Roth-Peranson)",
+	        sp_matching_stable(m) ? "" : " -- NO STABLE MATCHING FOUND");
 	fprintf(f, "applicants  %8ld  matched %ld (%.1f%%), unmatched %ld\n",
-		(long)na, matched, na ? 100.0 * matched / na : 0.0,
-		(long)na - matched);
+	        (long)na, matched, na ? 100.0 * matched / na : 0.0,
+	        (long)na - matched);
 	if (nc)
-		fprintf(f, "couples     %8ld  both matched %ld, one matched %ld, "
-			"neither %ld\n", (long)nc, both, one, neither);
+		fprintf(f,
+		        "couples     %8ld  both matched %ld, one matched %ld, "
+		        "neither %ld\n",
+		        (long)nc, both, one, neither);
 	if (sp_inst_nsupplementals(in))
-		fprintf(f, "supplemental %7zu  lists; PGY-1 positions taken "
-			"through them: %ld\n", sp_inst_nsupplementals(in),
-			supp_placed);
-	fprintf(f, "programs    %8ld  positions %ld, filled %ld, unfilled %ld "
-		"in %ld programs\n", (long)np, positions, filled,
-		positions - filled, (long)nunf);
+		fprintf(f,
+		        "supplemental %7zu  lists; PGY-1 positions taken "
+		        "through them: %ld\n",
+		        sp_inst_nsupplementals(in), supp_placed);
+	fprintf(f,
+	        "programs    %8ld  positions %ld, filled %ld, unfilled %ld "
+	        "in %ld programs\n",
+	        (long)np, positions, filled, positions - filled, (long)nunf);
 	if (sp_inst_nreversions(in))
 		fprintf(f, "reversions  %8zu  positions reverted: %ld\n",
-			sp_inst_nreversions(in), st->reverted);
-	fprintf(f, "engine      proposals %ld, displacements %ld, program "
-		"checks %ld, couple rounds %d, cycles %d, restarts %d, "
-		"%.1f ms\n", st->proposals, st->displacements, st->program_checks,
-		st->rounds, st->cycles, st->restarts, ms);
+		        sp_inst_nreversions(in), st->reverted);
+	fprintf(f,
+	        "engine      proposals %ld, displacements %ld, program "
+	        "checks %ld, couple rounds %d, cycles %d, restarts %d, "
+	        "%.1f ms\n",
+	        st->proposals, st->displacements, st->program_checks,
+	        st->rounds, st->cycles, st->restarts, ms);
 	if (nunf && unf) {
 		qsort(unf, (size_t)nunf, 2 * sizeof *unf, cmp_int_desc);
 		int32_t show = all_unfilled ? nunf : (nunf < 20 ? nunf : 20);
 		fprintf(f, "unfilled positions by program:\n");
 		for (int32_t i = 0; i < show; i++)
 			fprintf(f, "  %-20s %d of %d\n",
-				sp_inst_program_name(in, unf[2 * i]),
-				unf[2 * i + 1],
-				sp_matching_capacity(m, unf[2 * i]));
+			        sp_inst_program_name(in, unf[2 * i]),
+			        unf[2 * i + 1],
+			        sp_matching_capacity(m, unf[2 * i]));
 		if (show < nunf)
-			fprintf(f, "  ... %ld more (use --summary FILE for "
-				"all)\n", (long)(nunf - show));
+			fprintf(f,
+			        "  ... %ld more (use --summary FILE for "
+			        "all)\n",
+			        (long)(nunf - show));
 	}
 	free(unf);
 	free(fill);
@@ -277,11 +286,11 @@ static long run_verify(const sp_inst *in, const sp_matching *m, FILE *f)
 	for (long k = 0; k < n && k < 50; k++) {
 		char buf[600];
 		sp_violation_describe(in, sp_report_get(r, (size_t)k), buf,
-				      sizeof buf);
+		                      sizeof buf);
 		fprintf(f, "  %s\n", buf);
 	}
 	fprintf(f, "verify: %ld violation(s)%s\n", n,
-		n > 50 ? " (first 50 shown)" : "");
+	        n > 50 ? " (first 50 shown)" : "");
 	sp_report_free(r);
 	return n;
 }
@@ -296,15 +305,14 @@ int cmd_match(int argc, char **argv)
 	sp_inst *in = NULL;
 	sp_status s = read_input(&o, &in, &err);
 	if (s) {
-		cli_error(argv[0], "%s",
-			  err.msg[0] ? err.msg : sp_strerror(s));
+		cli_error(argv[0], "%s", err.msg[0] ? err.msg : sp_strerror(s));
 		return cli_exit_for(s);
 	}
 	sp_format fmt = o.out_fmt;
 	if (fmt == SP_FMT_AUTO)
-		fmt = o.in_fmt != SP_FMT_AUTO ? o.in_fmt
+		fmt = o.in_fmt != SP_FMT_AUTO     ? o.in_fmt
 		      : strcmp(o.input, "-") == 0 ? SP_FMT_RP
-						   : sp_format_of_path(o.input);
+		                                  : sp_format_of_path(o.input);
 	if (fmt == SP_FMT_AUTO)
 		fmt = SP_FMT_RP;
 
@@ -330,13 +338,12 @@ int cmd_match(int argc, char **argv)
 	if (sp_matching_fwrite(in, m, fmt, out.f) != SP_OK) {
 		cli_out_abort(&out);
 		cli_error(argv[0], "cannot write the matching to %s",
-			  o.out ? o.out : "stdout");
+		          o.out ? o.out : "stdout");
 		rc = EXIT_IO;
 		goto done;
 	}
 	if (!cli_out_commit(&out)) {
-		cli_error(argv[0], "cannot write %s",
-			  o.out ? o.out : "stdout");
+		cli_error(argv[0], "cannot write %s", o.out ? o.out : "stdout");
 		rc = EXIT_IO;
 		goto done;
 	}

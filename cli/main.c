@@ -12,22 +12,22 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
-	{"match", cmd_match, "run the match on rank order lists"},
-	{"verify", cmd_verify, "check a matching: quotas, blocking pairs"},
-	{"gen", cmd_gen, "generate a seeded synthetic market"},
+    {"match", cmd_match, "run the match on rank order lists"},
+    {"verify", cmd_verify, "check a matching: quotas, blocking pairs"},
+    {"gen", cmd_gen, "generate a seeded synthetic market"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: smartpick COMMAND [OPTIONS] [ARGS]\n\n"
-		   "SmartPick: the NRMP's match algorithm (Roth-Peranson), "
-		   "and tools around it.\n\ncommands:\n");
+	           "SmartPick: the NRMP's match algorithm (Roth-Peranson), "
+	           "and tools around it.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
-			commands[i].summary);
+		        commands[i].summary);
 	fprintf(f, "\n'smartpick COMMAND --help' describes a command.\n"
-		   "Exit codes: 0 ok, 1 unstable or no stable matching, "
-		   "2 usage, 3 bad input,\n4 I/O error, 5 internal error.\n");
+	           "Exit codes: 0 ok, 1 unstable or no stable matching, "
+	           "2 usage, 3 bad input,\n4 I/O error, 5 internal error.\n");
 }
 
 int main(int argc, char **argv)

@@ -36,18 +36,18 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 /* Status codes: one table gives the enum and sp_strerror().           */
 
-#define SP_STATUS_MAP(X)                                                   \
-	X(OK, 0, "success")                                                \
-	X(ENOMEM, 1, "out of memory")                                      \
-	X(EINVAL, 2, "invalid argument")                                   \
-	X(EIO, 3, "input/output error")                                    \
-	X(EPARSE, 4, "malformed input")                                    \
-	X(ELIMIT, 5, "input exceeds a hard limit")                         \
-	X(EDUP, 6, "duplicate entry")                                      \
-	X(ENOTFOUND, 7, "unknown name")                                    \
-	X(ECYCLE, 8, "circular reversions")                                \
-	X(ENOSTABLE, 9, "no stable matching found")                        \
-	X(EUNSUPPORTED, 10, "not supported for this input")                \
+#define SP_STATUS_MAP(X)                                    \
+	X(OK, 0, "success")                                 \
+	X(ENOMEM, 1, "out of memory")                       \
+	X(EINVAL, 2, "invalid argument")                    \
+	X(EIO, 3, "input/output error")                     \
+	X(EPARSE, 4, "malformed input")                     \
+	X(ELIMIT, 5, "input exceeds a hard limit")          \
+	X(EDUP, 6, "duplicate entry")                       \
+	X(ENOTFOUND, 7, "unknown name")                     \
+	X(ECYCLE, 8, "circular reversions")                 \
+	X(ENOSTABLE, 9, "no stable matching found")         \
+	X(EUNSUPPORTED, 10, "not supported for this input") \
 	X(EUNSTABLE, 11, "matching is not stable")
 
 typedef enum {
@@ -63,7 +63,7 @@ const char *sp_strerror(sp_status s);
  * `line` are 0/empty when they do not apply. */
 typedef struct {
 	char file[256];
-	long line;     /* 1-based; 0 when unknown */
+	long line;      /* 1-based; 0 when unknown */
 	char field[64]; /* the column, key or token at fault */
 	char msg[512];  /* the whole sentence, ready to print */
 } sp_err;
@@ -71,14 +71,14 @@ typedef struct {
 /* ------------------------------------------------------------------ */
 /* Hard caps on anything read from outside.                            */
 
-#define SP_MAX_LINE 65536          /* bytes per text line */
-#define SP_MAX_FILE (1L << 30)     /* bytes per input file */
-#define SP_MAX_NAME 128            /* bytes per identifier */
-#define SP_MAX_LIST 4096           /* entries per applicant or couple list */
-#define SP_MAX_PROGRAM_LIST 200000 /* entries per program list */
-#define SP_MAX_QUOTA 100000        /* positions per program */
-#define SP_MAX_ENTITIES 10000000   /* programs or applicants per instance */
-#define SP_MAX_JSON_DEPTH 64       /* nesting of JSON documents */
+#define SP_MAX_LINE         65536      /* bytes per text line */
+#define SP_MAX_FILE         (1L << 30) /* bytes per input file */
+#define SP_MAX_NAME         128        /* bytes per identifier */
+#define SP_MAX_LIST         4096     /* entries per applicant or couple list */
+#define SP_MAX_PROGRAM_LIST 200000   /* entries per program list */
+#define SP_MAX_QUOTA        100000   /* positions per program */
+#define SP_MAX_ENTITIES     10000000 /* programs or applicants per instance */
+#define SP_MAX_JSON_DEPTH   64       /* nesting of JSON documents */
 
 /* ------------------------------------------------------------------ */
 /* Instances: programs, applicants, couples and their rank order lists. */
@@ -106,10 +106,10 @@ void sp_inst_free(sp_inst *in);
 /* Adds a program.  `name` is borrowed (copied).  Fails with SP_EDUP when
  * the name exists, SP_EINVAL for a negative or oversized quota. */
 sp_status sp_inst_add_program(sp_inst *in, const char *name, int quota,
-			      int32_t *id) SP_MUST_CHECK;
+                              int32_t *id) SP_MUST_CHECK;
 /* Adds an applicant (single until placed in a couple). */
 sp_status sp_inst_add_applicant(sp_inst *in, const char *name,
-				int32_t *id) SP_MUST_CHECK;
+                                int32_t *id) SP_MUST_CHECK;
 
 /* Looks a name up; returns its id or SP_NONE. */
 int32_t sp_inst_find_program(const sp_inst *in, const char *name);
@@ -123,21 +123,21 @@ void sp_inst_set_track(sp_inst *in, int32_t program, sp_track t);
  * SP_EDUP on a repeated program or a second call, SP_ELIMIT past
  * SP_MAX_LIST, SP_EINVAL if the applicant is in a couple. */
 sp_status sp_inst_set_rol(sp_inst *in, int32_t applicant,
-			  const int32_t *programs, size_t n) SP_MUST_CHECK;
+                          const int32_t *programs, size_t n) SP_MUST_CHECK;
 
 /* Makes applicants a and b a couple whose list is n ranked pairs:
  * pairs[2k] is a's program and pairs[2k+1] b's in the k-th choice,
  * SP_NONE meaning that partner goes unmatched.  A pair (SP_NONE, SP_NONE)
  * ends the list.  Neither applicant may have a list of its own. */
 sp_status sp_inst_add_couple(sp_inst *in, const char *name, int32_t a,
-			     int32_t b, const int32_t *pairs, size_t n,
-			     int32_t *id) SP_MUST_CHECK;
+                             int32_t b, const int32_t *pairs, size_t n,
+                             int32_t *id) SP_MUST_CHECK;
 
 /* Sets a program's rank order list of applicants.  Duplicates are
  * refused with SP_EDUP. */
 sp_status sp_inst_set_program_rol(sp_inst *in, int32_t program,
-				  const int32_t *applicants,
-				  size_t n) SP_MUST_CHECK;
+                                  const int32_t *applicants,
+                                  size_t n) SP_MUST_CHECK;
 
 /* Adds a supplemental PGY-1 list for a single applicant: when the
  * applicant matches one of the `nadv` linked advanced programs on its
@@ -146,15 +146,15 @@ sp_status sp_inst_set_program_rol(sp_inst *in, int32_t program,
  * Each advanced program may be linked to at most one supplemental list
  * of a given applicant. */
 sp_status sp_inst_add_supplemental(sp_inst *in, int32_t applicant,
-				   const int32_t *advanced, size_t nadv,
-				   const int32_t *prelim,
-				   size_t nprelim) SP_MUST_CHECK;
+                                   const int32_t *advanced, size_t nadv,
+                                   const int32_t *prelim,
+                                   size_t nprelim) SP_MUST_CHECK;
 
 /* Adds a reversion: up to `count` positions of `donor` left unfilled
  * once the donor is done move to `receiver`.  Cycles among reversions
  * are refused later, by sp_match, with SP_ECYCLE. */
-sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor,
-				int32_t receiver, int count) SP_MUST_CHECK;
+sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor, int32_t receiver,
+                                int count) SP_MUST_CHECK;
 
 /* Builds the rank index sp_match and sp_verify need (each list entry
  * joined with the other side's rank: O(list entries)).  Without it, each
@@ -177,22 +177,20 @@ sp_track sp_inst_track(const sp_inst *in, int32_t p);
 int32_t sp_inst_couple_of(const sp_inst *in, int32_t a);
 /* Members of couple c. */
 void sp_inst_couple_members(const sp_inst *in, int32_t c, int32_t *a,
-			    int32_t *b);
+                            int32_t *b);
 /* Borrowed views into the lists; valid until the instance changes. */
 const int32_t *sp_inst_rol(const sp_inst *in, int32_t a, size_t *n);
-const int32_t *sp_inst_couple_rol(const sp_inst *in, int32_t c,
-				  size_t *npairs);
-const int32_t *sp_inst_program_rol(const sp_inst *in, int32_t p,
-				   size_t *n);
+const int32_t *sp_inst_couple_rol(const sp_inst *in, int32_t c, size_t *npairs);
+const int32_t *sp_inst_program_rol(const sp_inst *in, int32_t p, size_t *n);
 size_t sp_inst_nsupplementals(const sp_inst *in);
 /* The k-th supplemental list: applicant, linked advanced programs and
  * PGY-1 programs (all borrowed views). */
 void sp_inst_supplemental(const sp_inst *in, size_t k, int32_t *applicant,
-			  const int32_t **adv, size_t *nadv,
-			  const int32_t **prelim, size_t *nprelim);
+                          const int32_t **adv, size_t *nadv,
+                          const int32_t **prelim, size_t *nprelim);
 size_t sp_inst_nreversions(const sp_inst *in);
 void sp_inst_reversion(const sp_inst *in, size_t k, int32_t *donor,
-		       int32_t *receiver, int *count);
+                       int32_t *receiver, int *count);
 
 /* ------------------------------------------------------------------ */
 /* Matching.                                                           */
@@ -221,14 +219,14 @@ sp_match_opts sp_match_defaults(void);
 
 /* Statistics of one run. */
 typedef struct {
-	long proposals;       /* applications examined */
-	long displacements;   /* applicants bumped or withdrawn */
-	long program_checks;  /* program-stack examinations */
-	int rounds;           /* couples phase: couples entered + re-entries */
-	int cycles;           /* cycles detected (each caused a restart or
-				 the failure) */
-	int restarts;         /* couple orders tried beyond the first */
-	long reverted;        /* positions moved by reversions */
+	long proposals;      /* applications examined */
+	long displacements;  /* applicants bumped or withdrawn */
+	long program_checks; /* program-stack examinations */
+	int rounds;          /* couples phase: couples entered + re-entries */
+	int cycles;          /* cycles detected (each caused a restart or
+	                        the failure) */
+	int restarts;        /* couple orders tried beyond the first */
+	long reverted;       /* positions moved by reversions */
 } sp_match_stats;
 
 /* A matching of an instance. */
@@ -240,12 +238,11 @@ typedef struct sp_matching sp_matching;
  * sp_verify().  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
  * program-proposing with couples or supplemental lists. */
 sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
-		   sp_matching **out, sp_err *err) SP_MUST_CHECK;
+                   sp_matching **out, sp_err *err) SP_MUST_CHECK;
 
 /* Gives an empty matching (everyone unmatched) sized for `in`, for
  * readers of matchings. */
-sp_status sp_matching_new(const sp_inst *in,
-			  sp_matching **out) SP_MUST_CHECK;
+sp_status sp_matching_new(const sp_inst *in, sp_matching **out) SP_MUST_CHECK;
 void sp_matching_free(sp_matching *m);
 
 /* The applicant's primary program, or SP_NONE. */
@@ -254,7 +251,7 @@ int32_t sp_matching_program(const sp_matching *m, int32_t applicant);
 int32_t sp_matching_supplemental(const sp_matching *m, int32_t applicant);
 void sp_matching_set(sp_matching *m, int32_t applicant, int32_t program);
 void sp_matching_set_supplemental(sp_matching *m, int32_t applicant,
-				  int32_t program);
+                                  int32_t program);
 /* Positions of program p after reversions (equals its quota when no
  * reversion touched it). */
 int sp_matching_capacity(const sp_matching *m, int32_t p);
@@ -268,13 +265,13 @@ const sp_match_stats *sp_matching_stats(const sp_matching *m);
 /* Verification.                                                       */
 
 typedef enum {
-	SP_V_OVER_QUOTA = 1,    /* program holds more than its capacity */
-	SP_V_UNACCEPTABLE,      /* pair not ranked by both sides */
-	SP_V_BLOCKING_PAIR,     /* single (or supplemental) + program */
-	SP_V_BLOCKING_COUPLE,   /* couple + one or two programs */
-	SP_V_COUPLE_SPLIT,      /* couple not at a pair of its list */
-	SP_V_SUPPLEMENTAL,      /* supplemental match without its link */
-	SP_V_REVERSION          /* reversion accounting is wrong */
+	SP_V_OVER_QUOTA = 1,  /* program holds more than its capacity */
+	SP_V_UNACCEPTABLE,    /* pair not ranked by both sides */
+	SP_V_BLOCKING_PAIR,   /* single (or supplemental) + program */
+	SP_V_BLOCKING_COUPLE, /* couple + one or two programs */
+	SP_V_COUPLE_SPLIT,    /* couple not at a pair of its list */
+	SP_V_SUPPLEMENTAL,    /* supplemental match without its link */
+	SP_V_REVERSION        /* reversion accounting is wrong */
 } sp_violation_kind;
 
 typedef struct {
@@ -292,13 +289,13 @@ typedef struct sp_report sp_report;
  * list sizes.  Gives *out; returns SP_OK when the check ran (the
  * matching may still be unstable: see sp_report_count). */
 sp_status sp_verify(const sp_inst *in, const sp_matching *m,
-		    sp_report **out) SP_MUST_CHECK;
+                    sp_report **out) SP_MUST_CHECK;
 void sp_report_free(sp_report *r);
 size_t sp_report_count(const sp_report *r);
 const sp_violation *sp_report_get(const sp_report *r, size_t k);
 /* Writes a sentence describing v into buf (always terminated). */
-void sp_violation_describe(const sp_inst *in, const sp_violation *v,
-			   char *buf, size_t size);
+void sp_violation_describe(const sp_inst *in, const sp_violation *v, char *buf,
+                           size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Reading and writing instances and matchings.                         */
@@ -317,45 +314,44 @@ sp_format sp_format_parse(const char *name);
 
 /* Reads an instance from path.  Gives *out on success. */
 sp_status sp_inst_read(const char *path, sp_format fmt, sp_inst **out,
-		       sp_err *err) SP_MUST_CHECK;
+                       sp_err *err) SP_MUST_CHECK;
 /* Reads an instance from a memory buffer (rp or json only); `name` is
  * used in error messages. */
 sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
-			   const char *name, sp_inst **out,
-			   sp_err *err) SP_MUST_CHECK;
+                           const char *name, sp_inst **out,
+                           sp_err *err) SP_MUST_CHECK;
 /* Writes an instance.  For SP_FMT_CSV `path` is a directory, created if
  * needed; files are written to temporaries and renamed into place. */
 sp_status sp_inst_write(const sp_inst *in, const char *path, sp_format fmt,
-			sp_err *err) SP_MUST_CHECK;
+                        sp_err *err) SP_MUST_CHECK;
 
 /* Writes a matching to a stream (rp: "m 1" then "r a p" lines; json: an
  * object; csv: applicant,program,supplemental rows). */
 sp_status sp_matching_fwrite(const sp_inst *in, const sp_matching *m,
-			     sp_format fmt, FILE *f) SP_MUST_CHECK;
+                             sp_format fmt, FILE *f) SP_MUST_CHECK;
 /* Reads a matching for `in` from path (format as for instances; for CSV
  * the path is a file). */
-sp_status sp_matching_read(const sp_inst *in, const char *path,
-			   sp_format fmt, sp_matching **out,
-			   sp_err *err) SP_MUST_CHECK;
-sp_status sp_matching_read_mem(const sp_inst *in, const char *buf,
-			       size_t len, sp_format fmt, const char *name,
-			       sp_matching **out, sp_err *err) SP_MUST_CHECK;
+sp_status sp_matching_read(const sp_inst *in, const char *path, sp_format fmt,
+                           sp_matching **out, sp_err *err) SP_MUST_CHECK;
+sp_status sp_matching_read_mem(const sp_inst *in, const char *buf, size_t len,
+                               sp_format fmt, const char *name,
+                               sp_matching **out, sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Synthetic markets.                                                  */
 
 typedef struct {
 	uint64_t seed;
-	int32_t napplicants;  /* including couple members */
-	int32_t ncouples;     /* couples among the applicants */
+	int32_t napplicants; /* including couple members */
+	int32_t ncouples;    /* couples among the applicants */
 	int32_t nprograms;
-	int32_t npositions;   /* spread over programs */
-	int rol_len;          /* mean programs ranked by a single */
-	int couple_rol_len;   /* mean pairs ranked by a couple */
-	double correlation;   /* 0 = idiosyncratic, 1 = common views */
-	int nregions;         /* geography for coherent couples */
+	int32_t npositions;        /* spread over programs */
+	int rol_len;               /* mean programs ranked by a single */
+	int couple_rol_len;        /* mean pairs ranked by a couple */
+	double correlation;        /* 0 = idiosyncratic, 1 = common views */
+	int nregions;              /* geography for coherent couples */
 	double supplemental_share; /* share of programs that are advanced */
-	int reversions;       /* number of reversions to draw */
+	int reversions;            /* number of reversions to draw */
 } sp_gen_opts;
 
 /* Defaults: a small correlated market. */
@@ -365,7 +361,7 @@ sp_gen_opts sp_gen_national(void);
 /* Gives a seeded synthetic instance; the same options give the same
  * instance on every machine. */
 sp_status sp_gen(const sp_gen_opts *o, sp_inst **out,
-		 sp_err *err) SP_MUST_CHECK;
+                 sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Random numbers: a counter-based, splittable generator, so that Monte

@@ -9,8 +9,8 @@
 const char *sp_strerror(sp_status s)
 {
 	switch (s) {
-#define SP_X_CASE(name, code, text)                                        \
-	case SP_##name:                                                    \
+#define SP_X_CASE(name, code, text) \
+	case SP_##name:             \
 		return text;
 		SP_STATUS_MAP(SP_X_CASE)
 #undef SP_X_CASE
@@ -46,7 +46,7 @@ static void append(char *dst, size_t size, size_t *used, const char *src)
 }
 
 sp_status sp__err_set(sp_err *e, sp_status s, const char *file, long line,
-		      const char *field, const char *fmt, ...)
+                      const char *field, const char *fmt, ...)
 {
 	if (!e)
 		return s;

@@ -24,10 +24,10 @@ void sp__index_free(sp__index *x)
 {
 	if (!x)
 		return;
-	void *ptrs[] = {x->pl_off, x->pl_app,  x->pl_pos, x->a_off,
-			x->ent,    x->c_off,   x->cp_prog, x->cp_rank,
-			x->cm,     x->sl_off,  x->sl_prog, x->sl_rank,
-			x->couple, x->has_supp};
+	void *ptrs[] = {x->pl_off, x->pl_app,  x->pl_pos,  x->a_off,
+	                x->ent,    x->c_off,   x->cp_prog, x->cp_rank,
+	                x->cm,     x->sl_off,  x->sl_prog, x->sl_rank,
+	                x->couple, x->has_supp};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	sp_free(x);
@@ -173,7 +173,7 @@ static bool couples(const sp_inst *in, sp__index *x, join *j)
 			for (size_t k = 0; k < n; k++) {
 				int32_t p = pairs[2 * k + h];
 				x->cp_rank[base + 2 * k + h] =
-					p == SP_NONE ? 0 : rank_at(j, p);
+				    p == SP_NONE ? 0 : rank_at(j, p);
 				if (p != SP_NONE)
 					note_pos(j, p, (int32_t)k);
 			}
@@ -225,12 +225,12 @@ sp_status sp__index_build(const sp_inst *in, sp__index **out)
 	x->nc = sp_inst_ncouples(in);
 	join j = {0};
 	bool ok = ALLOC(x->pl_off, x->np + 1) && ALLOC(x->a_off, x->na + 1) &&
-		  ALLOC(x->c_off, x->nc + 1) && ALLOC(x->cm, 2 * x->nc) &&
-		  ALLOC(x->couple, x->na) &&
-		  (x->has_supp = sp_calloc((size_t)x->na + 1, 1)) &&
-		  (j.mark = sp_calloc((size_t)x->np + 1, sizeof *j.mark)) &&
-		  (j.mark2 = sp_calloc((size_t)x->np + 1, sizeof *j.mark2)) &&
-		  ALLOC(j.rank, x->np) && ALLOC(j.pos, x->np);
+	          ALLOC(x->c_off, x->nc + 1) && ALLOC(x->cm, 2 * x->nc) &&
+	          ALLOC(x->couple, x->na) &&
+	          (x->has_supp = sp_calloc((size_t)x->na + 1, 1)) &&
+	          (j.mark = sp_calloc((size_t)x->np + 1, sizeof *j.mark)) &&
+	          (j.mark2 = sp_calloc((size_t)x->np + 1, sizeof *j.mark2)) &&
+	          ALLOC(j.rank, x->np) && ALLOC(j.pos, x->np);
 	if (ok) {
 		for (int32_t a = 0; a < x->na; a++)
 			x->couple[a] = sp_inst_couple_of(in, a);

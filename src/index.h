@@ -26,7 +26,7 @@ typedef struct sp__index {
 	int32_t *c_off, *cp_prog, *cp_rank, *cm;
 	/* Supplemental lists (PGY-1 programs and the applicant's rank). */
 	int32_t *sl_off, *sl_prog, *sl_rank;
-	int32_t *couple; /* couple of each applicant, or SP_NONE */
+	int32_t *couple;   /* couple of each applicant, or SP_NONE */
 	uint8_t *has_supp; /* 1 if the applicant has supplemental lists */
 } sp__index;
 

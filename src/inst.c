@@ -59,14 +59,13 @@ void sp_inst_free(sp_inst *in)
 	SP_VEC_FREE(in->pname);
 	SP_VEC_FREE(in->aname);
 	SP_VEC_FREE(in->cname);
-	ivec *vecs[] = {&in->quota,   &in->p_off,     &in->p_len,
-			&in->a_off,   &in->a_len,     &in->a_couple,
-			&in->a_supp,  &in->c_a,       &in->c_b,
-			&in->c_off,   &in->c_len,     &in->s_app,
-			&in->s_adv_off, &in->s_nadv,  &in->s_pre_off,
-			&in->s_npre,  &in->s_next,    &in->r_donor,
-			&in->r_receiver, &in->r_count, &in->rolpool,
-			&in->pairpool, &in->prolpool, &in->supppool};
+	ivec *vecs[] = {
+	    &in->quota,     &in->p_off,    &in->p_len,      &in->a_off,
+	    &in->a_len,     &in->a_couple, &in->a_supp,     &in->c_a,
+	    &in->c_b,       &in->c_off,    &in->c_len,      &in->s_app,
+	    &in->s_adv_off, &in->s_nadv,   &in->s_pre_off,  &in->s_npre,
+	    &in->s_next,    &in->r_donor,  &in->r_receiver, &in->r_count,
+	    &in->rolpool,   &in->pairpool, &in->prolpool,   &in->supppool};
 	for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
 		SP_VEC_FREE(*vecs[i]);
 	SP_VEC_FREE(in->track);
@@ -89,8 +88,7 @@ sp_status sp_inst_prepare(sp_inst *in)
 
 const sp__index *sp__inst_index(const sp_inst *in)
 {
-	return in->index && in->index_version == in->version ? in->index
-							      : NULL;
+	return in->index && in->index_version == in->version ? in->index : NULL;
 }
 
 uint64_t sp__inst_version(const sp_inst *in)
@@ -106,7 +104,7 @@ static bool valid_name(const char *name)
 
 /* Interns name into the arena and map; false on OOM. */
 static const char *intern(sp_inst *in, sp__strmap *map, const char *name,
-			  int32_t id)
+                          int32_t id)
 {
 	const char *s = sp__arena_strdup(&in->names, name, strlen(name));
 	if (!s || !sp__strmap_put(map, s, id))
@@ -115,7 +113,7 @@ static const char *intern(sp_inst *in, sp__strmap *map, const char *name,
 }
 
 sp_status sp_inst_add_program(sp_inst *in, const char *name, int quota,
-			      int32_t *id)
+                              int32_t *id)
 {
 	if (!valid_name(name) || quota < 0 || quota > SP_MAX_QUOTA)
 		return SP_EINVAL;
@@ -153,8 +151,7 @@ sp_status sp_inst_add_applicant(sp_inst *in, const char *name, int32_t *id)
 		return SP_ELIMIT;
 	int32_t a = (int32_t)in->aname.n;
 	if (!SP_VEC_RESERVE(in->aname, 1) || !SP_VEC_RESERVE(in->a_off, 1) ||
-	    !SP_VEC_RESERVE(in->a_len, 1) ||
-	    !SP_VEC_RESERVE(in->a_couple, 1) ||
+	    !SP_VEC_RESERVE(in->a_len, 1) || !SP_VEC_RESERVE(in->a_couple, 1) ||
 	    !SP_VEC_RESERVE(in->a_supp, 1) || !SP_VEC_RESERVE(in->amark, 1))
 		return SP_ENOMEM;
 	const char *s = intern(in, &in->amap, name, a);
@@ -201,8 +198,7 @@ static uint32_t next_stamp(sp_inst *in)
 }
 
 /* Checks that programs[0..n) are valid, distinct program ids. */
-static sp_status check_programs(sp_inst *in, const int32_t *programs,
-				size_t n)
+static sp_status check_programs(sp_inst *in, const int32_t *programs, size_t n)
 {
 	uint32_t st = next_stamp(in);
 	for (size_t i = 0; i < n; i++) {
@@ -223,7 +219,7 @@ static bool valid_applicant(const sp_inst *in, int32_t a)
 
 /* Appends n ints to pool; gives the offset. */
 static sp_status pool_append(ivec *pool, const int32_t *v, size_t n,
-			     int32_t *off)
+                             int32_t *off)
 {
 	if (pool->n + n > INT32_MAX)
 		return SP_ELIMIT;
@@ -237,7 +233,7 @@ static sp_status pool_append(ivec *pool, const int32_t *v, size_t n,
 }
 
 sp_status sp_inst_set_rol(sp_inst *in, int32_t a, const int32_t *programs,
-			  size_t n)
+                          size_t n)
 {
 	if (!valid_applicant(in, a) || in->a_couple.v[a] != SP_NONE)
 		return SP_EINVAL;
@@ -263,8 +259,7 @@ static int cmp_u64(const void *x, const void *y)
 }
 
 /* Checks a couple's pairs: valid programs or SP_NONE, no pair twice. */
-static sp_status check_pairs(const sp_inst *in, const int32_t *pairs,
-			     size_t n)
+static sp_status check_pairs(const sp_inst *in, const int32_t *pairs, size_t n)
 {
 	uint64_t *keys = sp_malloc((n ? n : 1) * sizeof *keys);
 	if (!keys)
@@ -273,12 +268,11 @@ static sp_status check_pairs(const sp_inst *in, const int32_t *pairs,
 	for (size_t k = 0; k < n && !s; k++) {
 		for (int j = 0; j < 2; j++) {
 			int32_t p = pairs[2 * k + j];
-			if (p != SP_NONE &&
-			    (p < 0 || (size_t)p >= in->pname.n))
+			if (p != SP_NONE && (p < 0 || (size_t)p >= in->pname.n))
 				s = SP_EINVAL;
 		}
 		keys[k] = ((uint64_t)(uint32_t)pairs[2 * k] << 32) |
-			  (uint32_t)pairs[2 * k + 1];
+		          (uint32_t)pairs[2 * k + 1];
 	}
 	if (!s) {
 		qsort(keys, n, sizeof *keys, cmp_u64);
@@ -291,8 +285,8 @@ static sp_status check_pairs(const sp_inst *in, const int32_t *pairs,
 }
 
 sp_status sp_inst_add_couple(sp_inst *in, const char *name, int32_t a,
-			     int32_t b, const int32_t *pairs, size_t n,
-			     int32_t *id)
+                             int32_t b, const int32_t *pairs, size_t n,
+                             int32_t *id)
 {
 	if (!valid_name(name) || !valid_applicant(in, a) ||
 	    !valid_applicant(in, b) || a == b)
@@ -306,8 +300,8 @@ sp_status sp_inst_add_couple(sp_inst *in, const char *name, int32_t a,
 	/* A (none, none) pair ends the list: later pairs are worse than
 	 * both going unmatched, so they can never be used. */
 	size_t len = 0;
-	while (len < n && !(pairs[2 * len] == SP_NONE &&
-			    pairs[2 * len + 1] == SP_NONE))
+	while (len < n &&
+	       !(pairs[2 * len] == SP_NONE && pairs[2 * len + 1] == SP_NONE))
 		len++;
 	if (len > SP_MAX_LIST)
 		return SP_ELIMIT;
@@ -340,7 +334,7 @@ sp_status sp_inst_add_couple(sp_inst *in, const char *name, int32_t a,
 }
 
 sp_status sp_inst_set_program_rol(sp_inst *in, int32_t p,
-				  const int32_t *applicants, size_t n)
+                                  const int32_t *applicants, size_t n)
 {
 	if (p < 0 || (size_t)p >= in->pname.n)
 		return SP_EINVAL;
@@ -357,8 +351,8 @@ sp_status sp_inst_set_program_rol(sp_inst *in, int32_t p,
 			return SP_EDUP;
 		in->amark.v[a] = st;
 	}
-	sp_status s = pool_append(&in->prolpool, applicants, n,
-				  &in->p_off.v[p]);
+	sp_status s =
+	    pool_append(&in->prolpool, applicants, n, &in->p_off.v[p]);
 	if (s)
 		return s;
 	in->p_len.v[p] = (int32_t)n;
@@ -383,8 +377,8 @@ bool sp__inst_has_supp(const sp_inst *in, int32_t a)
 }
 
 sp_status sp_inst_add_supplemental(sp_inst *in, int32_t a,
-				   const int32_t *advanced, size_t nadv,
-				   const int32_t *prelim, size_t nprelim)
+                                   const int32_t *advanced, size_t nadv,
+                                   const int32_t *prelim, size_t nprelim)
 {
 	if (!valid_applicant(in, a) || in->a_couple.v[a] != SP_NONE ||
 	    nadv == 0 || nprelim == 0)
@@ -427,8 +421,8 @@ sp_status sp_inst_add_supplemental(sp_inst *in, int32_t a,
 	return SP_OK;
 }
 
-sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor,
-				int32_t receiver, int count)
+sp_status sp_inst_add_reversion(sp_inst *in, int32_t donor, int32_t receiver,
+                                int count)
 {
 	int32_t np = (int32_t)in->pname.n;
 	if (donor < 0 || donor >= np || receiver < 0 || receiver >= np ||
@@ -491,7 +485,7 @@ int32_t sp_inst_couple_of(const sp_inst *in, int32_t a)
 }
 
 void sp_inst_couple_members(const sp_inst *in, int32_t c, int32_t *a,
-			    int32_t *b)
+                            int32_t *b)
 {
 	*a = in->c_a.v[c];
 	*b = in->c_b.v[c];
@@ -504,8 +498,7 @@ const int32_t *sp_inst_rol(const sp_inst *in, int32_t a, size_t *n)
 	return len > 0 ? in->rolpool.v + in->a_off.v[a] : NULL;
 }
 
-const int32_t *sp_inst_couple_rol(const sp_inst *in, int32_t c,
-				  size_t *npairs)
+const int32_t *sp_inst_couple_rol(const sp_inst *in, int32_t c, size_t *npairs)
 {
 	*npairs = (size_t)in->c_len.v[c];
 	return *npairs ? in->pairpool.v + in->c_off.v[c] : NULL;
@@ -524,8 +517,8 @@ size_t sp_inst_nsupplementals(const sp_inst *in)
 }
 
 void sp_inst_supplemental(const sp_inst *in, size_t k, int32_t *applicant,
-			  const int32_t **adv, size_t *nadv,
-			  const int32_t **prelim, size_t *nprelim)
+                          const int32_t **adv, size_t *nadv,
+                          const int32_t **prelim, size_t *nprelim)
 {
 	*applicant = in->s_app.v[k];
 	*adv = in->supppool.v + in->s_adv_off.v[k];
@@ -540,7 +533,7 @@ size_t sp_inst_nreversions(const sp_inst *in)
 }
 
 void sp_inst_reversion(const sp_inst *in, size_t k, int32_t *donor,
-		       int32_t *receiver, int *count)
+                       int32_t *receiver, int *count)
 {
 	*donor = in->r_donor.v[k];
 	*receiver = in->r_receiver.v[k];

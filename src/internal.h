@@ -19,7 +19,7 @@
 
 #if defined(__GNUC__)
 #define SP_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define SP_PREFETCH(p) __builtin_prefetch(p)
+#define SP_PREFETCH(p)  __builtin_prefetch(p)
 #else
 #define SP_PRINTF(f, a)
 #define SP_PREFETCH(p) ((void)(p))
@@ -27,23 +27,23 @@
 
 /* err.c — fills an sp_err (NULL is allowed) and returns status. */
 sp_status sp__err_set(sp_err *e, sp_status s, const char *file, long line,
-		      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
+                      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
 void sp__err_clear(sp_err *e);
 
 /* Growable arrays of a fixed element type: `struct { T *v; size_t n, cap; }`.
  * sp__vec_grow makes room for `more` elements; returns false on OOM. */
 bool sp__vec_grow(void **v, size_t *cap, size_t n, size_t more, size_t elem);
-#define SP_VEC(T)                                                          \
-	struct {                                                           \
-		T *v;                                                      \
-		size_t n, cap;                                             \
+#define SP_VEC(T)              \
+	struct {               \
+		T *v;          \
+		size_t n, cap; \
 	}
-#define SP_VEC_RESERVE(vec, more)                                          \
-	sp__vec_grow((void **)&(vec).v, &(vec).cap, (vec).n, (more),       \
-		     sizeof(*(vec).v))
-#define SP_VEC_PUSH(vec, x)                                                \
+#define SP_VEC_RESERVE(vec, more)                                    \
+	sp__vec_grow((void **)&(vec).v, &(vec).cap, (vec).n, (more), \
+	             sizeof(*(vec).v))
+#define SP_VEC_PUSH(vec, x) \
 	(SP_VEC_RESERVE(vec, 1) ? ((vec).v[(vec).n++] = (x), true) : false)
-#define SP_VEC_FREE(vec)                                                   \
+#define SP_VEC_FREE(vec) \
 	(sp_free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
 
 /* strmap.c — an open-addressing map from names to int32 ids.  Keys are

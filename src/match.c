@@ -24,9 +24,10 @@
  *   1. Singles.  Classic McVitie–Wilson deferred acceptance over the
  *      applicants who are not in couples; a bumped single continues down
  *      its list.  Proposals go through a FIFO queue with staged prefetch
- *      (singles_phase), since the order does not change the result.  With singles only this yields the
- *      applicant-optimal stable matching (Gale–Shapley), which the tests
- *      check against a deliberately simple implementation.
+ *      (singles_phase), since the order does not change the result.  With
+ * singles only this yields the applicant-optimal stable matching
+ * (Gale–Shapley), which the tests check against a deliberately simple
+ * implementation.
  *   2. Couples, one at a time (RP's applicant stack), after the
  *      supplemental agents of phase 4, in input order or,
  *      with a seed, a seeded shuffle.  A couple tries its pairs from the
@@ -157,10 +158,10 @@ typedef struct {
 	/* Applicant state: the hot part together, the supplemental part
 	 * (touched only by applicants with supplemental lists) apart. */
 	astate *as;
-	int32_t *sidx;             /* active supplemental list or NONE */
+	int32_t *sidx;                  /* active supplemental list or NONE */
 	int32_t *smatch, *srank, *spos; /* supplemental position */
-	int32_t *cpos;             /* per couple: pair index held, or -1 */
-	int32_t *disp;             /* displacements since the singles phase */
+	int32_t *cpos;                  /* per couple: pair index held, or -1 */
+	int32_t *disp; /* displacements since the singles phase */
 
 	/* Singles phase: a FIFO queue (ring of na + 1 items). */
 	qitem *queue;
@@ -231,10 +232,10 @@ static sp_status eng_init(eng *e, const sp_inst *in)
 	size_t na = (size_t)e->na + 1, np = (size_t)e->np + 1;
 	size_t nc = (size_t)e->nc + 1, nl = (size_t)x->pl_off[e->np] + 1;
 	size_t i4 = sizeof(int32_t), pad = 16;
-	size_t size = nl + pad + np * (sizeof(pstate) + i4 + 1 + 3 * pad) +
-		      na * (sizeof(astate) + sizeof(qitem) + 7 * i4 + 2 +
-			    9 * pad) +
-		      nc * (2 * i4 + 1 + pad);
+	size_t size =
+	    nl + pad + np * (sizeof(pstate) + i4 + 1 + 3 * pad) +
+	    na * (sizeof(astate) + sizeof(qitem) + 7 * i4 + 2 + 9 * pad) +
+	    nc * (2 * i4 + 1 + pad);
 	char *at = e->block = sp_calloc(size, 1);
 	if (!at)
 		return SP_ENOMEM;
@@ -390,8 +391,8 @@ static void supp_reset(eng *e, int32_t a)
 		e->srank[a] = e->spos[a] = -1;
 	}
 	e->sidx[a] = e->as[a].match == SP_NONE
-			     ? SP_NONE
-			     : sp__inst_supp_for(e->in, a, e->as[a].match);
+	                 ? SP_NONE
+	                 : sp__inst_supp_for(e->in, a, e->as[a].match);
 	if (e->sidx[a] != SP_NONE)
 		push_supp(e, a);
 }
@@ -653,7 +654,8 @@ static void check_program(eng *e, int32_t p)
 				push_agent(e, e->na + c);
 			continue;
 		}
-		if (pos >= 0 && (e->as[a].match == SP_NONE || pos < e->as[a].mpos))
+		if (pos >= 0 &&
+		    (e->as[a].match == SP_NONE || pos < e->as[a].mpos))
 			push_agent(e, a);
 		int32_t j = supp_pos(e, a, p);
 		if (j >= 0 && (e->smatch[a] == SP_NONE || j < e->spos[a]))
@@ -696,7 +698,7 @@ static void run(eng *e)
  * any reversion out of it (Kahn's algorithm on the donor→receiver
  * graph).  Fails with SP_ECYCLE naming a program on a cycle. */
 static sp_status order_reversions(const sp_inst *in, int32_t *order,
-				  sp_err *err)
+                                  sp_err *err)
 {
 	size_t nr = sp_inst_nreversions(in);
 	int32_t np = sp_inst_nprograms(in);
@@ -743,11 +745,11 @@ static sp_status order_reversions(const sp_inst *in, int32_t *order,
 			int cnt;
 			sp_inst_reversion(in, k, &d, &r, &cnt);
 			s = sp__err_set(err, SP_ECYCLE, NULL, 0, NULL,
-					"circular reversions: %s reverts to "
-					"%s, which reverts back to it "
-					"(directly or through others)",
-					sp_inst_program_name(in, d),
-					sp_inst_program_name(in, r));
+			                "circular reversions: %s reverts to "
+			                "%s, which reverts back to it "
+			                "(directly or through others)",
+			                sp_inst_program_name(in, d),
+			                sp_inst_program_name(in, r));
 			break;
 		}
 	}
@@ -769,7 +771,8 @@ static void apply_reversions(eng *e, const int32_t *order, int *used)
 			int32_t k = order[i], d, r;
 			int count;
 			sp_inst_reversion(e->in, (size_t)k, &d, &r, &count);
-			int t = SP_MIN(e->ps[d].cap - e->ps[d].cnt, count - used[k]);
+			int t = SP_MIN(e->ps[d].cap - e->ps[d].cnt,
+			               count - used[k]);
 			if (t <= 0)
 				continue;
 			e->ps[d].cap -= t;
@@ -801,7 +804,8 @@ static bool run_programs_propose(eng *e)
 		int32_t off = e->pl_off[p], len = e->pl_off[p + 1] - off;
 		while (e->ps[p].cnt < e->ps[p].cap && ptr[p] < len) {
 			int32_t r = ptr[p]++;
-			int32_t a = e->pl_app[off + r], pos = e->pl_pos[off + r];
+			int32_t a = e->pl_app[off + r],
+			        pos = e->pl_pos[off + r];
 			e->st.proposals++;
 			if (pos < 0)
 				continue;
@@ -835,8 +839,7 @@ sp_match_opts sp_match_defaults(void)
 }
 
 /* Fills `order` with the couples' entry order for attempt `attempt`. */
-static void couple_order(int32_t *order, int32_t nc, uint64_t seed,
-			 int attempt)
+static void couple_order(int32_t *order, int32_t nc, uint64_t seed, int attempt)
 {
 	for (int32_t c = 0; c < nc; c++)
 		order[c] = c;
@@ -940,7 +943,8 @@ static void enter_supplementals(eng *e, uint64_t seed, int attempt)
 		sp_rng rng;
 		sp_rng_seed(&rng, seed, 0x100000u + (uint64_t)attempt);
 		for (int32_t i = m - 1; i > 0; i--) {
-			int32_t j = (int32_t)sp_rng_below(&rng, (uint64_t)i + 1);
+			int32_t j =
+			    (int32_t)sp_rng_below(&rng, (uint64_t)i + 1);
 			int32_t t = e->queue[i].who;
 			e->queue[i].who = e->queue[j].who;
 			e->queue[j].who = t;
@@ -953,9 +957,8 @@ static void enter_supplementals(eng *e, uint64_t seed, int attempt)
 }
 
 /* One full attempt of the applicant-proposing algorithm. */
-static void attempt_match(eng *e, const int32_t *corder,
-			  const int32_t *rorder, int *used, uint64_t seed,
-			  int attempt)
+static void attempt_match(eng *e, const int32_t *corder, const int32_t *rorder,
+                          int *used, uint64_t seed, int attempt)
 {
 	eng_reset(e);
 	singles_phase(e);
@@ -987,7 +990,7 @@ static void export(const eng *e, sp_matching *m)
 }
 
 sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
-		   sp_matching **out, sp_err *err)
+                   sp_matching **out, sp_err *err)
 {
 	sp_match_opts o = opts ? *opts : sp_match_defaults();
 	if (o.cycle_limit <= 0)
@@ -1000,15 +1003,15 @@ sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
 	    (sp_inst_ncouples(in) > 0 || sp_inst_nsupplementals(in) > 0 ||
 	     sp_inst_nreversions(in) > 0))
 		return sp__err_set(err, SP_EUNSUPPORTED, NULL, 0, NULL,
-				   "program-proposing mode supports single "
-				   "applicants only (no couples, "
-				   "supplemental lists or reversions)");
+		                   "program-proposing mode supports single "
+		                   "applicants only (no couples, "
+		                   "supplemental lists or reversions)");
 
 	size_t nr = sp_inst_nreversions(in);
 	int32_t *rorder = sp_malloc((nr + 1) * sizeof *rorder);
 	int *used = sp_malloc((nr + 1) * sizeof *used);
 	int32_t *corder =
-		sp_malloc(((size_t)sp_inst_ncouples(in) + 1) * sizeof *corder);
+	    sp_malloc(((size_t)sp_inst_ncouples(in) + 1) * sizeof *corder);
 	sp_matching *m = NULL;
 	eng e;
 	sp_status s = eng_init(&e, in);
@@ -1042,13 +1045,13 @@ sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
 	export(&e, m);
 	if (e.cycled) {
 		s = sp__err_set(
-			err, SP_ENOSTABLE, NULL, 0, NULL,
-			"no stable matching found: the chains of "
-			"re-entries cycled in %d attempt(s); applicant %s was "
-			"displaced more than %d times (last from program %s); "
-			"the matching returned is the last one tried",
-			o.max_restarts + 1, sp_inst_applicant_name(in, e.cycle_app),
-			o.cycle_limit, sp_inst_program_name(in, e.cycle_prog));
+		    err, SP_ENOSTABLE, NULL, 0, NULL,
+		    "no stable matching found: the chains of "
+		    "re-entries cycled in %d attempt(s); applicant %s was "
+		    "displaced more than %d times (last from program %s); "
+		    "the matching returned is the last one tried",
+		    o.max_restarts + 1, sp_inst_applicant_name(in, e.cycle_app),
+		    o.cycle_limit, sp_inst_program_name(in, e.cycle_prog));
 	}
 	*out = m;
 	m = NULL;

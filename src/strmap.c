@@ -41,7 +41,7 @@ int32_t sp__strmap_get(const sp__strmap *m, const char *key)
 }
 
 static void insert(const char **keys, int32_t *vals, size_t cap,
-		   const char *key, int32_t val)
+                   const char *key, int32_t val)
 {
 	size_t mask = cap - 1;
 	size_t i = hash(key) & mask;

@@ -78,7 +78,7 @@ typedef struct {
 } ver;
 
 static void add(ver *v, sp_violation_kind kind, int32_t a, int32_t p,
-		int32_t p2)
+                int32_t p2)
 {
 	sp_violation x = {kind, a, p, p2};
 	if (!SP_VEC_PUSH(v->rep->v, x))
@@ -115,8 +115,7 @@ static int32_t better_than(const ver *v, int32_t p, int32_t r)
 
 static bool would_take(const ver *v, int32_t p, int32_t r)
 {
-	return r >= 0 &&
-	       better_than(v, p, r) < sp_matching_capacity(v->m, p);
+	return r >= 0 && better_than(v, p, r) < sp_matching_capacity(v->m, p);
 }
 
 static int cmp_i32(const void *x, const void *y)
@@ -146,9 +145,9 @@ static bool setup(ver *v)
 	v->rank = sp_malloc(((size_t)np + 1) * sizeof *v->rank);
 	v->tmp1 = sp_malloc((SP_MAX_LIST + 1) * sizeof *v->tmp1);
 	v->tmp2 = sp_malloc((SP_MAX_LIST + 1) * sizeof *v->tmp2);
-	if (!v->b_off || !v->b_prog || !v->b_rank || !v->h_off ||
-	    !v->h_rank || !v->filled || !v->cur_rank || !v->mark ||
-	    !v->rank || !v->tmp1 || !v->tmp2)
+	if (!v->b_off || !v->b_prog || !v->b_rank || !v->h_off || !v->h_rank ||
+	    !v->filled || !v->cur_rank || !v->mark || !v->rank || !v->tmp1 ||
+	    !v->tmp2)
 		return false;
 
 	/* Bucket the program lists by applicant. */
@@ -179,7 +178,7 @@ static bool setup(ver *v)
 	 * count as filled). */
 	for (int32_t a = 0; a < na; a++) {
 		int32_t ps[2] = {sp_matching_program(v->m, a),
-				 sp_matching_supplemental(v->m, a)};
+		                 sp_matching_supplemental(v->m, a)};
 		for (int j = 0; j < 2; j++)
 			if (ps[j] != SP_NONE) {
 				v->filled[ps[j]]++;
@@ -195,7 +194,7 @@ static bool setup(ver *v)
 	for (int32_t a = 0; a < na; a++) {
 		mark_applicant(v, a);
 		int32_t ps[2] = {sp_matching_program(v->m, a),
-				 sp_matching_supplemental(v->m, a)};
+		                 sp_matching_supplemental(v->m, a)};
 		v->cur_rank[a] = ps[0] == SP_NONE ? -1 : rank_at(v, ps[0]);
 		for (int j = 0; j < 2; j++) {
 			if (ps[j] == SP_NONE)
@@ -245,8 +244,7 @@ static void check_supplemental(ver *v, int32_t a)
 	int32_t who;
 	const int32_t *advl, *pre;
 	size_t nadv, npre;
-	sp_inst_supplemental(v->in, (size_t)s, &who, &advl, &nadv, &pre,
-			     &npre);
+	sp_inst_supplemental(v->in, (size_t)s, &who, &advl, &nadv, &pre, &npre);
 	int32_t j0 = (int32_t)npre;
 	if (sp != SP_NONE) {
 		j0 = find(pre, npre, sp);
@@ -290,8 +288,7 @@ static void check_single(ver *v, int32_t a)
  * must all be among x's `capacity` best of what it holds plus them; a
  * partner at x who would leave still counts. */
 static bool couple_taken_at(const ver *v, const int32_t mem[2],
-			    const int32_t pq[2], const int32_t rk[2],
-			    int32_t x)
+                            const int32_t pq[2], const int32_t rk[2], int32_t x)
 {
 	int32_t nt = 0, nthere = 0, w = -1, there_better = 0;
 	for (int j = 0; j < 2; j++)
@@ -320,7 +317,7 @@ static void check_couple(ver *v, int32_t c)
 	size_t n;
 	const int32_t *pairs = sp_inst_couple_rol(v->in, c, &n);
 	int32_t cur[2] = {sp_matching_program(v->m, mem[0]),
-			  sp_matching_program(v->m, mem[1])};
+	                  sp_matching_program(v->m, mem[1])};
 	for (int j = 0; j < 2; j++)
 		if (sp_matching_supplemental(v->m, mem[j]) != SP_NONE)
 			add(v, SP_V_SUPPLEMENTAL, mem[j],
@@ -338,7 +335,8 @@ static void check_couple(ver *v, int32_t c)
 	if (cur[0] != SP_NONE || cur[1] != SP_NONE) {
 		k0 = -1;
 		for (size_t k = 0; k < n && k0 < 0; k++)
-			if (pairs[2 * k] == cur[0] && pairs[2 * k + 1] == cur[1])
+			if (pairs[2 * k] == cur[0] &&
+			    pairs[2 * k + 1] == cur[1])
 				k0 = (int32_t)k;
 		if (k0 < 0) {
 			add(v, SP_V_COUPLE_SPLIT, c, cur[0], cur[1]);
@@ -388,7 +386,7 @@ static void check_reversions(ver *v)
 	int32_t first = SP_NONE;
 	for (int32_t p = 0; p < np; p++) {
 		int64_t delta = (int64_t)sp_matching_capacity(v->m, p) -
-				sp_inst_quota(v->in, p);
+		                sp_inst_quota(v->in, p);
 		sum += delta;
 		if (delta != 0 && first == SP_NONE)
 			first = p;
@@ -408,8 +406,7 @@ out:
 	sp_free(out_max);
 }
 
-sp_status sp_verify(const sp_inst *in, const sp_matching *m,
-		    sp_report **out)
+sp_status sp_verify(const sp_inst *in, const sp_matching *m, sp_report **out)
 {
 	*out = NULL;
 	if (m->na != sp_inst_napplicants(in) || m->np != sp_inst_nprograms(in))
@@ -431,9 +428,9 @@ sp_status sp_verify(const sp_inst *in, const sp_matching *m,
 	} else {
 		v.oom = true;
 	}
-	void *ptrs[] = {v.b_off, v.b_prog,  v.b_rank, v.h_off, v.h_rank,
-			v.filled, v.cur_rank, v.mark,  v.rank,  v.tmp1,
-			v.tmp2};
+	void *ptrs[] = {v.b_off,  v.b_prog, v.b_rank,   v.h_off,
+	                v.h_rank, v.filled, v.cur_rank, v.mark,
+	                v.rank,   v.tmp1,   v.tmp2};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (v.oom) {
@@ -449,65 +446,75 @@ static const char *pname(const sp_inst *in, int32_t p)
 	return p == SP_NONE ? "(unmatched)" : sp_inst_program_name(in, p);
 }
 
-void sp_violation_describe(const sp_inst *in, const sp_violation *x,
-			   char *buf, size_t size)
+void sp_violation_describe(const sp_inst *in, const sp_violation *x, char *buf,
+                           size_t size)
 {
 	switch (x->kind) {
 	case SP_V_OVER_QUOTA:
-		snprintf(buf, size, "over capacity: program %s holds more "
-			 "applicants than its positions",
-			 pname(in, x->program));
+		snprintf(buf, size,
+		         "over capacity: program %s holds more "
+		         "applicants than its positions",
+		         pname(in, x->program));
 		break;
 	case SP_V_UNACCEPTABLE:
-		snprintf(buf, size, "unacceptable: applicant %s is matched to "
-			 "%s, but the two did not rank each other",
-			 sp_inst_applicant_name(in, x->applicant),
-			 pname(in, x->program));
+		snprintf(buf, size,
+		         "unacceptable: applicant %s is matched to "
+		         "%s, but the two did not rank each other",
+		         sp_inst_applicant_name(in, x->applicant),
+		         pname(in, x->program));
 		break;
 	case SP_V_BLOCKING_PAIR:
 		if (x->program2 != SP_NONE)
-			snprintf(buf, size, "blocking pair: applicant %s "
-				 "prefers PGY-1 program %s (supplemental list "
-				 "of %s) to its PGY-1 match, and %s would "
-				 "take it", sp_inst_applicant_name(in, x->applicant),
-				 pname(in, x->program), pname(in, x->program2),
-				 pname(in, x->program));
+			snprintf(buf, size,
+			         "blocking pair: applicant %s "
+			         "prefers PGY-1 program %s (supplemental list "
+			         "of %s) to its PGY-1 match, and %s would "
+			         "take it",
+			         sp_inst_applicant_name(in, x->applicant),
+			         pname(in, x->program), pname(in, x->program2),
+			         pname(in, x->program));
 		else
-			snprintf(buf, size, "blocking pair: applicant %s "
-				 "prefers %s to its match, and %s would take it",
-				 sp_inst_applicant_name(in, x->applicant),
-				 pname(in, x->program), pname(in, x->program));
+			snprintf(
+			    buf, size,
+			    "blocking pair: applicant %s "
+			    "prefers %s to its match, and %s would take it",
+			    sp_inst_applicant_name(in, x->applicant),
+			    pname(in, x->program), pname(in, x->program));
 		break;
 	case SP_V_BLOCKING_COUPLE: {
 		int32_t a, b;
 		sp_inst_couple_members(in, x->applicant, &a, &b);
-		snprintf(buf, size, "blocking coalition: couple %s (%s, %s) "
-			 "prefers (%s, %s) to its pair, and both programs "
-			 "would take them",
-			 sp_inst_couple_name(in, x->applicant),
-			 sp_inst_applicant_name(in, a),
-			 sp_inst_applicant_name(in, b), pname(in, x->program),
-			 pname(in, x->program2));
+		snprintf(buf, size,
+		         "blocking coalition: couple %s (%s, %s) "
+		         "prefers (%s, %s) to its pair, and both programs "
+		         "would take them",
+		         sp_inst_couple_name(in, x->applicant),
+		         sp_inst_applicant_name(in, a),
+		         sp_inst_applicant_name(in, b), pname(in, x->program),
+		         pname(in, x->program2));
 		break;
 	}
 	case SP_V_COUPLE_SPLIT:
-		snprintf(buf, size, "couple %s is at (%s, %s), which is not a "
-			 "pair on its list",
-			 sp_inst_couple_name(in, x->applicant),
-			 pname(in, x->program), pname(in, x->program2));
+		snprintf(buf, size,
+		         "couple %s is at (%s, %s), which is not a "
+		         "pair on its list",
+		         sp_inst_couple_name(in, x->applicant),
+		         pname(in, x->program), pname(in, x->program2));
 		break;
 	case SP_V_SUPPLEMENTAL:
-		snprintf(buf, size, "supplemental: applicant %s holds PGY-1 "
-			 "position %s without a matching advanced position "
-			 "linked to a list that contains it",
-			 sp_inst_applicant_name(in, x->applicant),
-			 pname(in, x->program));
+		snprintf(buf, size,
+		         "supplemental: applicant %s holds PGY-1 "
+		         "position %s without a matching advanced position "
+		         "linked to a list that contains it",
+		         sp_inst_applicant_name(in, x->applicant),
+		         pname(in, x->program));
 		break;
 	case SP_V_REVERSION:
-		snprintf(buf, size, "reversion: the capacity of %s does not "
-			 "follow from its quota and reversions (or a donor "
-			 "with reversions left has unfilled positions)",
-			 pname(in, x->program));
+		snprintf(buf, size,
+		         "reversion: the capacity of %s does not "
+		         "follow from its quota and reversions (or a donor "
+		         "with reversions left has unfilled positions)",
+		         pname(in, x->program));
 		break;
 	default:
 		snprintf(buf, size, "unknown violation");

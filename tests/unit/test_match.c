@@ -62,7 +62,7 @@ static void prol(sp_inst *in, const char *p, const char *list)
 
 /* pairs: "P Q  P -" — program names two by two. */
 static void couple(sp_inst *in, const char *c, const char *a, const char *b,
-		   const char *pairs)
+                   const char *pairs)
 {
 	int32_t v[128];
 	size_t n = ids(in, pairs, true, v);
@@ -74,7 +74,7 @@ static void couple(sp_inst *in, const char *c, const char *a, const char *b,
 /* "A1=P1 A2=- A3=D+P2 ..." in applicant id order; +P is the
  * supplemental match. */
 static void describe(const sp_inst *in, const sp_matching *m, char *buf,
-		     size_t size)
+                     size_t size)
 {
 	size_t used = 0;
 	buf[0] = '\0';
@@ -82,11 +82,11 @@ static void describe(const sp_inst *in, const sp_matching *m, char *buf,
 		int32_t p = sp_matching_program(m, a);
 		int32_t s = sp_matching_supplemental(m, a);
 		used += (size_t)snprintf(
-			buf + used, size - used, "%s%s=%s%s%s", a ? " " : "",
-			sp_inst_applicant_name(in, a),
-			p == SP_NONE ? "-" : sp_inst_program_name(in, p),
-			s == SP_NONE ? "" : "+",
-			s == SP_NONE ? "" : sp_inst_program_name(in, s));
+		    buf + used, size - used, "%s%s=%s%s%s", a ? " " : "",
+		    sp_inst_applicant_name(in, a),
+		    p == SP_NONE ? "-" : sp_inst_program_name(in, p),
+		    s == SP_NONE ? "" : "+",
+		    s == SP_NONE ? "" : sp_inst_program_name(in, s));
 	}
 }
 
@@ -123,19 +123,20 @@ static void dump(const sp_inst *in, const sp_matching *m)
 		sp_inst_couple_members(in, c, &a, &b);
 		const int32_t *r = sp_inst_couple_rol(in, c, &n);
 		print_message("c %s %s %s", sp_inst_couple_name(in, c),
-			      sp_inst_applicant_name(in, a),
-			      sp_inst_applicant_name(in, b));
+		              sp_inst_applicant_name(in, a),
+		              sp_inst_applicant_name(in, b));
 		for (size_t k = 0; k < 2 * n; k++)
-			print_message(" %s", r[k] == SP_NONE
-						     ? "-1"
-						     : sp_inst_program_name(in, r[k]));
+			print_message(" %s",
+			              r[k] == SP_NONE
+			                  ? "-1"
+			                  : sp_inst_program_name(in, r[k]));
 		print_message("\n");
 	}
 	for (int32_t p = 0; p < sp_inst_nprograms(in); p++) {
 		size_t n;
 		const int32_t *r = sp_inst_program_rol(in, p, &n);
 		print_message("p %s %d", sp_inst_program_name(in, p),
-			      sp_inst_quota(in, p));
+		              sp_inst_quota(in, p));
 		for (size_t k = 0; k < n; k++)
 			print_message(" %s", sp_inst_applicant_name(in, r[k]));
 		print_message("\n");
@@ -157,7 +158,7 @@ static void dump(const sp_inst *in, const sp_matching *m)
 		int c;
 		sp_inst_reversion(in, k, &d, &r, &c);
 		print_message("v %s %s %d\n", sp_inst_program_name(in, d),
-			      sp_inst_program_name(in, r), c);
+		              sp_inst_program_name(in, r), c);
 	}
 	if (m) {
 		char buf[4096];
@@ -211,7 +212,7 @@ static void test_incomplete_lists(void **state)
 	rol(in, "A1", "X");
 	rol(in, "A2", "Y X");
 	rol(in, "A3", "Y");
-	prol(in, "X", "A1");     /* X does not rank A2 */
+	prol(in, "X", "A1");    /* X does not rank A2 */
 	prol(in, "Y", "A2 A3"); /* mutual ranking needed */
 	expect(in, "A1=X A2=Y A3=-");
 	sp_inst_free(in);
@@ -535,7 +536,7 @@ static sp_inst *random_instance(sp_rng *g, const shape *s)
 		}
 		snprintf(name, sizeof name, "C%d", c);
 		OK(sp_inst_add_couple(in, name, 2 * c, 2 * c + 1, list,
-				      (size_t)n, NULL));
+		                      (size_t)n, NULL));
 		for (int j = 0; j < n; j++)
 			for (int h = 0; h < 2; h++) {
 				int32_t p = list[2 * j + h];
@@ -544,13 +545,16 @@ static sp_inst *random_instance(sp_rng *g, const shape *s)
 				int32_t a = 2 * c + h;
 				bool seen = false;
 				for (int i = 0; i < ncand[p]; i++)
-					seen |= cand[(size_t)p * na * 2 + i] == a;
+					seen |=
+					    cand[(size_t)p * na * 2 + i] == a;
 				if (!seen)
-					cand[(size_t)p * na * 2 + ncand[p]++] = a;
+					cand[(size_t)p * na * 2 + ncand[p]++] =
+					    a;
 			}
 	}
 	for (int a = 2 * nc; a < na; a++) {
-		int len = (int)sp_rng_below(g, (uint64_t)TMIN(s->maxlen, np) + 1);
+		int len =
+		    (int)sp_rng_below(g, (uint64_t)TMIN(s->maxlen, np) + 1);
 		for (int k = 0; k < np; k++)
 			perm[k] = k;
 		for (int k = 0; k < len; k++) {
@@ -575,7 +579,8 @@ static sp_inst *random_instance(sp_rng *g, const shape *s)
 			int len = 1 + (int)sp_rng_below(g, 3);
 			int m = 0;
 			for (int k = 0; k < len; k++) {
-				int32_t p = (int32_t)sp_rng_below(g, (uint64_t)np);
+				int32_t p =
+				    (int32_t)sp_rng_below(g, (uint64_t)np);
 				bool dup = p == adv;
 				for (int j = 0; j < m; j++)
 					dup |= list[j] == p;
@@ -584,13 +589,15 @@ static sp_inst *random_instance(sp_rng *g, const shape *s)
 				list[m++] = p;
 				bool seen = false;
 				for (int i = 0; i < ncand[p]; i++)
-					seen |= cand[(size_t)p * na * 2 + i] == a;
+					seen |=
+					    cand[(size_t)p * na * 2 + i] == a;
 				if (!seen)
-					cand[(size_t)p * na * 2 + ncand[p]++] = a;
+					cand[(size_t)p * na * 2 + ncand[p]++] =
+					    a;
 			}
 			if (m)
-				OK(sp_inst_add_supplemental(in, a, &adv, 1, list,
-							    (size_t)m));
+				OK(sp_inst_add_supplemental(in, a, &adv, 1,
+				                            list, (size_t)m));
 		}
 	}
 	for (int p = 0; p < np; p++) {
@@ -612,12 +619,14 @@ static sp_inst *random_instance(sp_rng *g, const shape *s)
 		/* Donors before receivers keeps the graph acyclic. */
 		for (int k = 0; k < 3; k++) {
 			int32_t d = (int32_t)sp_rng_below(g, (uint64_t)np - 1);
-			int32_t r = d + 1 + (int32_t)sp_rng_below(
-						    g, (uint64_t)(np - d - 1));
+			int32_t r =
+			    d + 1 +
+			    (int32_t)sp_rng_below(g, (uint64_t)(np - d - 1));
 			int q = sp_inst_quota(in, d);
 			if (q > 0)
 				OK(sp_inst_add_reversion(
-					in, d, r, 1 + (int)sp_rng_below(g, (uint64_t)q)));
+				    in, d, r,
+				    1 + (int)sp_rng_below(g, (uint64_t)q)));
 		}
 	}
 	free(cand);
@@ -652,7 +661,8 @@ static void simple_gs(const sp_inst *in, int32_t *match)
 			const int32_t *l = sp_inst_program_rol(in, p, &n);
 			int kept = 0;
 			for (size_t k = 0; k < n; k++)
-				if (match[l[k]] == p && kept < sp_inst_quota(in, p))
+				if (match[l[k]] == p &&
+				    kept < sp_inst_quota(in, p))
 					kept++;
 				else if (match[l[k]] == p)
 					match[l[k]] = SP_NONE;
@@ -688,13 +698,13 @@ static void test_property_singles(void **state)
 	int32_t want[64];
 	for (int trial = 0; trial < 3000; trial++) {
 		shape s = {1 + (int)sp_rng_below(&g, 40),
-			   1 + (int)sp_rng_below(&g, 12),
-			   0,
-			   3,
-			   6,
-			   false,
-			   false,
-			   sp_rng_uniform(&g) * 0.3};
+		           1 + (int)sp_rng_below(&g, 12),
+		           0,
+		           3,
+		           6,
+		           false,
+		           false,
+		           sp_rng_uniform(&g) * 0.3};
 		sp_inst *in = random_instance(&g, &s);
 		sp_matching *m, *pm;
 		OK(sp_match(in, NULL, &m, NULL));
@@ -708,7 +718,7 @@ static void test_property_singles(void **state)
 		assert_int_equal(violations(in, pm), 0);
 		for (int a = 0; a < s.na; a++)
 			assert_true(rol_pos(in, a, sp_matching_program(m, a)) <=
-				    rol_pos(in, a, sp_matching_program(pm, a)));
+			            rol_pos(in, a, sp_matching_program(pm, a)));
 		sp_matching_free(m);
 		sp_matching_free(pm);
 		sp_inst_free(in);
@@ -726,13 +736,13 @@ static void test_property_full(void **state)
 	int stable = 0, unstable = 0;
 	for (int trial = 0; trial < 3000; trial++) {
 		shape s = {2 + (int)sp_rng_below(&g, 40),
-			   1 + (int)sp_rng_below(&g, 10),
-			   (int)sp_rng_below(&g, 5),
-			   3,
-			   6,
-			   sp_rng_below(&g, 2) == 0,
-			   sp_rng_below(&g, 2) == 0,
-			   sp_rng_uniform(&g) * 0.3};
+		           1 + (int)sp_rng_below(&g, 10),
+		           (int)sp_rng_below(&g, 5),
+		           3,
+		           6,
+		           sp_rng_below(&g, 2) == 0,
+		           sp_rng_below(&g, 2) == 0,
+		           sp_rng_uniform(&g) * 0.3};
 		sp_inst *in = random_instance(&g, &s);
 		sp_matching *m;
 		sp_match_opts o = sp_match_defaults();
@@ -755,16 +765,16 @@ static void test_property_full(void **state)
 		assert_int_equal(sp_match(in, &o, &m2, NULL), st);
 		for (int a = 0; a < s.na; a++) {
 			assert_int_equal(sp_matching_program(m, a),
-					 sp_matching_program(m2, a));
+			                 sp_matching_program(m2, a));
 			assert_int_equal(sp_matching_supplemental(m, a),
-					 sp_matching_supplemental(m2, a));
+			                 sp_matching_supplemental(m2, a));
 		}
 		sp_matching_free(m);
 		sp_matching_free(m2);
 		sp_inst_free(in);
 	}
 	print_message("  %d stable, %d without a stable matching found\n",
-		      stable, unstable);
+	              stable, unstable);
 	assert_true(stable > 2500);
 }
 
@@ -809,19 +819,19 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_singles),
-		cmocka_unit_test(test_incomplete_lists),
-		cmocka_unit_test(test_couple_chain),
-		cmocka_unit_test(test_couple_same_program),
-		cmocka_unit_test(test_couple_one_unmatched),
-		cmocka_unit_test(test_supplemental),
-		cmocka_unit_test(test_reversion),
-		cmocka_unit_test(test_no_stable),
-		cmocka_unit_test(test_program_proposing),
-		cmocka_unit_test(test_verifier_finds),
-		cmocka_unit_test(test_property_singles),
-		cmocka_unit_test(test_property_full),
-		cmocka_unit_test(test_out_of_memory),
+	    cmocka_unit_test(test_singles),
+	    cmocka_unit_test(test_incomplete_lists),
+	    cmocka_unit_test(test_couple_chain),
+	    cmocka_unit_test(test_couple_same_program),
+	    cmocka_unit_test(test_couple_one_unmatched),
+	    cmocka_unit_test(test_supplemental),
+	    cmocka_unit_test(test_reversion),
+	    cmocka_unit_test(test_no_stable),
+	    cmocka_unit_test(test_program_proposing),
+	    cmocka_unit_test(test_verifier_finds),
+	    cmocka_unit_test(test_property_singles),
+	    cmocka_unit_test(test_property_full),
+	    cmocka_unit_test(test_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 
 #include "smartpick.h"
 
-#define OK(expr) assert_int_equal((expr), SP_OK)
+#define OK(expr)   assert_int_equal((expr), SP_OK)
 #define TMIN(a, b) ((a) < (b) ? (a) : (b))
 
 #endif
