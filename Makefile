@@ -38,7 +38,9 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DATA_CSV := $(sort $(wildcard data/*.csv))
+DATA_C   := $(BUILD)/gen/data_embed.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/data_embed.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -51,6 +53,13 @@ all: $(BIN)
 $(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(DATA_C): $(DATA_CSV) tools/embed
+	@mkdir -p $(dir $@)
+	tools/embed $@ $(DATA_CSV)
+
+$(BUILD)/gen/data_embed.o: $(DATA_C) src/data.h
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -90,9 +99,10 @@ FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_FLAGS   := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
                 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
                 $(shell pkg-config --cflags $(PKGS))
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) src/internal.h include/smartpick.h
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(DATA_C) src/internal.h include/smartpick.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_ALL)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(DATA_C) $(LDLIBS_ALL)
+$(FUZZ_BIN): $(DATA_C)
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \

@@ -25,6 +25,7 @@ enum {
 int cmd_match(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)

@@ -364,6 +364,97 @@ sp_status sp_gen(const sp_gen_opts *o, sp_inst **out,
                  sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
+/* The program catalog (SQLite).  Schema: docs/catalog.md.              */
+
+typedef struct sp_catalog sp_catalog;
+
+/* The database path: `path` if not NULL, else $SMARTPICK_DB, else
+ * "smartpick.db".  Returns a static or borrowed string. */
+const char *sp_catalog_default_path(const char *path);
+
+/* Opens (create != 0: creates if missing) the catalog at path and makes
+ * sure its schema is current.  Gives *out; close with sp_catalog_close. */
+sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
+			  sp_err *err) SP_MUST_CHECK;
+void sp_catalog_close(sp_catalog *c);
+
+/* Replaces the catalog with the synthetic one built from the cited
+ * tables: per-specialty program and position counts equal the published
+ * ones; everything else is drawn from `seed` and marked synthetic.  Also
+ * installs the fitted model parameters shipped in data/.  One
+ * transaction: on failure the database is unchanged. */
+sp_status sp_catalog_init_synthetic(sp_catalog *c, uint64_t seed,
+				    sp_err *err) SP_MUST_CHECK;
+/* Replaces the programs with those of a CSV file (columns in
+ * docs/catalog.md), validated row by row; all or nothing. */
+sp_status sp_catalog_import_csv(sp_catalog *c, const char *path,
+				sp_err *err) SP_MUST_CHECK;
+/* Writes the programs as CSV in the import format (a round trip). */
+sp_status sp_catalog_export_csv(sp_catalog *c, FILE *f,
+				sp_err *err) SP_MUST_CHECK;
+
+typedef enum {
+	SP_SETTING_UNIVERSITY = 0,
+	SP_SETTING_COMMUNITY_UNIVERSITY = 1,
+	SP_SETTING_COMMUNITY = 2,
+	SP_SETTING_MILITARY = 3
+} sp_setting;
+
+/* One specialty track group as the catalog holds it (one row of
+ * data/specialties_2025.csv plus signal allotments). */
+typedef struct {
+	char code[16];      /* e.g. "IM", "ANES-A" */
+	char name[96];      /* as in the calibration data */
+	char family[64];    /* groups PGY-1 and PGY-2 rows of a specialty */
+	sp_track track;     /* categorical, preliminary, advanced, primary */
+	int pgy2;           /* 1 for PGY-2 (advanced) tracks */
+	int programs;       /* in the catalog */
+	int positions;      /* in the catalog */
+	int signals_gold;   /* ERAS 2025 allotment; 0 when none */
+	int signals_silver; /* second tier; 0 when single-tier */
+} sp_specialty_info;
+
+typedef struct {
+	int32_t id;          /* catalog row id */
+	char code[24];       /* stable program code, e.g. "IM-0042" */
+	char name[96];
+	char specialty[16];  /* sp_specialty_info.code */
+	sp_track track;
+	char state[3];       /* two-letter postal code */
+	int region;          /* US census division 1..9 */
+	sp_setting setting;
+	int positions;
+	double selectivity;  /* latent desirability, standard normal scale */
+	int interview_slots; /* interviews offered per season */
+	int accepts_signals; /* 1 if the program takes ERAS signals */
+	int sponsors_visa;   /* 1 if it sponsors H-1B or J-1 */
+	double step2_median; /* Step 2 CK median of matched residents */
+	int synthetic;       /* 1 when drawn, not published */
+} sp_program_info;
+
+/* Gives the specialties (*n of them) in catalog order; free with
+ * sp_free. */
+sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
+				 size_t *n, sp_err *err) SP_MUST_CHECK;
+/* Gives the programs of one specialty code (NULL: all), by id; free
+ * with sp_free. */
+sp_status sp_catalog_programs(sp_catalog *c, const char *specialty,
+			      sp_program_info **out, size_t *n,
+			      sp_err *err) SP_MUST_CHECK;
+/* 1 when the catalog is the synthetic one. */
+int sp_catalog_is_synthetic(sp_catalog *c);
+
+/* Fitted model parameters by (name, specialty code or "" for global). */
+sp_status sp_catalog_param_get(sp_catalog *c, const char *name,
+			       const char *specialty,
+			       double *value) SP_MUST_CHECK;
+/* Sets many parameters in one transaction: names[i], specs[i], vals[i]. */
+sp_status sp_catalog_params_set(sp_catalog *c, size_t n,
+				const char *const *names,
+				const char *const *specs, const double *vals,
+				sp_err *err) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
 /* Random numbers: a counter-based, splittable generator, so that Monte
  * Carlo workers get independent streams from (seed, stream). */
 
