@@ -19,7 +19,7 @@ else
 BUILD    ?= build-san
 endif
 
-PKGS      := sqlite3
+PKGS      := sqlite3 gsl
 TEST_PKGS := cmocka
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
