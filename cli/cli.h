@@ -26,6 +26,8 @@ int cmd_match(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -47,6 +49,14 @@ typedef struct {
 bool cli_out_open(cli_out *o, const char *path);
 bool cli_out_commit(cli_out *o);
 void cli_out_abort(cli_out *o);
+
+/* Loads the market model from the catalog at `db` (or the built-in
+ * synthetic catalog), then applies a params.csv if `params` is given;
+ * prints its own errors and returns an exit code. */
+int cli_model_load(const char *cmd, const char *db, bool builtin,
+		   uint64_t cseed, const char *params, sp_model **m);
+/* A progress bar on stderr (the simulator's progress callback). */
+void cli_progress(void *ctx, int done, int total);
 
 /* Parses a non-negative integer option; false on junk or overflow. */
 bool cli_parse_long(const char *s, long lo, long hi, long *out);

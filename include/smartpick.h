@@ -455,6 +455,176 @@ sp_status sp_catalog_params_set(sp_catalog *c, size_t n,
 				sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
+/* Market model and simulator.  The model is described, parameter by
+ * parameter, in docs/model.md. */
+
+/* A market: specialties, programs and the model's parameters. */
+typedef struct sp_model sp_model;
+
+typedef enum {
+	SP_APPL_US_MD = 0,      /* US MD seniors */
+	SP_APPL_US_DO = 1,      /* US DO seniors */
+	SP_APPL_US_IMG = 2,     /* US-citizen IMGs */
+	SP_APPL_NON_US_IMG = 3, /* non-US-citizen IMGs */
+	SP_APPL_OTHER = 4,      /* prior US graduates, Canadians, others */
+	SP_APPL_NTYPES = 5
+} sp_appl_type;
+
+/* "us_md", "us_do", "us_img", "non_us_img", "other". */
+const char *sp_appl_type_name(sp_appl_type t);
+
+/* Gives a model over the specialties and programs given (both borrowed:
+ * copied).  Programs name their specialty by code.  The parameters
+ * start at their defaults with the fitted values shipped in
+ * data/params.csv applied.  Free with sp_model_free. */
+sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
+                       const sp_program_info *progs, size_t nprogs,
+                       sp_model **out, sp_err *err) SP_MUST_CHECK;
+void sp_model_free(sp_model *m);
+
+/* Gives a synthetic catalog built from the cited tables without a
+ * database (for tests, benchmarks and `simulate --builtin`): the
+ * published program and position counts per specialty, everything else
+ * drawn from `seed`.  Free both arrays with sp_free. */
+sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
+                                   size_t *nspecs, sp_program_info **progs,
+                                   size_t *nprogs, sp_err *err) SP_MUST_CHECK;
+
+/* Restricts the simulated market to the specialty families of the
+ * given codes (any code of a family selects the whole family); n = 0
+ * selects all.  Applicants are drawn for the whole country and those
+ * whose preferred and backup families are all outside the selection
+ * are left out, so a subset is the national model seen through it. */
+sp_status sp_model_select(sp_model *m, const char *const *codes, size_t n,
+                          sp_err *err) SP_MUST_CHECK;
+
+/* Parameters: global ones have specialty "" (or NULL); per-family ones
+ * are keyed by the family's code (e.g. "IM", "DR").  Fails with
+ * SP_ENOTFOUND for an unknown name or code. */
+sp_status sp_model_param_set(sp_model *m, const char *name,
+                             const char *specialty, double value) SP_MUST_CHECK;
+sp_status sp_model_param_get(const sp_model *m, const char *name,
+                             const char *specialty,
+                             double *value) SP_MUST_CHECK;
+/* The k-th parameter (0 <= k < sp_model_nparams): name, specialty code
+ * ("" when global), value, and its status: "fitted", "cited" or
+ * "assumption".  Strings are borrowed from the model. */
+size_t sp_model_nparams(const sp_model *m);
+void sp_model_param_at(const sp_model *m, size_t k, const char **name,
+                       const char **specialty, double *value,
+                       const char **status);
+/* Applies a params.csv (columns name,specialty,value,source; borrowed);
+ * unknown names or codes are skipped and counted in *skipped. */
+sp_status sp_model_params_load_csv(sp_model *m, const char *buf, size_t len,
+                                   const char *name, size_t *skipped,
+                                   sp_err *err) SP_MUST_CHECK;
+
+/* One applicant, as the advisor sees them. */
+typedef struct {
+	sp_appl_type type;
+	double step2;   /* USMLE Step 2 CK (COMLEX converted by the caller) */
+	int research;   /* research items (abstracts, posters, papers) */
+	char state[3];  /* home state; "" for none */
+	int needs_visa; /* 1 when a visa is needed */
+} sp_profile;
+
+/* Program j's interview score of an applicant with this profile and a
+ * given latent-strength deviation `eps` (in SDs of the strength noise;
+ * 0 for the typical applicant of the profile) when the applicant sends
+ * signal tier `tier` (0 none, 1 silver, 2 gold or single-tier signal):
+ * the score is Normal(*mean, *sd).  The program invites applicants
+ * whose score exceeds its cutoff (sp_sim_result_cutoff).  j indexes the
+ * programs as given to sp_model_new.  Returns 0 (and leaves *mean at
+ * -inf) when the profile cannot be invited there (visa). */
+int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
+                             double eps, int tier, double *mean, double *sd);
+/* The SD of the latent strength noise (what `eps` is in units of). */
+double sp_model_strength_sd(const sp_model *m);
+
+typedef struct {
+	uint64_t seed; /* trial t uses the stream (seed, t) */
+	int trials;    /* >= 1 */
+	int threads;   /* 0: all cores */
+	/* Called from worker threads (serialised by the simulator) after
+	 * each trial; may be NULL. */
+	void (*progress)(void *ctx, int done, int total);
+	void *progress_ctx;
+} sp_sim_opts;
+
+sp_sim_opts sp_sim_defaults(void);
+
+/* Aggregated outcomes of the trials. */
+typedef struct sp_sim_result sp_sim_result;
+
+/* Runs o->trials seeded trials of the market on o->threads threads.
+ * The result is identical for any thread count.  Gives *out (free with
+ * sp_sim_result_free). */
+sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
+                      sp_sim_result **out, sp_err *err) SP_MUST_CHECK;
+void sp_sim_result_free(sp_sim_result *r);
+
+/* Writes the result as one JSON object (by_group, by_specialty,
+ * by_type, interview rates, timing) or as readable tables. */
+sp_status sp_sim_result_write_json(const sp_sim_result *r,
+                                   FILE *f) SP_MUST_CHECK;
+sp_status sp_sim_result_write_table(const sp_sim_result *r,
+                                    FILE *f) SP_MUST_CHECK;
+
+/* Summary figures (means over trials). */
+int sp_sim_result_trials(const sp_sim_result *r);
+double sp_sim_result_ms_per_trial(const sp_sim_result *r);
+/* Applicants per trial and the share matched, overall and by type. */
+double sp_sim_result_applicants(const sp_sim_result *r, sp_appl_type t);
+double sp_sim_result_match_rate(const sp_sim_result *r, sp_appl_type t);
+/* Program j's interview cutoff over the trials in which it had more
+ * applicants than interview slots: mean and SD; *n trials (0: never
+ * constrained, the cutoff is -inf). */
+void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
+                          double *sd, int *n);
+/* Program j's mean positions filled per trial. */
+double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
+
+/* Calibration: fits the free parameters (marked "fitted") so that the
+ * simulated market reproduces the cited targets, with GSL's
+ * trust-region least squares over common random numbers. */
+typedef struct {
+	uint64_t seed;  /* common random numbers */
+	int trials;     /* per evaluation */
+	int threads;    /* 0: all cores */
+	int max_iter;   /* outer iterations of the optimizer */
+	double fd_step; /* finite-difference step on the parameters */
+	/* Called after each evaluation; may be NULL. */
+	void (*progress)(void *ctx, int evals, double cost);
+	void *progress_ctx;
+} sp_calib_opts;
+
+sp_calib_opts sp_calib_defaults(void);
+
+typedef struct sp_calib_report sp_calib_report;
+
+/* Fits m's parameters in place and gives the report (free with
+ * sp_calib_report_free), target beside simulated for every target. */
+sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
+                       sp_calib_report **out, sp_err *err) SP_MUST_CHECK;
+/* The report only: m as it is, against every target. */
+sp_status sp_calib_evaluate(const sp_model *m, const sp_calib_opts *o,
+                            sp_calib_report **out, sp_err *err) SP_MUST_CHECK;
+void sp_calib_report_free(sp_calib_report *r);
+/* Targets met / all targets. */
+size_t sp_calib_report_ntargets(const sp_calib_report *r);
+size_t sp_calib_report_npassed(const sp_calib_report *r);
+/* Writes the report as Markdown (target beside simulated, pass/fail)
+ * or as JSON. */
+sp_status sp_calib_report_write_md(const sp_calib_report *r,
+                                   FILE *f) SP_MUST_CHECK;
+sp_status sp_calib_report_write_json(const sp_calib_report *r,
+                                     FILE *f) SP_MUST_CHECK;
+/* Writes m's fitted parameters as data/params.csv (name, specialty,
+ * value, source), `source` on every row. */
+sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
+                                    FILE *f) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
 /* Random numbers: a counter-based, splittable generator, so that Monte
  * Carlo workers get independent streams from (seed, stream). */
 

@@ -1,0 +1,598 @@
+/*
+ * calib.c — calibration: the model's free parameters fitted so that the
+ * simulated market reproduces the cited targets.
+ *
+ * Targets (data/, cited): fill rate per specialty row (S18), match rate
+ * per applicant type (S10, S11), share of US MD seniors matched in their
+ * preferred specialty and Step 2 CK medians of matched and unmatched
+ * seniors (S24), program-mean interview rates by signal tier and by
+ * in-state status (S48).  Residuals are simulated minus target, in
+ * percentage points for rates and points for scores, times a weight.
+ *
+ * Free parameters: demand per family (fill), strength per non-MD
+ * applicant type (match rates), the signal bonuses of the families with
+ * interview-rate data, and the in-state interview bonus.
+ *
+ * Method: GSL's trust-region nonlinear least squares
+ * (gsl_multifit_nlinear, Levenberg–Marquardt) over common random numbers:
+ * every evaluation runs the same seeded trials, so the objective is a
+ * deterministic (piecewise constant) function of the parameters.  The
+ * Jacobian is by forward differences with a wide step (opts.fd_step), as
+ * a derivative at the scale of GSL's default step would see only the
+ * flat pieces.  docs/model.md explains the choice against per-parameter
+ * Brent root finding and the hybrid root solver.
+ */
+#include "market.h"
+
+#include "csv.h"
+#include "data.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <math.h>
+#include <stdlib.h>
+
+enum {
+	T_FILL,     /* fill rate of a specialty row */
+	T_TYPE,     /* match rate of an applicant type */
+	T_MD_SHARE, /* US MD share matched in the preferred family */
+	T_S2_MATCH, /* Step 2 median, matched US MD */
+	T_S2_UNM,   /* Step 2 median, unmatched US MD */
+	T_IV        /* interview rate (what: sp__sim_iv_rate) */
+};
+
+typedef struct {
+	int kind;
+	int32_t idx; /* specialty row, type or family */
+	int what;
+	double value; /* pp or points */
+	double weight;
+	double sim;
+	char label[96];
+	char group[32];
+} target;
+
+typedef struct {
+	long slot; /* parameter slot */
+	double x0;
+} fparam;
+
+struct sp_calib_report {
+	SP_VEC(target) t;
+	int evals;
+	double cost0, cost;
+	int iters;
+	char method[128];
+};
+
+sp_calib_opts sp_calib_defaults(void)
+{
+	sp_calib_opts o;
+	memset(&o, 0, sizeof o);
+	o.seed = 2025;
+	o.trials = 2;
+	o.max_iter = 8;
+	o.fd_step = 0.15;
+	return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Targets from the cited tables. */
+
+typedef struct {
+	sp__csv c;
+	int idx[16];
+} table;
+
+static bool open_table(table *t, const char *file, const char *const *cols,
+                       size_t n)
+{
+	size_t len;
+	const char *buf = sp__data_file(file, &len);
+	if (!buf)
+		return false;
+	sp__csv_init(&t->c, buf, len, file);
+	if (sp__csv_header(&t->c, cols, n, n, true, t->idx, NULL)) {
+		sp__csv_free(&t->c);
+		return false;
+	}
+	return true;
+}
+
+static double num(const table *t, int col)
+{
+	const char *s = sp__csv_field(&t->c, t->idx[col]);
+	char *end;
+	double v = strtod(s, &end);
+	return *s && !*end ? v : NAN;
+}
+
+static const char *str(const table *t, int col)
+{
+	return sp__csv_field(&t->c, t->idx[col]);
+}
+
+static bool add(sp_calib_report *r, int kind, int32_t idx, int what,
+                double value, double weight, const char *group,
+                const char *label)
+{
+	target x;
+	memset(&x, 0, sizeof x);
+	x.kind = kind;
+	x.idx = idx;
+	x.what = what;
+	x.value = value;
+	x.weight = weight;
+	x.sim = NAN;
+	snprintf(x.group, sizeof x.group, "%s", group);
+	snprintf(x.label, sizeof x.label, "%s", label);
+	return SP_VEC_PUSH(r->t, x);
+}
+
+static int32_t spec_row(const sp_model *m, const char *code)
+{
+	for (int32_t s = 0; s < m->ns; s++)
+		if (!strcmp(m->specs[s].code, code))
+			return s;
+	return -1;
+}
+
+static bool fill_targets(sp_calib_report *r, const sp_model *m)
+{
+	static const char *const cols[] = {"code", "kind", "fill_pct"};
+	table t;
+	if (!open_table(&t, "specialties_2025.csv", cols, 3))
+		return true;
+	bool ok = true;
+	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+		int32_t s = spec_row(m, str(&t, 0));
+		double v = num(&t, 2);
+		if (s < 0 || !strcmp(str(&t, 1), "residual") || isnan(v) ||
+		    !m->fam[m->spec_fam[s]].selected)
+			continue;
+		ok = add(r, T_FILL, s, 0, v, 1.0, "fill rate", str(&t, 0));
+	}
+	sp__csv_free(&t.c);
+	return ok;
+}
+
+static bool type_targets(sp_calib_report *r)
+{
+	static const char *const cols[] = {"year", "applicant_type",
+	                                   "match_rate_pct"};
+	table t;
+	if (!open_table(&t, "applicant_types.csv", cols, 3))
+		return true;
+	bool ok = true;
+	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+		if (strcmp(str(&t, 0), "2025"))
+			continue;
+		for (int k = 0; k < SP_APPL_NTYPES; k++)
+			if (!strcmp(str(&t, 1),
+			            sp_appl_type_name((sp_appl_type)k)))
+				ok = add(r, T_TYPE, k, 0, num(&t, 2), 1.0,
+				         "match rate", str(&t, 1));
+	}
+	sp__csv_free(&t.c);
+	return ok;
+}
+
+static bool md_targets(sp_calib_report *r, const sp_model *m)
+{
+	static const char *const cols[] = {"code", "matched_median",
+	                                   "unmatched_median",
+	                                   "derived_pct_matched"};
+	table t;
+	if (!open_table(&t, "step2_by_specialty_2026.csv", cols, 4))
+		return true;
+	bool ok = true;
+	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+		int32_t f = sp__model_family(m, str(&t, 0));
+		if (f < 0 || !m->fam[f].selected)
+			continue;
+		double share = num(&t, 3), mm = num(&t, 1), um = num(&t, 2);
+		if (!isnan(share))
+			ok = add(r, T_MD_SHARE, f, 0, share, 0.5,
+			         "US MD matched in preferred", str(&t, 0));
+		if (ok && !isnan(mm))
+			ok = add(r, T_S2_MATCH, f, 0, mm, 0.5,
+			         "Step 2 median, matched", str(&t, 0));
+		if (ok && !isnan(um))
+			ok = add(r, T_S2_UNM, f, 0, um, 0.5,
+			         "Step 2 median, unmatched", str(&t, 0));
+	}
+	sp__csv_free(&t.c);
+	return ok;
+}
+
+static bool iv_targets(sp_calib_report *r, const sp_model *m)
+{
+	static const char *const cols[] = {"code",
+	                                   "rate_gold",
+	                                   "rate_silver",
+	                                   "rate_signal",
+	                                   "rate_no_signal",
+	                                   "rate_in_state",
+	                                   "rate_out_of_state"};
+	static const struct {
+		int col, what;
+		double w;
+		const char *group;
+	} map[] = {{1, 2, 1.0, "interview rate, gold"},
+	           {2, 1, 1.0, "interview rate, silver"},
+	           {3, 2, 1.0, "interview rate, signal"},
+	           {4, 0, 1.0, "interview rate, no signal"},
+	           {5, 4, 0.5, "interview rate, in state"},
+	           {6, 3, 0.5, "interview rate, out of state"}};
+	table t;
+	if (!open_table(&t, "interview_rates_2024.csv", cols, 7))
+		return true;
+	bool ok = true;
+	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+		int32_t f = sp__model_family(m, str(&t, 0));
+		if (f < 0 || !m->fam[f].selected)
+			continue;
+		for (size_t k = 0; ok && k < sizeof map / sizeof *map; k++) {
+			double v = num(&t, map[k].col);
+			if (!isnan(v))
+				ok = add(r, T_IV, f, map[k].what, 100 * v,
+				         map[k].w, map[k].group, str(&t, 0));
+		}
+	}
+	sp__csv_free(&t.c);
+	return ok;
+}
+
+static double simulated(const target *x, const sp_sim_result *r)
+{
+	switch (x->kind) {
+	case T_FILL:
+		return 100 * sp__sim_fill(r, x->idx);
+	case T_TYPE:
+		return 100 * sp_sim_result_match_rate(r, (sp_appl_type)x->idx);
+	case T_MD_SHARE:
+		return 100 * sp__sim_pref_rate(r, x->idx, SP_APPL_US_MD);
+	case T_S2_MATCH:
+		return sp__sim_step2_median(r, x->idx, 1);
+	case T_S2_UNM:
+		return sp__sim_step2_median(r, x->idx, 0);
+	default:
+		return 100 * sp__sim_iv_rate(r, x->idx, x->what);
+	}
+}
+
+static sp_status new_report(const sp_model *m, sp_calib_report **out)
+{
+	sp_calib_report *r = sp_calloc(1, sizeof *r);
+	if (!r)
+		return SP_ENOMEM;
+	if (!fill_targets(r, m) || !type_targets(r) || !md_targets(r, m) ||
+	    !iv_targets(r, m)) {
+		sp_calib_report_free(r);
+		return SP_ENOMEM;
+	}
+	*out = r;
+	return SP_OK;
+}
+
+void sp_calib_report_free(sp_calib_report *r)
+{
+	if (!r)
+		return;
+	SP_VEC_FREE(r->t);
+	sp_free(r);
+}
+
+/* Runs the trials and fills every target's simulated value. */
+static sp_status evaluate(const sp_model *m, const sp_calib_opts *o,
+                          sp_calib_report *r, sp_err *err)
+{
+	sp_sim_opts so = sp_sim_defaults();
+	so.seed = o->seed;
+	so.trials = o->trials;
+	so.threads = o->threads;
+	sp_sim_result *res = NULL;
+	sp_status s = sp_simulate(m, &so, &res, err);
+	if (s)
+		return s;
+	for (size_t k = 0; k < r->t.n; k++)
+		r->t.v[k].sim = simulated(&r->t.v[k], res);
+	sp_sim_result_free(res);
+	r->evals++;
+	return SP_OK;
+}
+
+sp_status sp_calib_evaluate(const sp_model *m, const sp_calib_opts *o,
+                            sp_calib_report **out, sp_err *err)
+{
+	*out = NULL;
+	sp_calib_report *r;
+	if (new_report(m, &r))
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	snprintf(r->method, sizeof r->method, "evaluation only");
+	sp_status s = evaluate(m, o, r, err);
+	if (s) {
+		sp_calib_report_free(r);
+		return s;
+	}
+	*out = r;
+	return SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The fit. */
+
+typedef struct {
+	sp_model *m;
+	const sp_calib_opts *o;
+	sp_calib_report *r;
+	fparam *p;
+	size_t np;
+	sp_status status;
+	sp_err *err;
+	double h;
+} fit;
+
+static void set_x(fit *F, const gsl_vector *x)
+{
+	for (size_t k = 0; k < F->np; k++)
+		*sp__model_slot(F->m, (size_t)F->p[k].slot) =
+		    gsl_vector_get(x, k);
+}
+
+static double cost_of(const sp_calib_report *r)
+{
+	double c = 0;
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		if (isfinite(x->sim))
+			c += x->weight * x->weight * (x->sim - x->value) *
+			     (x->sim - x->value);
+	}
+	return c;
+}
+
+static int resid(const gsl_vector *x, void *arg, gsl_vector *f)
+{
+	fit *F = arg;
+	set_x(F, x);
+	sp_status s = evaluate(F->m, F->o, F->r, F->err);
+	if (s) {
+		F->status = s;
+		return GSL_EFAILED;
+	}
+	for (size_t k = 0; k < F->r->t.n; k++) {
+		const target *t = &F->r->t.v[k];
+		double d = isfinite(t->sim) ? t->sim - t->value : 0;
+		gsl_vector_set(f, k, t->weight * d);
+	}
+	if (F->o->progress)
+		F->o->progress(F->o->progress_ctx, F->r->evals, cost_of(F->r));
+	return GSL_SUCCESS;
+}
+
+/* Forward differences with the wide step h, all columns. */
+static int jac(const gsl_vector *x, void *arg, gsl_matrix *J)
+{
+	fit *F = arg;
+	size_t n = F->r->t.n;
+	gsl_vector *f0 = gsl_vector_alloc(n), *f1 = gsl_vector_alloc(n);
+	gsl_vector *xx = gsl_vector_alloc(x->size);
+	int rc = f0 && f1 && xx ? GSL_SUCCESS : GSL_ENOMEM;
+	if (!rc)
+		rc = resid(x, F, f0);
+	for (size_t k = 0; !rc && k < F->np; k++) {
+		gsl_vector_memcpy(xx, x);
+		gsl_vector_set(xx, k, gsl_vector_get(x, k) + F->h);
+		rc = resid(xx, F, f1);
+		for (size_t i = 0; !rc && i < n; i++)
+			gsl_matrix_set(
+			    J, i, k,
+			    (gsl_vector_get(f1, i) - gsl_vector_get(f0, i)) /
+			        F->h);
+	}
+	if (f0)
+		gsl_vector_free(f0);
+	if (f1)
+		gsl_vector_free(f1);
+	if (xx)
+		gsl_vector_free(xx);
+	set_x(F, x);
+	return rc;
+}
+
+/* The free parameters: those with a target that moves them. */
+static size_t free_params(const sp_model *m, const sp_calib_report *r,
+                          fparam *p)
+{
+	size_t n = 0;
+	bool want[SP__NF][512];
+	memset(want, 0, sizeof want);
+	bool md_type[SP_APPL_NTYPES] = {false};
+	bool state = false;
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		if (x->kind == T_FILL)
+			want[SP__F_DEMAND][m->spec_fam[x->idx]] = true;
+		if (x->kind == T_TYPE)
+			md_type[x->idx] = true;
+		if (x->kind == T_IV && x->what == 2 && m->fam[x->idx].gold)
+			want[SP__F_SIG_GOLD][x->idx] = true;
+		if (x->kind == T_IV && x->what == 1 && m->fam[x->idx].silver)
+			want[SP__F_SIG_SILVER][x->idx] = true;
+		if (x->kind == T_IV && (x->what == 3 || x->what == 4))
+			state = true;
+	}
+	static const int zs[SP_APPL_NTYPES] = {
+	    -1, SP__G_Z_US_DO, SP__G_Z_US_IMG, SP__G_Z_NON_US_IMG,
+	    SP__G_Z_OTHER};
+	for (int t = 1; t < SP_APPL_NTYPES; t++)
+		if (md_type[t])
+			p[n++].slot = zs[t];
+	if (state)
+		p[n++].slot = SP__G_I_STATE;
+	for (int k = 0; k < SP__NF; k++)
+		for (int32_t f = 0; f < m->nf; f++)
+			if (want[k][f])
+				p[n++].slot = SP__NG + (long)k * m->nf + f;
+	return n;
+}
+
+sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
+                       sp_calib_report **out, sp_err *err)
+{
+	*out = NULL;
+	if (o->trials < 1 || o->max_iter < 0 || !(o->fd_step > 0))
+		return sp__err_set(err, SP_EINVAL, "", 0, "",
+		                   "calibration needs trials >= 1 and a "
+		                   "positive step");
+	sp_calib_report *r;
+	if (new_report(m, &r))
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	fparam *p = sp_calloc(sp__model_nslots(m), sizeof *p);
+	if (!p) {
+		sp_calib_report_free(r);
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	}
+	fit F = {m, o, r, p, 0, SP_OK, err, o->fd_step};
+	F.np = free_params(m, r, p);
+	size_t n = r->t.n;
+	sp_status s = SP_OK;
+	if (F.np == 0 || n < F.np) {
+		s = evaluate(m, o, r, err);
+		goto done;
+	}
+	gsl_set_error_handler_off();
+	gsl_multifit_nlinear_parameters fp =
+	    gsl_multifit_nlinear_default_parameters();
+	fp.trs = gsl_multifit_nlinear_trs_lm;
+	fp.scale = gsl_multifit_nlinear_scale_more;
+	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(
+	    gsl_multifit_nlinear_trust, &fp, n, F.np);
+	gsl_vector *x = gsl_vector_alloc(F.np);
+	if (!w || !x) {
+		if (w)
+			gsl_multifit_nlinear_free(w);
+		if (x)
+			gsl_vector_free(x);
+		s = sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < F.np; k++)
+		gsl_vector_set(x, k, *sp__model_slot(m, (size_t)p[k].slot));
+	gsl_multifit_nlinear_fdf fdf;
+	memset(&fdf, 0, sizeof fdf);
+	fdf.f = resid;
+	fdf.df = jac;
+	fdf.n = n;
+	fdf.p = F.np;
+	fdf.params = &F;
+	int rc = gsl_multifit_nlinear_init(x, &fdf, w);
+	gsl_vector *res = gsl_multifit_nlinear_residual(w);
+	double c0;
+	gsl_blas_ddot(res, res, &c0);
+	r->cost0 = c0;
+	int iter = 0;
+	for (; !rc && iter < o->max_iter; iter++) {
+		rc = gsl_multifit_nlinear_iterate(w);
+		if (rc == GSL_ENOPROG) {
+			rc = 0;
+			break;
+		}
+		int info;
+		if (!rc && gsl_multifit_nlinear_test(1e-4, 1e-6, 1e-6, &info,
+		                                     w) == GSL_SUCCESS)
+			break;
+	}
+	r->iters = iter;
+	if (F.status) {
+		s = F.status;
+	} else {
+		/* Leave the model at the best point and report there. */
+		set_x(&F, gsl_multifit_nlinear_position(w));
+		s = evaluate(m, o, r, err);
+	}
+	snprintf(r->method, sizeof r->method,
+	         "gsl_multifit_nlinear (trust region, Levenberg-Marquardt), "
+	         "%zu parameters, %zu targets",
+	         F.np, n);
+	gsl_multifit_nlinear_free(w);
+	gsl_vector_free(x);
+done:
+	r->cost = cost_of(r);
+	sp_free(p);
+	if (s) {
+		sp_calib_report_free(r);
+		return s;
+	}
+	*out = r;
+	return SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The report. */
+
+size_t sp_calib_report_ntargets(const sp_calib_report *r)
+{
+	return r->t.n;
+}
+
+static bool passed(const target *x)
+{
+	return isfinite(x->sim) && fabs(x->sim - x->value) <= 2.0 + 1e-9;
+}
+
+size_t sp_calib_report_npassed(const sp_calib_report *r)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < r->t.n; k++)
+		n += passed(&r->t.v[k]);
+	return n;
+}
+
+sp_status sp_calib_report_write_md(const sp_calib_report *r, FILE *f)
+{
+	fprintf(f,
+	        "Method: %s; %d evaluations, %d iterations; weighted sum of "
+	        "squares %.1f -> %.1f.\n\n"
+	        "Pass: |simulated - target| <= 2 (percentage points for "
+	        "rates, points for scores).  **%zu of %zu targets pass.**\n\n"
+	        "| target | code | cited | simulated | difference | pass |\n"
+	        "|---|---|---:|---:|---:|:---:|\n",
+	        r->method, r->evals, r->iters, r->cost0, r->cost,
+	        sp_calib_report_npassed(r), r->t.n);
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		fprintf(f, "| %s | %s | %.1f | ", x->group, x->label, x->value);
+		if (isfinite(x->sim))
+			fprintf(f, "%.1f | %+.1f | %s |\n", x->sim,
+			        x->sim - x->value,
+			        passed(x) ? "yes" : "**no**");
+		else
+			fprintf(f, "— | — | no data |\n");
+	}
+	return ferror(f) ? SP_EIO : SP_OK;
+}
+
+sp_status sp_calib_report_write_json(const sp_calib_report *r, FILE *f)
+{
+	fprintf(f,
+	        "{\"method\": \"%s\", \"evaluations\": %d, \"iterations\": "
+	        "%d, \"passed\": %zu, \"targets\": [",
+	        r->method, r->evals, r->iters, sp_calib_report_npassed(r));
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		fprintf(f,
+		        "%s\n  {\"group\": \"%s\", \"code\": \"%s\", "
+		        "\"cited\": %.4g, \"simulated\": ",
+		        k ? "," : "", x->group, x->label, x->value);
+		if (isfinite(x->sim))
+			fprintf(f, "%.4g, \"pass\": %s}", x->sim,
+			        passed(x) ? "true" : "false");
+		else
+			fprintf(f, "null, \"pass\": false}");
+	}
+	fprintf(f, "\n]}\n");
+	return ferror(f) ? SP_EIO : SP_OK;
+}

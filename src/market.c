@@ -1,0 +1,1935 @@
+/*
+ * market.c — the market model: who applies where, who signals what, who
+ * is invited and who accepts, how both sides rank; then one trial of
+ * the match.  docs/model.md describes the model and every parameter;
+ * this file follows its order.
+ *
+ * One trial, in stages (each O(applications) unless noted):
+ *   1. the national applicant population, by type, with Step 2 CK drawn
+ *      from the cited percentile table, research, home state, visa
+ *      need, a latent strength z and a preferred family drawn with
+ *      self-selection (stronger applicants lean to competitive
+ *      families); some get a backup family; applicants whose families
+ *      are all outside the selection are dropped;
+ *   2. couples among US seniors of non-advanced families;
+ *   3. applications: a count per applicant, spread over the family's
+ *      rows by positions, programs drawn around the applicant's own
+ *      quantile of the programs' selectivity order, some near home;
+ *      advanced (PGY-2) applicants also apply to PGY-1 programs;
+ *   4. signals to the top of the applicant's signal key;
+ *   5. interviews: each program sorts its applicants by a score (latent
+ *      strength + signal + geography + noise) and invites its slots;
+ *      applicants accept up to a cap by their own utility; declined
+ *      slots are offered once more down the program's order;
+ *   6. rank order lists: applicants rank their interviews by utility,
+ *      PGY-1 interviews of advanced applicants form supplemental lists,
+ *      couples rank region-coherent pairs; programs rank interviewees;
+ *   7. the instance is built through the public builder and matched.
+ * Every draw comes from one stream (seed, trial), in a fixed order, so a
+ * trial's outcome does not depend on which thread ran it.
+ *
+ * Rejected: building the instance through an internal fast path.  The
+ * builder costs a few tens of milliseconds at national size (names,
+ * validation), well inside the budget, and keeps the engine's input
+ * checked.
+ */
+#include "market.h"
+
+#include "csv.h"
+#include "data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ------------------------------------------------------------------ */
+/* Small helpers. */
+
+static const char *const type_names[SP_APPL_NTYPES] = {
+    "us_md", "us_do", "us_img", "non_us_img", "other"};
+
+const char *sp_appl_type_name(sp_appl_type t)
+{
+	return (unsigned)t < SP_APPL_NTYPES ? type_names[t] : "unknown";
+}
+
+double sp__market_phi(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+static void keyed_isort(sp__keyed *k, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		sp__keyed x = k[i];
+		size_t j = i;
+		while (j > 0 &&
+		       (k[j - 1].key < x.key ||
+		        (k[j - 1].key == x.key && k[j - 1].id > x.id))) {
+			k[j] = k[j - 1];
+			j--;
+		}
+		k[j] = x;
+	}
+}
+
+static bool keyed_before(const sp__keyed *a, const sp__keyed *b)
+{
+	return a->key > b->key || (a->key == b->key && a->id < b->id);
+}
+
+/* Quicksort with median-of-three pivots and insertion sort for short
+ * runs; ties broken by id so the order is total and deterministic. */
+void sp__keyed_sort_desc(sp__keyed *k, size_t n)
+{
+	while (n > 16) {
+		size_t mid = n / 2;
+		sp__keyed *a = &k[0], *b = &k[mid], *c = &k[n - 1], t;
+		if (keyed_before(b, a))
+			t = *a, *a = *b, *b = t;
+		if (keyed_before(c, b))
+			t = *b, *b = *c, *c = t;
+		if (keyed_before(b, a))
+			t = *a, *a = *b, *b = t;
+		sp__keyed pivot = k[mid];
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (keyed_before(&k[i], &pivot))
+				i++;
+			while (keyed_before(&pivot, &k[j]))
+				j--;
+			if (i >= j)
+				break;
+			t = k[i], k[i] = k[j], k[j] = t;
+			i++;
+			j--;
+		}
+		/* Recurse into the smaller side, loop on the larger. */
+		size_t left = j + 1;
+		if (left < n - left) {
+			sp__keyed_sort_desc(k, left);
+			k += left;
+			n -= left;
+		} else {
+			sp__keyed_sort_desc(k + left, n - left);
+			n = left;
+		}
+	}
+	keyed_isort(k, n);
+}
+
+void sp__keyed_select_top(sp__keyed *k, size_t n, size_t top)
+{
+	size_t lo = 0, hi = n; /* the boundary `top` lies in [lo, hi) */
+	while (top > lo && top < hi && hi - lo > 16) {
+		size_t mid = lo + (hi - lo) / 2;
+		sp__keyed *a = &k[lo], *b = &k[mid], *c = &k[hi - 1], t;
+		if (keyed_before(b, a))
+			t = *a, *a = *b, *b = t;
+		if (keyed_before(c, b))
+			t = *b, *b = *c, *c = t;
+		if (keyed_before(b, a))
+			t = *a, *a = *b, *b = t;
+		sp__keyed pivot = k[mid];
+		size_t i = lo, j = hi - 1;
+		for (;;) {
+			while (keyed_before(&k[i], &pivot))
+				i++;
+			while (keyed_before(&pivot, &k[j]))
+				j--;
+			if (i >= j)
+				break;
+			t = k[i], k[i] = k[j], k[j] = t;
+			i++;
+			j--;
+		}
+		/* k[lo..j] precede or equal the pivot, k[j+1..hi) follow. */
+		if (top <= j + 1)
+			hi = j + 1;
+		else
+			lo = j + 1;
+	}
+	if (top > lo && top < hi)
+		keyed_isort(k + lo, hi - lo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Normal draws by table: the quantile function at 4096 knots,
+ * interpolated linearly inside a cell (exact in distribution up to the
+ * interpolation, about 1e-4 in the CDF); the two outer cells use
+ * Marsaglia's exact tail method.  Five times faster than the polar
+ * method, which needs a log and a sqrt per pair. */
+
+static double quantile_slow(double p)
+{
+	double lo = -40, hi = 40;
+	for (int i = 0; i < 200 && hi - lo > 1e-12; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (sp__market_phi(mid) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+static sp_status build_normal_table(sp_model *m)
+{
+	m->nq = sp_malloc((SP__NQ + 1) * sizeof *m->nq);
+	if (!m->nq)
+		return SP_ENOMEM;
+	for (int k = 1; k < SP__NQ; k++)
+		m->nq[k] = (float)quantile_slow((double)k / SP__NQ);
+	m->nq[0] = -m->nq[SP__NQ - 1];
+	m->nq[SP__NQ] = m->nq[SP__NQ - 1];
+	return SP_OK;
+}
+
+static double normal_tail(sp_rng *r, double a)
+{
+	double x, y;
+	do {
+		x = -log(1.0 - sp_rng_uniform(r)) / a;
+		y = -log(1.0 - sp_rng_uniform(r));
+	} while (2 * y < x * x);
+	return a + x;
+}
+
+static double normal(const sp_model *m, sp_rng *r)
+{
+	uint64_t b = sp_rng_next(r);
+	uint32_t k = (uint32_t)(b >> 52); /* 12 bits: the cell */
+	double f = (double)(b & ((1ull << 52) - 1)) * 0x1.0p-52;
+	if (k == 0)
+		return -normal_tail(r, m->nq[SP__NQ - 1]);
+	if (k == SP__NQ - 1)
+		return normal_tail(r, m->nq[SP__NQ - 1]);
+	return m->nq[k] + f * (m->nq[k + 1] - m->nq[k]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the embedded tables. */
+
+typedef struct {
+	sp__csv c;
+	int idx[24];
+} table;
+
+static sp_status table_open(table *t, const char *file, const char *const *cols,
+                            size_t ncols, sp_err *err)
+{
+	size_t len;
+	const char *buf = sp__data_file(file, &len);
+	if (!buf)
+		return sp__err_set(err, SP_ENOTFOUND, file, 0, "",
+		                   "%s: not embedded in the library", file);
+	sp__csv_init(&t->c, buf, len, file);
+	sp_status s =
+	    sp__csv_header(&t->c, cols, ncols, ncols, true, t->idx, err);
+	if (s)
+		sp__csv_free(&t->c);
+	return s;
+}
+
+static double field_num(const table *t, int col, double dflt)
+{
+	const char *s = sp__csv_field(&t->c, t->idx[col]);
+	if (!*s)
+		return dflt;
+	char *end;
+	double v = strtod(s, &end);
+	return *end ? dflt : v;
+}
+
+static const char *field(const table *t, int col)
+{
+	return sp__csv_field(&t->c, t->idx[col]);
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+}
+
+/* ------------------------------------------------------------------ */
+/* A synthetic catalog from the cited tables (no database needed). */
+
+/* The 50 states and DC: census division and 2020 population in
+ * millions (rounded), the synthetic weights for program locations. */
+static const struct {
+	char code[3];
+	uint8_t division;
+	float pop;
+} states[] = {
+    {"CT", 1, 3.6},  {"ME", 1, 1.4},  {"MA", 1, 7.0},  {"NH", 1, 1.4},
+    {"RI", 1, 1.1},  {"VT", 1, 0.6},  {"NJ", 2, 9.3},  {"NY", 2, 20.2},
+    {"PA", 2, 13.0}, {"IL", 3, 12.8}, {"IN", 3, 6.8},  {"MI", 3, 10.1},
+    {"OH", 3, 11.8}, {"WI", 3, 5.9},  {"IA", 4, 3.2},  {"KS", 4, 2.9},
+    {"MN", 4, 5.7},  {"MO", 4, 6.2},  {"NE", 4, 2.0},  {"ND", 4, 0.8},
+    {"SD", 4, 0.9},  {"DE", 5, 1.0},  {"DC", 5, 0.7},  {"FL", 5, 21.5},
+    {"GA", 5, 10.7}, {"MD", 5, 6.2},  {"NC", 5, 10.4}, {"SC", 5, 5.1},
+    {"VA", 5, 8.6},  {"WV", 5, 1.8},  {"AL", 6, 5.0},  {"KY", 6, 4.5},
+    {"MS", 6, 3.0},  {"TN", 6, 6.9},  {"AR", 7, 3.0},  {"LA", 7, 4.7},
+    {"OK", 7, 4.0},  {"TX", 7, 29.1}, {"AZ", 8, 7.2},  {"CO", 8, 5.8},
+    {"ID", 8, 1.8},  {"MT", 8, 1.1},  {"NV", 8, 3.1},  {"NM", 8, 2.1},
+    {"UT", 8, 3.3},  {"WY", 8, 0.6},  {"AK", 9, 0.7},  {"CA", 9, 39.5},
+    {"HI", 9, 1.5},  {"OR", 9, 4.2},  {"WA", 9, 7.7},
+};
+#define NSTATES ((int)(sizeof states / sizeof *states))
+
+static sp_track track_of(const char *track, const char *kind)
+{
+	if (!strcmp(kind, "preliminary") || !strcmp(kind, "transitional"))
+		return SP_TRACK_PRELIMINARY;
+	if (!strcmp(kind, "primary"))
+		return SP_TRACK_PRIMARY;
+	if (!strcmp(kind, "advanced") || !strcmp(track, "pgy2"))
+		return SP_TRACK_ADVANCED;
+	return SP_TRACK_CATEGORICAL;
+}
+
+/* Signal allotment of a code: 2025 row, else 2024 (OB/GYN left ERAS). */
+static sp_status read_signals(sp_specialty_info *sp, size_t n, sp_err *err)
+{
+	static const char *const cols[] = {"match_year", "code", "gold",
+	                                   "silver", "single_tier"};
+	table t;
+	sp_status s = table_open(&t, "signals.csv", cols, 5, err);
+	if (s)
+		return s;
+	int year_of[256] = {0};
+	while (!(s = sp__csv_next(&t.c, err)) && t.c.nf) {
+		int year = (int)field_num(&t, 0, 0);
+		char base[16];
+		for (size_t i = 0; i < n && i < 256; i++) {
+			copy_str(base, sizeof base, sp[i].code);
+			char *dash = strstr(base, "-A");
+			if (dash)
+				*dash = 0;
+			if (strcmp(base, field(&t, 1)) || year < year_of[i])
+				continue;
+			int gold = (int)field_num(&t, 2, 0);
+			int silver = (int)field_num(&t, 3, 0);
+			int single = (int)field_num(&t, 4, 0);
+			if (!gold && !single)
+				continue; /* not in ERAS that year */
+			year_of[i] = year;
+			sp[i].signals_gold = single ? single : gold;
+			sp[i].signals_silver = single ? 0 : silver;
+		}
+	}
+	sp__csv_free(&t.c);
+	return s;
+}
+
+static double spec_step2_median(const char *code);
+
+static bool visa_friendly(const char *family)
+{
+	static const char *const names[] = {"Internal Medicine",
+	                                    "Family Medicine",
+	                                    "Pediatrics",
+	                                    "Neurology",
+	                                    "Pathology",
+	                                    "Psychiatry",
+	                                    "Medicine-Preliminary",
+	                                    "Transitional",
+	                                    "Child Neurology",
+	                                    "Other"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(family, names[i]))
+			return true;
+	return false;
+}
+
+static int draw_state(sp_rng *r, const double *cum)
+{
+	double u = sp_rng_uniform(r) * cum[NSTATES - 1];
+	int lo = 0, hi = NSTATES - 1;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (cum[mid] > u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static sp_status builtin_programs(sp_rng *r, const sp_specialty_info *sp,
+                                  size_t ns, sp_program_info *pr)
+{
+	double cum[NSTATES], acc = 0;
+	for (int i = 0; i < NSTATES; i++)
+		cum[i] = acc += states[i].pop;
+	size_t k = 0;
+	for (size_t si = 0; si < ns; si++) {
+		const sp_specialty_info *s = &sp[si];
+		int n = s->programs;
+		double *w = sp_malloc((size_t)n * sizeof *w);
+		int *pos = sp_malloc((size_t)n * sizeof *pos);
+		if (!w || !pos) {
+			sp_free(w);
+			sp_free(pos);
+			return SP_ENOMEM;
+		}
+		double wsum = 0;
+		for (int j = 0; j < n; j++) {
+			wsum += w[j] = exp(0.8 * sp_rng_normal(r));
+			pos[j] = 1;
+		}
+		for (int left = s->positions - n; left > 0; left--) {
+			double u = sp_rng_uniform(r) * wsum;
+			int j = 0;
+			while (j < n - 1 && (u -= w[j]) > 0)
+				j++;
+			pos[j]++;
+		}
+		double med = spec_step2_median(s->code);
+		for (int j = 0; j < n; j++, k++) {
+			sp_program_info *p = &pr[k];
+			memset(p, 0, sizeof *p);
+			p->id = (int32_t)k + 1;
+			snprintf(p->code, sizeof p->code, "%s-%04d", s->code,
+			         j + 1);
+			snprintf(p->name, sizeof p->name, "Synthetic %.60s %d",
+			         s->family, j + 1);
+			copy_str(p->specialty, sizeof p->specialty, s->code);
+			p->track = s->track;
+			int st = draw_state(r, cum);
+			copy_str(p->state, sizeof p->state, states[st].code);
+			p->region = states[st].division;
+			p->setting = (sp_setting)sp_rng_below(r, 3);
+			p->positions = pos[j];
+			p->selectivity = sp_rng_normal(r);
+			p->interview_slots = 0; /* the model's default */
+			p->accepts_signals =
+			    s->signals_gold > 0 && sp_rng_uniform(r) < 0.95;
+			p->sponsors_visa =
+			    sp_rng_uniform(r) <
+			    (visa_friendly(s->family) ? 0.7 : 0.3);
+			p->step2_median = round(med + 4.0 * p->selectivity);
+			p->synthetic = 1;
+		}
+		sp_free(w);
+		sp_free(pos);
+	}
+	return SP_OK;
+}
+
+sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
+                                   size_t *nspecs, sp_program_info **progs,
+                                   size_t *nprogs, sp_err *err)
+{
+	static const char *const cols[] = {"code",     "specialty", "family",
+	                                   "track",    "kind",      "programs",
+	                                   "positions"};
+	*specs = NULL;
+	*progs = NULL;
+	*nspecs = *nprogs = 0;
+	table t;
+	sp_status s = table_open(&t, "specialties_2025.csv", cols, 7, err);
+	if (s)
+		return s;
+	SP_VEC(sp_specialty_info) sv = {0};
+	size_t nprog = 0;
+	while (!(s = sp__csv_next(&t.c, err)) && t.c.nf) {
+		sp_specialty_info x;
+		memset(&x, 0, sizeof x);
+		copy_str(x.code, sizeof x.code, field(&t, 0));
+		copy_str(x.name, sizeof x.name, field(&t, 1));
+		copy_str(x.family, sizeof x.family, field(&t, 2));
+		x.track = track_of(field(&t, 3), field(&t, 4));
+		x.pgy2 = !strcmp(field(&t, 3), "pgy2");
+		x.programs = (int)field_num(&t, 5, 0);
+		x.positions = (int)field_num(&t, 6, 0);
+		if (x.programs <= 0 || x.positions < x.programs)
+			continue;
+		nprog += (size_t)x.programs;
+		if (!SP_VEC_PUSH(sv, x)) {
+			s = SP_ENOMEM;
+			break;
+		}
+	}
+	sp__csv_free(&t.c);
+	if (!s)
+		s = read_signals(sv.v, sv.n, err);
+	sp_program_info *pr = NULL;
+	if (!s && !(pr = sp_calloc(nprog ? nprog : 1, sizeof *pr)))
+		s = SP_ENOMEM;
+	if (!s) {
+		sp_rng r;
+		sp_rng_seed(&r, seed, 0x636174616c6f67ull);
+		s = builtin_programs(&r, sv.v, sv.n, pr);
+	}
+	if (s) {
+		SP_VEC_FREE(sv);
+		sp_free(pr);
+		return s == SP_ENOMEM
+		           ? sp__err_set(err, s, "", 0, "", "out of memory")
+		           : s;
+	}
+	*specs = sv.v;
+	*nspecs = sv.n;
+	*progs = pr;
+	*nprogs = nprog;
+	return SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cited per-specialty figures the model reads. */
+
+static double spec_step2_median(const char *code)
+{
+	static const char *const cols[] = {"code", "matched_median"};
+	table t;
+	if (table_open(&t, "step2_by_specialty_2026.csv", cols, 2, NULL))
+		return 250;
+	double v = 0;
+	while (!sp__csv_next(&t.c, NULL) && t.c.nf)
+		if (!strcmp(field(&t, 0), code))
+			v = field_num(&t, 1, 0);
+	sp__csv_free(&t.c);
+	return v > 0 ? v : 0;
+}
+
+/* Type affinity of each family from the cited shares of filled
+ * positions by type (S19), relative to each type's share of all
+ * matched applicants (2025): a = share in the family / national share. */
+static void read_affinity(sp_model *m)
+{
+	double nat[SP_APPL_NTYPES] = {19044, 7773, 3108, 6653, 1089};
+	double tot = 0;
+	for (int t = 0; t < SP_APPL_NTYPES; t++)
+		tot += nat[t];
+	for (int t = 0; t < SP_APPL_NTYPES; t++)
+		nat[t] /= tot;
+	static const char *const cols[] = {
+	    "code",       "us_md_senior_pct", "us_do_senior_pct",
+	    "us_img_pct", "non_us_img_pct",   "remainder_pct"};
+	table t;
+	if (table_open(&t, "filled_share_by_type_2025.csv", cols, 6, NULL))
+		return;
+	while (!sp__csv_next(&t.c, NULL) && t.c.nf) {
+		int32_t f = sp__model_family(m, field(&t, 0));
+		if (f < 0)
+			continue;
+		/* Only the family's main row carries the family's mix. */
+		if (strcmp(m->fam[f].code, field(&t, 0)))
+			continue;
+		for (int k = 0; k < SP_APPL_NTYPES; k++) {
+			double a = field_num(&t, 1 + k, -1) / 100.0 / nat[k];
+			if (a > 0)
+				m->fam[f].aff[k] = SP_MAX(0.05, SP_MIN(a, 5.0));
+		}
+	}
+	sp__csv_free(&t.c);
+}
+
+/* The Step 2 CK inverse CDF: cited percentiles (S27) with assumed tails
+ * (0.2% at the 214 floor, 99.9% at 282). */
+static void read_step2_norms(sp_model *m)
+{
+	static const char *const cols[] = {"exam", "metric", "score", "value"};
+	int n = 0;
+	m->s2_x[n] = 214, m->s2_p[n++] = 0.0;
+	m->s2_x[n] = 222, m->s2_p[n++] = 0.02;
+	table t;
+	if (!table_open(&t, "score_norms.csv", cols, 4, NULL)) {
+		while (!sp__csv_next(&t.c, NULL) && t.c.nf && n < 14) {
+			if (strcmp(field(&t, 0), "usmle_step2ck") ||
+			    strcmp(field(&t, 1), "percentile"))
+				continue;
+			m->s2_x[n] = field_num(&t, 2, 0);
+			m->s2_p[n++] = field_num(&t, 3, 0) / 100.0;
+		}
+		sp__csv_free(&t.c);
+	}
+	m->s2_x[n] = 282, m->s2_p[n++] = 1.0;
+	m->s2_n = n;
+}
+
+static double draw_step2(const sp_model *m, sp_rng *r)
+{
+	double u = sp_rng_uniform(r);
+	for (int i = 1; i < m->s2_n; i++)
+		if (u <= m->s2_p[i]) {
+			double a = m->s2_p[i - 1], b = m->s2_p[i];
+			double f = b > a ? (u - a) / (b - a) : 0;
+			return m->s2_x[i - 1] +
+			       f * (m->s2_x[i] - m->s2_x[i - 1]);
+		}
+	return m->s2_x[m->s2_n - 1];
+}
+
+/* ------------------------------------------------------------------ */
+/* The model. */
+
+int32_t sp__model_family(const sp_model *m, const char *code)
+{
+	for (int32_t s = 0; s < m->ns; s++)
+		if (!strcmp(m->specs[s].code, code))
+			return m->spec_fam[s];
+	for (int32_t f = 0; f < m->nf; f++)
+		if (!strcmp(m->fam[f].code, code))
+			return f;
+	return -1;
+}
+
+void sp_model_free(sp_model *m)
+{
+	if (!m)
+		return;
+	for (int32_t f = 0; m->fam && f < m->nf; f++)
+		sp_free(m->fam[f].specs);
+	void *ptrs[] = {
+	    m->specs,     m->progs,      m->prog_spec,  m->spec_fam,
+	    m->fam,       m->sp_off,     m->sp_prog,    m->sr_off,
+	    m->sr_prog,   m->prog_rank,  m->state_code, m->state_region,
+	    m->state_cum, m->prog_state, m->fp,         m->nq,
+	    m->psel,      m->preg,       m->pvisa,      m->pfam};
+	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
+		sp_free(ptrs[i]);
+	if (m->pnames) {
+		size_t n = sp__model_nslots(m);
+		for (size_t i = 0; i < n; i++)
+			sp_free(m->pnames[i]);
+		sp_free(m->pnames);
+	}
+	sp_free(m);
+}
+
+static int cmp_by_sel(const void *x, const void *y, const sp_model *m)
+{
+	const sp_program_info *a = &m->progs[*(const int32_t *)x];
+	const sp_program_info *b = &m->progs[*(const int32_t *)y];
+	if (a->selectivity != b->selectivity)
+		return a->selectivity > b->selectivity ? -1 : 1;
+	return (*(const int32_t *)x > *(const int32_t *)y) -
+	       (*(const int32_t *)x < *(const int32_t *)y);
+}
+
+/* Sorts ids by selectivity (insertion into runs is too slow for 800
+ * programs; a keyed sort does it). */
+static void sort_by_sel(const sp_model *m, int32_t *ids, int32_t n,
+                        sp__keyed *tmp)
+{
+	for (int32_t i = 0; i < n; i++)
+		tmp[i].key = (float)m->progs[ids[i]].selectivity,
+		tmp[i].id = ids[i];
+	sp__keyed_sort_desc(tmp, (size_t)n);
+	for (int32_t i = 0; i < n; i++)
+		ids[i] = tmp[i].id;
+	(void)cmp_by_sel;
+}
+
+static sp_status build_families(sp_model *m)
+{
+	m->spec_fam = sp_malloc((size_t)m->ns * sizeof *m->spec_fam);
+	m->fam = sp_calloc((size_t)m->ns, sizeof *m->fam);
+	if (!m->spec_fam || !m->fam)
+		return SP_ENOMEM;
+	for (int32_t s = 0; s < m->ns; s++) {
+		const sp_specialty_info *si = &m->specs[s];
+		int32_t f = 0;
+		while (f < m->nf && strcmp(m->fam[f].name, si->family))
+			f++;
+		if (f == m->nf) {
+			sp__family *x = &m->fam[m->nf++];
+			copy_str(x->name, sizeof x->name, si->family);
+			x->specs = sp_malloc((size_t)m->ns * sizeof *x->specs);
+			if (!x->specs)
+				return SP_ENOMEM;
+			x->prelim = x->adv_only = true;
+			for (int t = 0; t < SP_APPL_NTYPES; t++)
+				x->aff[t] = 1.0;
+			x->selected = true;
+		}
+		sp__family *x = &m->fam[f];
+		m->spec_fam[s] = f;
+		x->specs[x->nspecs++] = s;
+		x->positions += si->positions;
+		bool adv = si->track == SP_TRACK_ADVANCED;
+		bool was_adv_only = x->nspecs == 1 || x->adv_only;
+		x->advanced |= adv;
+		x->adv_only &= adv;
+		x->prelim &= si->track == SP_TRACK_PRELIMINARY;
+		x->gold = SP_MAX(x->gold, si->signals_gold);
+		x->silver = SP_MAX(x->silver, si->signals_silver);
+		/* The main row: the first PGY-1 row, else the first row. */
+		if (!x->code[0] || (was_adv_only && !adv && x->nspecs > 1))
+			copy_str(x->code, sizeof x->code, si->code);
+	}
+	for (int32_t f = 0; f < m->nf; f++) {
+		sp__family *x = &m->fam[f];
+		double med = spec_step2_median(x->code);
+		if (med <= 0)
+			med = x->prelim ? 248 : 250; /* assumption */
+		x->c = (med - 250.0) / 5.0;
+	}
+	return SP_OK;
+}
+
+static sp_status build_program_lists(sp_model *m)
+{
+	int32_t ns = m->ns, np = m->np;
+	m->prog_spec = sp_malloc(((size_t)np + 1) * sizeof(int32_t));
+	m->sp_off = sp_calloc((size_t)ns + 1, sizeof(int32_t));
+	m->sp_prog = sp_malloc(((size_t)np + 1) * sizeof(int32_t));
+	m->sr_off = sp_calloc((size_t)ns * 10 + 1, sizeof(int32_t));
+	m->sr_prog = sp_malloc(((size_t)np + 1) * sizeof(int32_t));
+	m->prog_rank = sp_malloc(((size_t)np + 1) * sizeof(int32_t));
+	sp__keyed *tmp = sp_malloc(((size_t)np + 1) * sizeof *tmp);
+	int32_t *fill = sp_calloc((size_t)ns * 10 + 1, sizeof *fill);
+	sp_status s = SP_OK;
+	if (!m->prog_spec || !m->sp_off || !m->sp_prog || !m->sr_off ||
+	    !m->sr_prog || !m->prog_rank || !tmp || !fill) {
+		s = SP_ENOMEM;
+		goto out;
+	}
+	for (int32_t j = 0; j < np; j++) {
+		int32_t sx = 0;
+		while (sx < ns &&
+		       strcmp(m->specs[sx].code, m->progs[j].specialty))
+			sx++;
+		if (sx == ns) {
+			s = SP_ENOTFOUND;
+			goto out;
+		}
+		m->prog_spec[j] = sx;
+		m->sp_off[sx + 1]++;
+		int reg = m->progs[j].region;
+		reg = reg >= 1 && reg <= 9 ? reg : 0;
+		m->sr_off[sx * 10 + reg + 1]++;
+	}
+	for (int32_t sx = 0; sx < ns; sx++)
+		m->sp_off[sx + 1] += m->sp_off[sx];
+	for (int32_t k = 0; k < ns * 10; k++)
+		m->sr_off[k + 1] += m->sr_off[k];
+	int32_t *cur = fill;
+	for (int32_t sx = 0; sx < ns; sx++)
+		cur[sx] = m->sp_off[sx];
+	for (int32_t j = 0; j < np; j++)
+		m->sp_prog[cur[m->prog_spec[j]]++] = j;
+	for (int32_t sx = 0; sx < ns; sx++) {
+		int32_t *ids = m->sp_prog + m->sp_off[sx];
+		int32_t n = m->sp_off[sx + 1] - m->sp_off[sx];
+		sort_by_sel(m, ids, n, tmp);
+		for (int32_t k = 0; k < n; k++)
+			m->prog_rank[ids[k]] = k;
+	}
+	for (int32_t k = 0; k < ns * 10; k++)
+		cur[k] = m->sr_off[k];
+	for (int32_t k = 0; k < np; k++) {
+		int32_t j = m->sp_prog[k];
+		int reg = m->progs[j].region;
+		reg = reg >= 1 && reg <= 9 ? reg : 0;
+		m->sr_prog[cur[m->prog_spec[j] * 10 + reg]++] = j;
+	}
+out:
+	sp_free(tmp);
+	sp_free(fill);
+	return s;
+}
+
+/* Home states: the states of the catalog, weighted by its positions
+ * (synthetic weights; docs/model.md). */
+static sp_status build_states(sp_model *m)
+{
+	int32_t np = m->np;
+	m->state_code = sp_calloc((size_t)np + 1, sizeof *m->state_code);
+	m->state_region = sp_calloc((size_t)np + 1, 1);
+	m->state_cum = sp_calloc((size_t)np + 1, sizeof *m->state_cum);
+	m->prog_state = sp_malloc(((size_t)np + 1) * sizeof *m->prog_state);
+	if (!m->state_code || !m->state_region || !m->state_cum ||
+	    !m->prog_state)
+		return SP_ENOMEM;
+	for (int32_t j = 0; j < np; j++) {
+		const sp_program_info *p = &m->progs[j];
+		int32_t k = 0;
+		while (k < m->nstates && strcmp(m->state_code[k], p->state))
+			k++;
+		if (k == m->nstates) {
+			if (k >= 32000)
+				return SP_ELIMIT;
+			copy_str(m->state_code[k], 3, p->state);
+			m->state_region[k] =
+			    (uint8_t)(p->region >= 1 && p->region <= 9
+			                  ? p->region
+			                  : 0);
+			m->nstates++;
+		}
+		m->prog_state[j] = (int16_t)k;
+		m->state_cum[k] += p->positions;
+	}
+	for (int32_t k = 1; k < m->nstates; k++)
+		m->state_cum[k] += m->state_cum[k - 1];
+	return SP_OK;
+}
+
+size_t sp__model_nslots(const sp_model *m)
+{
+	return SP__NG + (size_t)SP__NF * (size_t)m->nf;
+}
+
+double *sp__model_slot(sp_model *m, size_t k)
+{
+	return k < SP__NG ? &m->g[k] : &m->fp[k - SP__NG];
+}
+
+static const char *const gnames[] = {
+#define SP_X(id, name, def, st) name,
+    SP__GPARAMS(SP_X)
+#undef SP_X
+};
+static const double gdefs[] = {
+#define SP_X(id, name, def, st) def,
+    SP__GPARAMS(SP_X)
+#undef SP_X
+};
+static const char *const gstatus[] = {
+#define SP_X(id, name, def, st) st,
+    SP__GPARAMS(SP_X)
+#undef SP_X
+};
+static const char *const fnames[] = {
+#define SP_X(id, name, def, st) name,
+    SP__FPARAMS(SP_X)
+#undef SP_X
+};
+static const double fdefs[] = {
+#define SP_X(id, name, def, st) def,
+    SP__FPARAMS(SP_X)
+#undef SP_X
+};
+static const char *const fstatus[] = {
+#define SP_X(id, name, def, st) st,
+    SP__FPARAMS(SP_X)
+#undef SP_X
+};
+
+static sp_status init_params(sp_model *m)
+{
+	for (int k = 0; k < SP__NG; k++)
+		m->g[k] = gdefs[k];
+	m->fp = sp_malloc((size_t)SP__NF * (size_t)m->nf * sizeof *m->fp);
+	m->pnames = sp_calloc(sp__model_nslots(m), sizeof *m->pnames);
+	if (!m->fp || !m->pnames)
+		return SP_ENOMEM;
+	for (int k = 0; k < SP__NF; k++)
+		for (int32_t f = 0; f < m->nf; f++) {
+			double v = fdefs[k];
+			/* Few applicants prefer a PGY-1-only year. */
+			if (k == SP__F_DEMAND && m->fam[f].prelim)
+				v = -1.5;
+			m->fp[k * m->nf + f] = v;
+		}
+	return SP_OK;
+}
+
+sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
+                       const sp_program_info *progs, size_t nprogs,
+                       sp_model **out, sp_err *err)
+{
+	*out = NULL;
+	if (!nspecs || !nprogs || nspecs > 4096 || nprogs > SP_MAX_ENTITIES)
+		return sp__err_set(err, SP_EINVAL, "", 0, "",
+		                   "a market needs 1 to 4096 specialties and "
+		                   "at least one program");
+	sp_model *m = sp_calloc(1, sizeof *m);
+	if (!m)
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	m->ns = (int32_t)nspecs;
+	m->np = (int32_t)nprogs;
+	m->specs = sp_malloc(nspecs * sizeof *specs);
+	m->progs = sp_malloc(nprogs * sizeof *progs);
+	sp_status s = SP_ENOMEM;
+	if (!m->specs || !m->progs)
+		goto fail;
+	memcpy(m->specs, specs, nspecs * sizeof *specs);
+	memcpy(m->progs, progs, nprogs * sizeof *progs);
+	for (size_t j = 0; j < nprogs; j++)
+		if (m->progs[j].positions < 0 ||
+		    m->progs[j].positions > SP_MAX_QUOTA) {
+			s = sp__err_set(err, SP_EINVAL, "", 0, "positions",
+			                "program %s: positions out of range",
+			                m->progs[j].code);
+			goto fail_quiet;
+		}
+	if ((s = build_families(m)) || (s = build_program_lists(m))) {
+		if (s == SP_ENOTFOUND) {
+			s = sp__err_set(err, s, "", 0, "specialty",
+			                "a program names a specialty that is "
+			                "not in the list");
+			goto fail_quiet;
+		}
+		goto fail;
+	}
+	if (m->nf > 512) {
+		s = sp__err_set(err, SP_ELIMIT, "", 0, "",
+		                "more than 512 specialty families");
+		goto fail_quiet;
+	}
+	if ((s = build_states(m)) || (s = init_params(m)) ||
+	    (s = build_normal_table(m)))
+		goto fail;
+	read_affinity(m);
+	read_step2_norms(m);
+	m->psel = sp_malloc(nprogs * sizeof *m->psel);
+	m->preg = sp_malloc(nprogs);
+	m->pvisa = sp_malloc(nprogs);
+	m->pfam = sp_malloc(nprogs * sizeof *m->pfam);
+	if (!m->psel || !m->preg || !m->pvisa || !m->pfam) {
+		s = SP_ENOMEM;
+		goto fail;
+	}
+	for (size_t j = 0; j < nprogs; j++) {
+		const sp_program_info *p = &m->progs[j];
+		m->psel[j] = (float)p->selectivity;
+		m->preg[j] =
+		    (uint8_t)(p->region >= 1 && p->region <= 9 ? p->region : 0);
+		m->pvisa[j] = p->sponsors_visa != 0;
+		m->pfam[j] = (int16_t)m->spec_fam[m->prog_spec[j]];
+	}
+	size_t len, skipped;
+	const char *buf = sp__data_file("params.csv", &len);
+	if (buf && (s = sp_model_params_load_csv(m, buf, len, "params.csv",
+	                                         &skipped, err)))
+		goto fail_quiet;
+	*out = m;
+	return SP_OK;
+fail:
+	s = sp__err_set(err, s, "", 0, "", "%s", sp_strerror(s));
+fail_quiet:
+	sp_model_free(m);
+	return s;
+}
+
+sp_status sp_model_select(sp_model *m, const char *const *codes, size_t n,
+                          sp_err *err)
+{
+	bool *sel = sp_calloc((size_t)m->nf, sizeof *sel);
+	if (!sel)
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int32_t f = sp__model_family(m, codes[i]);
+		if (f < 0) {
+			sp_free(sel);
+			return sp__err_set(
+			    err, SP_ENOTFOUND, "", 0, "specialty",
+			    "unknown specialty code '%s'", codes[i]);
+		}
+		sel[f] = true;
+	}
+	for (int32_t f = 0; f < m->nf; f++)
+		m->fam[f].selected = n == 0 || sel[f];
+	sp_free(sel);
+	return SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameters by name. */
+
+static long slot_of(const sp_model *m, const char *name, const char *spec)
+{
+	if (!spec || !*spec) {
+		for (int k = 0; k < SP__NG; k++)
+			if (!strcmp(gnames[k], name))
+				return k;
+		return -1;
+	}
+	int32_t f = sp__model_family(m, spec);
+	for (int k = 0; f >= 0 && k < SP__NF; k++)
+		if (!strcmp(fnames[k], name))
+			return SP__NG + (long)k * m->nf + f;
+	return -1;
+}
+
+sp_status sp_model_param_set(sp_model *m, const char *name,
+                             const char *specialty, double value)
+{
+	long k = slot_of(m, name, specialty);
+	if (k < 0)
+		return SP_ENOTFOUND;
+	if (!isfinite(value))
+		return SP_EINVAL;
+	*sp__model_slot(m, (size_t)k) = value;
+	return SP_OK;
+}
+
+sp_status sp_model_param_get(const sp_model *m, const char *name,
+                             const char *specialty, double *value)
+{
+	long k = slot_of(m, name, specialty);
+	if (k < 0)
+		return SP_ENOTFOUND;
+	*value = *sp__model_slot((sp_model *)m, (size_t)k);
+	return SP_OK;
+}
+
+size_t sp_model_nparams(const sp_model *m)
+{
+	return sp__model_nslots(m);
+}
+
+void sp_model_param_at(const sp_model *m, size_t k, const char **name,
+                       const char **specialty, double *value,
+                       const char **status)
+{
+	assert(k < sp__model_nslots(m));
+	if (k < SP__NG) {
+		*name = gnames[k];
+		*specialty = "";
+		*status = gstatus[k];
+	} else {
+		size_t kk = (k - SP__NG) / (size_t)m->nf;
+		size_t f = (k - SP__NG) % (size_t)m->nf;
+		*name = fnames[kk];
+		*specialty = m->fam[f].code;
+		*status = fstatus[kk];
+	}
+	*value = *sp__model_slot((sp_model *)m, k);
+}
+
+sp_status sp_model_params_load_csv(sp_model *m, const char *buf, size_t len,
+                                   const char *name, size_t *skipped,
+                                   sp_err *err)
+{
+	static const char *const cols[] = {"name", "specialty", "value",
+	                                   "source"};
+	int idx[4];
+	sp__csv c;
+	*skipped = 0;
+	sp__csv_init(&c, buf, len, name);
+	sp_status s = sp__csv_header(&c, cols, 4, 3, true, idx, err);
+	while (!s && !(s = sp__csv_next(&c, err)) && c.nf) {
+		double v;
+		if ((s = sp__csv_double(&c, idx[2], -1e9, 1e9, &v, err))) {
+			/* sp__csv_double refuses negatives below lo only. */
+			break;
+		}
+		if (sp_model_param_set(m, sp__csv_field(&c, idx[0]),
+		                       sp__csv_field(&c, idx[1]), v))
+			++*skipped;
+	}
+	sp__csv_free(&c);
+	return s;
+}
+
+sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
+                                    FILE *f)
+{
+	fprintf(f, "name,specialty,value,source\n");
+	size_t n = sp__model_nslots(m);
+	for (size_t k = 0; k < n; k++) {
+		const char *name, *spec, *st;
+		double v;
+		sp_model_param_at(m, k, &name, &spec, &v, &st);
+		if (strcmp(st, "fitted"))
+			continue;
+		fprintf(f, "%s,%s,%.6g,\"%s\"\n", name, spec, v, source);
+	}
+	return ferror(f) ? SP_EIO : SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The interview score, shared with the advisor. */
+
+static double type_strength(const sp_model *m, int type)
+{
+	static const int ids[SP_APPL_NTYPES] = {
+	    -1, SP__G_Z_US_DO, SP__G_Z_US_IMG, SP__G_Z_NON_US_IMG,
+	    SP__G_Z_OTHER};
+	return ids[type] < 0 ? 0.0 : m->g[ids[type]];
+}
+
+/* The strength without its noise: beta_s (step2 - 250) / 15 +
+ * beta_r log1p(research) + beta_type. */
+static double strength_mean(const sp_model *m, int type, double step2,
+                            int research)
+{
+	return m->g[SP__G_Z_STEP2] * (step2 - 250.0) / 15.0 +
+	       m->g[SP__G_Z_RESEARCH] * log1p(research) +
+	       type_strength(m, type);
+}
+
+static double signal_bonus(const sp_model *m, int32_t f, int tier)
+{
+	if (tier == 2)
+		return m->fp[SP__F_SIG_GOLD * m->nf + f];
+	if (tier == 1)
+		return m->fp[SP__F_SIG_SILVER * m->nf + f];
+	return 0;
+}
+
+double sp_model_strength_sd(const sp_model *m)
+{
+	return m->g[SP__G_Z_NOISE];
+}
+
+int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
+                             double eps, int tier, double *mean, double *sd)
+{
+	*mean = -INFINITY;
+	*sd = m->g[SP__G_I_NOISE];
+	if (j < 0 || j >= m->np || (unsigned)p->type >= SP_APPL_NTYPES)
+		return 0;
+	const sp_program_info *pr = &m->progs[j];
+	if (p->needs_visa && !pr->sponsors_visa)
+		return 0;
+	double z = strength_mean(m, p->type, p->step2, p->research) +
+	           eps * m->g[SP__G_Z_NOISE];
+	int32_t f = m->spec_fam[m->prog_spec[j]];
+	z += signal_bonus(m, f, tier);
+	if (p->state[0] && !strcmp(p->state, pr->state))
+		z += m->g[SP__G_I_STATE];
+	for (int32_t k = 0; p->state[0] && k < m->nstates; k++)
+		if (!strcmp(m->state_code[k], p->state) &&
+		    m->state_region[k] == pr->region)
+			z += m->g[SP__G_I_REGION];
+	*mean = z;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* One trial. */
+
+void sp__trial_init(sp__trial *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+void sp__trial_free(sp__trial *t)
+{
+	SP_VEC_FREE(t->ap);
+	SP_VEC_FREE(t->apps);
+	SP_VEC_FREE(t->ks);
+	SP_VEC_FREE(t->pk);
+	SP_VEC_FREE(t->iv);
+	SP_VEC_FREE(t->pairs);
+	void *ptrs[] = {t->p_off,  t->p_idx,   t->p_n,
+	                t->mark,   t->cutoff,  t->constrained,
+	                t->filled, t->inst_id, t->inst_prog};
+	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
+		sp_free(ptrs[i]);
+	sp_inst_free(t->in);
+	sp_matching_free(t->mt);
+	memset(t, 0, sizeof *t);
+}
+
+static sp_status trial_alloc(sp__trial *t, const sp_model *m)
+{
+	if (t->p_off)
+		return SP_OK;
+	size_t np = (size_t)m->np + 1;
+	t->p_off = sp_calloc(np + 1, sizeof *t->p_off);
+	t->p_n = sp_calloc(np, sizeof *t->p_n);
+	t->mark = sp_calloc(np, sizeof *t->mark);
+	t->cutoff = sp_calloc(np, sizeof *t->cutoff);
+	t->constrained = sp_calloc(np, 1);
+	t->filled = sp_calloc(np, sizeof *t->filled);
+	t->inst_id = sp_calloc(np, sizeof *t->inst_id);
+	t->inst_prog = sp_calloc(np, sizeof *t->inst_prog);
+	if (!t->p_off || !t->p_n || !t->mark || !t->cutoff || !t->constrained ||
+	    !t->filled || !t->inst_id || !t->inst_prog)
+		return SP_ENOMEM;
+	return SP_OK;
+}
+
+static int draw_home(const sp_model *m, sp_rng *r)
+{
+	if (m->nstates == 0)
+		return -1;
+	double u = sp_rng_uniform(r) * m->state_cum[m->nstates - 1];
+	int32_t lo = 0, hi = m->nstates - 1;
+	while (lo < hi) {
+		int32_t mid = (lo + hi) / 2;
+		if (m->state_cum[mid] > u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Preferred family: P(F | type, z) ∝ positions_F · exp(demand_F) ·
+ * aff_{type,F} · exp(gamma · z · c_F).  `sign` -1 tilts toward less
+ * competitive families (backups); `skip` is excluded; advanced-only
+ * families are excluded when !allow_adv. */
+static int16_t draw_family(const sp_model *m, sp_rng *r, int type, double z,
+                           double sign, int skip, bool allow_adv, double *w)
+{
+	double tot = 0, gamma = m->g[SP__G_GAMMA] * sign;
+	for (int32_t f = 0; f < m->nf; f++) {
+		const sp__family *x = &m->fam[f];
+		double v = 0;
+		if (f != skip && x->positions > 0 &&
+		    (allow_adv || !x->adv_only))
+			v = x->positions * x->aff[type] *
+			    exp(m->fp[SP__F_DEMAND * m->nf + f] +
+			        gamma * z * x->c);
+		tot += w[f] = v;
+	}
+	if (tot <= 0)
+		return -1;
+	double u = sp_rng_uniform(r) * tot;
+	for (int32_t f = 0; f < m->nf; f++)
+		if ((u -= w[f]) < 0 && w[f] > 0)
+			return (int16_t)f;
+	for (int32_t f = m->nf - 1; f >= 0; f--)
+		if (w[f] > 0)
+			return (int16_t)f;
+	return -1;
+}
+
+static double backup_prob(const sp_model *m, int type, const sp__family *x)
+{
+	double base = type <= SP_APPL_US_DO ? m->g[SP__G_BACKUP_US]
+	                                    : m->g[SP__G_BACKUP_IMG];
+	double p = base + m->g[SP__G_BACKUP_SLOPE] * SP_MAX(0.0, x->c);
+	return SP_MAX(0.0, SP_MIN(p, 0.9));
+}
+
+/* Stage 1: the population. */
+static sp_status draw_population(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	static const int nids[SP_APPL_NTYPES] = {
+	    SP__G_N_US_MD, SP__G_N_US_DO, SP__G_N_US_IMG, SP__G_N_NON_US_IMG,
+	    SP__G_N_OTHER};
+	static const int offs[SP_APPL_NTYPES] = {
+	    -1, SP__G_S2_OFF_US_DO, SP__G_S2_OFF_US_IMG,
+	    SP__G_S2_OFF_NON_US_IMG, SP__G_S2_OFF_OTHER};
+	static const int res[SP_APPL_NTYPES] = {
+	    SP__G_RES_US_MD, SP__G_RES_US_DO, SP__G_RES_US_IMG,
+	    SP__G_RES_NON_US_IMG, SP__G_RES_OTHER};
+	double w[512];
+	t->ap.n = 0;
+	for (int type = 0; type < SP_APPL_NTYPES; type++) {
+		long n = lround(SP_MAX(0.0, m->g[nids[type]]));
+		if (n > 1000000)
+			return SP_ELIMIT;
+		for (long i = 0; i < n; i++) {
+			sp__appl a;
+			memset(&a, 0, sizeof a);
+			a.type = (uint8_t)type;
+			double s2 = draw_step2(m, r);
+			if (offs[type] >= 0)
+				s2 += m->g[offs[type]];
+			a.step2 = (float)SP_MIN(300.0, SP_MAX(214.0, s2));
+			/* Research items: geometric with the type's mean. */
+			double mean = SP_MAX(0.0, m->g[res[type]]);
+			double pr = 1.0 / (1.0 + mean);
+			double u = sp_rng_uniform(r);
+			a.research = (int16_t)SP_MIN(
+			    200.0, floor(log1p(-u) / log1p(-pr + 1e-12)));
+			a.state = type == SP_APPL_NON_US_IMG
+			              ? -1
+			              : (int16_t)draw_home(m, r);
+			a.region = a.state >= 0 ? m->state_region[a.state] : 0;
+			a.visa = type == SP_APPL_NON_US_IMG &&
+			         sp_rng_uniform(r) < m->g[SP__G_VISA_SHARE];
+			a.z = (float)(strength_mean(m, type, a.step2,
+			                            a.research) +
+			              m->g[SP__G_Z_NOISE] * normal(m, r));
+			a.fam = draw_family(m, r, type, a.z, 1.0, -1, true, w);
+			a.backup = -1;
+			if (a.fam >= 0 &&
+			    sp_rng_uniform(r) <
+			        backup_prob(m, type, &m->fam[a.fam]))
+				a.backup = draw_family(m, r, type, a.z, -1.0,
+				                       a.fam, false, w);
+			a.partner = -1;
+			a.matched = a.supp = SP_NONE;
+			if (a.fam < 0)
+				continue;
+			bool keep =
+			    m->fam[a.fam].selected ||
+			    (a.backup >= 0 && m->fam[a.backup].selected);
+			if (!keep)
+				continue;
+			if (!m->fam[a.fam].selected) {
+				a.fam =
+				    a.backup; /* applies to its backup only */
+				a.backup = -1;
+			}
+			a.adv = m->fam[a.fam].advanced;
+			if (!SP_VEC_PUSH(t->ap, a))
+				return SP_ENOMEM;
+		}
+	}
+	return SP_OK;
+}
+
+/* Stage 2: couples, scaled by the share of applicants kept. */
+static void draw_couples(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	double national = 0;
+	for (int k = SP__G_N_US_MD; k <= SP__G_N_OTHER; k++)
+		national += m->g[k];
+	size_t n = t->ap.n;
+	long want = national > 0
+	                ? lround(m->g[SP__G_COUPLES] * (double)n / national)
+	                : 0;
+	t->ncouples = 0;
+	int32_t *cand = t->iv.v;
+	size_t nc = 0;
+	t->iv.n = 0;
+	if (!SP_VEC_RESERVE(t->iv, n + 1))
+		return;
+	cand = t->iv.v;
+	for (size_t i = 0; i < n; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		if (a->type <= SP_APPL_US_DO && !a->adv &&
+		    (a->backup < 0 || !m->fam[a->backup].advanced))
+			cand[nc++] = (int32_t)i;
+	}
+	/* A partial Fisher–Yates shuffle picks 2·want members. */
+	size_t k = 0;
+	for (; k + 1 < nc && (long)(k / 2) < want; k += 2) {
+		for (size_t h = k; h < k + 2; h++) {
+			size_t j = h + sp_rng_below(r, nc - h);
+			int32_t x = cand[h];
+			cand[h] = cand[j];
+			cand[j] = x;
+		}
+		sp__appl *a = &t->ap.v[cand[k]], *b = &t->ap.v[cand[k + 1]];
+		a->partner = cand[k + 1];
+		b->partner = cand[k];
+		/* Couples share a home. */
+		b->state = a->state;
+		b->region = a->region;
+		t->ncouples++;
+	}
+}
+
+static void family_stats(sp__trial *t, const sp_model *m)
+{
+	double n[512] = {0}, s1[512] = {0}, s2[512] = {0};
+	for (size_t i = 0; i < t->ap.n; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		n[a->fam]++;
+		s1[a->fam] += a->z;
+		s2[a->fam] += (double)a->z * a->z;
+	}
+	for (int32_t f = 0; f < m->nf; f++) {
+		double mu = n[f] > 0 ? s1[f] / n[f] : 0;
+		double var = n[f] > 1 ? s2[f] / n[f] - mu * mu : 1;
+		t->fam_mu[f] = mu;
+		t->fam_sd[f] = var > 1e-6 ? sqrt(var) : 1;
+	}
+}
+
+static uint32_t next_stamp(sp__trial *t, const sp_model *m)
+{
+	if (++t->stamp == 0) {
+		memset(t->mark, 0, ((size_t)m->np + 1) * sizeof *t->mark);
+		t->stamp = 1;
+	}
+	return t->stamp;
+}
+
+static double utility(const sp_model *m, const sp__appl *a, int32_t j,
+                      sp_rng *r)
+{
+	double u = m->psel[j] + m->g[SP__G_U_NOISE] * normal(m, r);
+	if (a->region && a->region == m->preg[j])
+		u += m->g[SP__G_U_REGION];
+	if (a->state >= 0 && a->state == m->prog_state[j])
+		u += m->g[SP__G_U_STATE];
+	return u;
+}
+
+/* Draws up to `want` programs of specialty row sx for applicant a
+ * (marked in t->mark with the applicant's stamp) and appends the
+ * applications. */
+static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
+                           int32_t ai, int32_t sx, long want, double q,
+                           int kind, uint32_t stamp)
+{
+	const sp__appl *a = &t->ap.v[ai];
+	int32_t off = m->sp_off[sx], n = m->sp_off[sx + 1] - off;
+	if (n <= 0 || want <= 0)
+		return SP_OK;
+	int32_t roff = 0, rn = 0;
+	if (a->region) {
+		roff = m->sr_off[sx * 10 + a->region];
+		rn = m->sr_off[sx * 10 + a->region + 1] - roff;
+	}
+	double spread = m->g[SP__G_APPLY_SPREAD];
+	double home = m->g[SP__G_APPLY_HOME];
+	double center = q - m->g[SP__G_APPLY_REACH];
+	long got = 0, tries = 0, max_tries = 4 * want + 16;
+	bool all = want >= n; /* apply everywhere it may */
+	for (int32_t k = 0; all && k < n; k++) {
+		int32_t j = m->sp_prog[off + k];
+		if (a->visa && !m->pvisa[j])
+			continue;
+		t->mark[j] = stamp;
+		sp__app x = {
+		    j, ai, (float)utility(m, a, j, r), 0, 0, 0, (uint8_t)kind,
+		    0};
+		if (!SP_VEC_PUSH(t->apps, x))
+			return SP_ENOMEM;
+	}
+	while (!all && got < want && tries++ < max_tries) {
+		int32_t j;
+		if (rn > 0 && sp_rng_uniform(r) < home) {
+			j = m->sr_prog[roff +
+			               (int32_t)sp_rng_below(r, (uint64_t)rn)];
+		} else {
+			double x = center + spread * normal(m, r);
+			long k = lround(x * n - 0.5);
+			k = k < 0 ? 0 : k >= n ? n - 1 : k;
+			j = m->sp_prog[off + k];
+		}
+		if (t->mark[j] == stamp || (a->visa && !m->pvisa[j]))
+			continue;
+		t->mark[j] = stamp;
+		sp__app x = {
+		    j, ai, (float)utility(m, a, j, r), 0, 0, 0, (uint8_t)kind,
+		    0};
+		if (kind == SP__KIND_BACKUP)
+			x.u -= (float)m->g[SP__G_U_BACKUP];
+		if (!SP_VEC_PUSH(t->apps, x))
+			return SP_ENOMEM;
+		got++;
+	}
+	return SP_OK;
+}
+
+/* Applications of one family split over its rows by positions. */
+static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
+                              int32_t ai, int32_t f, long want, int kind,
+                              uint32_t stamp)
+{
+	const sp__family *x = &m->fam[f];
+	const sp__appl *a = &t->ap.v[ai];
+	double zs = (a->z - t->fam_mu[f]) / t->fam_sd[f];
+	double q = 1.0 - sp__market_phi(zs);
+	long left = want;
+	int pos_left = x->positions;
+	for (int k = 0; k < x->nspecs && left > 0; k++) {
+		int32_t sx = x->specs[k];
+		int p = m->specs[sx].positions;
+		long n = pos_left > 0 ? lround((double)left * p / pos_left) : 0;
+		pos_left -= p;
+		left -= n;
+		sp_status s = apply_row(t, m, r, ai, sx, n, q, kind, stamp);
+		if (s)
+			return s;
+	}
+	return SP_OK;
+}
+
+/* Stage 3 and 4: applications and signals. */
+static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	static const int apid[SP_APPL_NTYPES] = {
+	    SP__G_APPS_US_MD, SP__G_APPS_US_DO, SP__G_APPS_US_IMG,
+	    SP__G_APPS_NON_US_IMG, SP__G_APPS_OTHER};
+	t->apps.n = 0;
+	double sdl = m->g[SP__G_APPS_SDLOG];
+	for (size_t i = 0; i < t->ap.n; i++) {
+		sp__appl *a = &t->ap.v[i];
+		uint32_t stamp = next_stamp(t, m);
+		double mean = m->g[apid[a->type]];
+		long n =
+		    lround(mean * exp(sdl * normal(m, r) - 0.5 * sdl * sdl));
+		n = SP_MAX(3, SP_MIN(n, 400));
+		long nb = a->backup >= 0 && m->fam[a->backup].selected
+		              ? lround(n * m->g[SP__G_BACKUP_SHARE])
+		              : 0;
+		a->app_off = (int32_t)t->apps.n;
+		sp_status s = apply_family(t, m, r, (int32_t)i, a->fam, n - nb,
+		                           SP__KIND_PREFERRED, stamp);
+		if (!s && nb > 0)
+			s = apply_family(t, m, r, (int32_t)i, a->backup, nb,
+			                 SP__KIND_BACKUP, stamp);
+		/* Advanced applicants also apply to PGY-1-only programs. */
+		for (int32_t f = 0; !s && a->adv && f < m->nf; f++) {
+			const sp__family *x = &m->fam[f];
+			if (!x->prelim || !x->selected)
+				continue;
+			long share = lround(m->g[SP__G_PRELIM_APPS] *
+			                    x->positions / 4654.0);
+			s = apply_family(t, m, r, (int32_t)i, f, share,
+			                 SP__KIND_PRELIM, stamp);
+		}
+		if (s)
+			return s;
+		a->app_n = (int32_t)t->apps.n - a->app_off;
+	}
+	return SP_OK;
+}
+
+/* Signals: gold to the top `gold` of the signal key among the family's
+ * applications to programs that take signals, silver to the next. */
+static sp_status draw_signals(sp__trial *t, const sp_model *m)
+{
+	double kappa = m->g[SP__G_SIG_REACH];
+	for (size_t i = 0; i < t->ap.n; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		for (int which = 0; which < 2; which++) {
+			int32_t f = which ? a->backup : a->fam;
+			if (f < 0 || !m->fam[f].selected)
+				continue;
+			const sp__family *x = &m->fam[f];
+			if (x->gold + x->silver == 0)
+				continue;
+			double zs = (a->z - t->fam_mu[f]) / t->fam_sd[f];
+			t->ks.n = 0;
+			for (int32_t k = 0; k < a->app_n; k++) {
+				const sp__app *p = &t->apps.v[a->app_off + k];
+				if (p->kind == SP__KIND_PRELIM ||
+				    m->pfam[p->prog] != f ||
+				    !m->progs[p->prog].accepts_signals)
+					continue;
+				double sel = m->progs[p->prog].selectivity;
+				double key =
+				    p->u - kappa * SP_MAX(0.0, sel - zs);
+				sp__keyed kk = {(float)key, a->app_off + k};
+				if (!SP_VEC_PUSH(t->ks, kk))
+					return SP_ENOMEM;
+			}
+			size_t top =
+			    SP_MIN(t->ks.n, (size_t)(x->gold + x->silver));
+			sp__keyed_select_top(t->ks.v, t->ks.n, top);
+			sp__keyed_sort_desc(t->ks.v, top);
+			for (size_t k = 0; k < top; k++) {
+				uint8_t tier =
+				    k < (size_t)x->gold                 ? 2
+				    : k < (size_t)(x->gold + x->silver) ? 1
+				                                        : 0;
+				if (!tier)
+					break;
+				t->apps.v[t->ks.v[k].id].tier = tier;
+			}
+		}
+	}
+	return SP_OK;
+}
+
+static int slots_of(const sp_model *m, int32_t j)
+{
+	const sp_program_info *p = &m->progs[j];
+	if (p->interview_slots > 0)
+		return p->interview_slots;
+	return (int)lround(p->positions * m->g[SP__G_SLOTS_PER_POS]);
+}
+
+/* Stage 5: interview offers and acceptance. */
+static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	int32_t np = m->np;
+	size_t na = t->apps.n;
+	/* Scores, in application order (the draw order is fixed). */
+	double inoise = m->g[SP__G_I_NOISE];
+	for (size_t k = 0; k < na; k++) {
+		sp__app *p = &t->apps.v[k];
+		const sp__appl *a = &t->ap.v[p->appl];
+		int32_t f = m->pfam[p->prog];
+		double s =
+		    a->z + signal_bonus(m, f, p->tier) + inoise * normal(m, r);
+		if (a->state >= 0 && a->state == m->prog_state[p->prog])
+			s += m->g[SP__G_I_STATE];
+		if (a->region && a->region == m->preg[p->prog])
+			s += m->g[SP__G_I_REGION];
+		p->score = (float)s;
+		p->status = SP__APP_APPLIED;
+		p->offered = 0;
+	}
+	/* Applications by program; each program's best `slots` are moved
+	 * to the front of its range (selection, not a sort: the order
+	 * among the invited does not matter). */
+	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
+	for (size_t k = 0; k < na; k++)
+		t->p_n[t->apps.v[k].prog]++;
+	t->p_off[0] = 0;
+	for (int32_t j = 0; j < np; j++)
+		t->p_off[j + 1] = t->p_off[j] + t->p_n[j];
+	sp_free(t->p_idx);
+	t->p_idx = sp_malloc((na + 1) * sizeof *t->p_idx);
+	t->pk.n = 0;
+	if (!t->p_idx || !SP_VEC_RESERVE(t->pk, na + 1) ||
+	    !SP_VEC_RESERVE(t->ks, na + 1))
+		return SP_ENOMEM;
+	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
+	for (size_t k = 0; k < na; k++) {
+		int32_t j = t->apps.v[k].prog;
+		int32_t at = t->p_off[j] + t->p_n[j]++;
+		t->pk.v[at].key = t->apps.v[k].score;
+		t->pk.v[at].id = (int32_t)k;
+	}
+	for (int32_t j = 0; j < np; j++) {
+		sp__keyed *kk = t->pk.v + t->p_off[j];
+		int32_t n = t->p_n[j];
+		int slots = slots_of(m, j);
+		t->constrained[j] = n > slots;
+		t->cutoff[j] = -INFINITY;
+		if (n > slots) {
+			sp__keyed_select_top(kk, (size_t)n, (size_t)slots);
+			float cut = kk[0].key;
+			for (int i = 1; i < slots; i++)
+				cut = SP_MIN(cut, kk[i].key);
+			t->cutoff[j] = cut;
+		}
+		for (int32_t i = 0; i < n; i++)
+			t->p_idx[t->p_off[j] + i] = kk[i].id;
+		for (int32_t i = 0; i < n && i < slots; i++) {
+			t->apps.v[kk[i].id].status = SP__APP_OFFERED;
+			t->apps.v[kk[i].id].offered = 1;
+		}
+	}
+	/* Applicants accept up to the cap by their own utility. */
+	int cap = (int)SP_MAX(1.0, m->g[SP__G_I_CAP]);
+	uint32_t *taken = t->mark; /* reused: interviews accepted */
+	memset(taken, 0, ((size_t)np + 1) * sizeof *taken);
+	int32_t *acc = sp_calloc(t->ap.n + 1, sizeof *acc);
+	if (!acc)
+		return SP_ENOMEM;
+	for (size_t i = 0; i < t->ap.n; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		t->ks.n = 0;
+		for (int32_t k = 0; k < a->app_n; k++) {
+			const sp__app *p = &t->apps.v[a->app_off + k];
+			if (p->status != SP__APP_OFFERED)
+				continue;
+			sp__keyed kk = {p->u, a->app_off + k};
+			t->ks.v[t->ks.n++] = kk;
+		}
+		sp__keyed_sort_desc(t->ks.v, t->ks.n);
+		for (size_t k = 0; k < t->ks.n; k++) {
+			sp__app *p = &t->apps.v[t->ks.v[k].id];
+			if ((int)k < cap) {
+				p->status = SP__APP_ACCEPTED;
+				acc[i]++;
+			} else {
+				p->status = SP__APP_DECLINED;
+				taken[p->prog]++; /* a declined slot */
+			}
+		}
+	}
+	/* Declined slots are offered once more, to the next applicants in
+	 * each program's order; those with no room left decline. */
+	for (int32_t j = 0; j < np; j++) {
+		int32_t d = (int32_t)taken[j];
+		int slots = slots_of(m, j);
+		int32_t rest = t->p_n[j] - slots;
+		if (d <= 0 || rest <= 0)
+			continue;
+		sp__keyed *kk = t->pk.v + t->p_off[j] + slots;
+		d = SP_MIN(d, rest);
+		sp__keyed_select_top(kk, (size_t)rest, (size_t)d);
+		for (int32_t i = 0; i < d; i++) {
+			sp__app *p = &t->apps.v[kk[i].id];
+			p->offered = 1;
+			if (acc[p->appl] < cap) {
+				p->status = SP__APP_ACCEPTED;
+				acc[p->appl]++;
+			} else {
+				p->status = SP__APP_DECLINED;
+			}
+		}
+	}
+	for (size_t i = 0; i < t->ap.n; i++)
+		t->ap.v[i].ninterviews = acc[i];
+	sp_free(acc);
+	memset(t->mark, 0, ((size_t)np + 1) * sizeof *t->mark);
+	t->stamp = 0;
+	return SP_OK;
+}
+
+/* Applicant i's interviews of the given kinds, ranked by utility plus
+ * rank noise, into t->ks (ids are application indexes). */
+static sp_status ranked_interviews(sp__trial *t, const sp_model *m, sp_rng *r,
+                                   int32_t i, bool prelim)
+{
+	const sp__appl *a = &t->ap.v[i];
+	double noise = m->g[SP__G_R_NOISE_APPL];
+	t->ks.n = 0;
+	for (int32_t k = 0; k < a->app_n; k++) {
+		const sp__app *p = &t->apps.v[a->app_off + k];
+		if (p->status != SP__APP_ACCEPTED ||
+		    (p->kind == SP__KIND_PRELIM) != prelim)
+			continue;
+		sp__keyed kk = {(float)(p->u + noise * normal(m, r)),
+		                a->app_off + k};
+		if (!SP_VEC_PUSH(t->ks, kk))
+			return SP_ENOMEM;
+	}
+	sp__keyed_sort_desc(t->ks.v, t->ks.n);
+	return SP_OK;
+}
+
+/* Stage 6 and 7 for one single applicant: its list (and supplemental
+ * list) into the instance. */
+static sp_status single_lists(sp__trial *t, const sp_model *m, sp_rng *r,
+                              int32_t i)
+{
+	sp__appl *a = &t->ap.v[i];
+	sp_status s = ranked_interviews(t, m, r, i, false);
+	if (s)
+		return s;
+	t->iv.n = 0;
+	int32_t nadv = 0;
+	a->contiguous = 0;
+	bool run = true;
+	for (size_t k = 0; k < t->ks.n; k++) {
+		const sp__app *p = &t->apps.v[t->ks.v[k].id];
+		int32_t sx = m->prog_spec[p->prog];
+		if (run && m->spec_fam[sx] == a->fam)
+			a->contiguous++;
+		else
+			run = false;
+		nadv += m->specs[sx].track == SP_TRACK_ADVANCED;
+		if (!SP_VEC_PUSH(t->iv, t->inst_id[p->prog]))
+			return SP_ENOMEM;
+	}
+	size_t nprim = t->iv.n;
+	if ((s = ranked_interviews(t, m, r, i, true)))
+		return s;
+	if (nadv == 0) {
+		/* No advanced interview: PGY-1 interviews go at the end. */
+		for (size_t k = 0; k < t->ks.n && t->iv.n < SP_MAX_LIST; k++)
+			if (!SP_VEC_PUSH(
+			        t->iv,
+			        t->inst_id[t->apps.v[t->ks.v[k].id].prog]))
+				return SP_ENOMEM;
+		nprim = t->iv.n;
+	}
+	if (nprim > SP_MAX_LIST)
+		nprim = SP_MAX_LIST;
+	if (nprim && (s = sp_inst_set_rol(t->in, i, t->iv.v, nprim)))
+		return s;
+	if (nadv == 0 || t->ks.n == 0)
+		return SP_OK;
+	/* The supplemental list, linked to every advanced program ranked. */
+	size_t base = t->iv.n;
+	for (size_t k = 0; k < nprim; k++)
+		if (sp_inst_track(t->in, t->iv.v[k]) == SP_TRACK_ADVANCED &&
+		    !SP_VEC_PUSH(t->iv, t->iv.v[k]))
+			return SP_ENOMEM;
+	size_t adv_n = t->iv.n - base;
+	for (size_t k = 0; k < t->ks.n; k++)
+		if (!SP_VEC_PUSH(t->iv,
+		                 t->inst_id[t->apps.v[t->ks.v[k].id].prog]))
+			return SP_ENOMEM;
+	return sp_inst_add_supplemental(t->in, i, t->iv.v + base, adv_n,
+	                                t->iv.v + base + adv_n,
+	                                t->iv.n - base - adv_n);
+}
+
+/* A couple's list: region-coherent pairs of the members' interviews by
+ * summed utility, then one-member options with a penalty. */
+static sp_status couple_list(sp__trial *t, const sp_model *m, sp_rng *r,
+                             int32_t ia, int32_t ib)
+{
+	int32_t mem[2] = {ia, ib};
+	SP_VEC(sp__keyed) l[2] = {{0}, {0}};
+	sp_status s = SP_OK;
+	for (int w = 0; w < 2 && !s; w++) {
+		if ((s = ranked_interviews(t, m, r, mem[w], false)))
+			break;
+		sp__appl *a = &t->ap.v[mem[w]];
+		a->contiguous = 0;
+		for (size_t k = 0; k < t->ks.n; k++) {
+			if (m->spec_fam[m->prog_spec[t->apps.v[t->ks.v[k].id]
+			                                 .prog]] != a->fam)
+				break;
+			a->contiguous++;
+		}
+		for (size_t k = 0; k < t->ks.n && !s; k++)
+			if (!SP_VEC_PUSH(l[w], t->ks.v[k]))
+				s = SP_ENOMEM;
+	}
+	t->ks.n = 0;
+	double solo = m->g[SP__G_COUPLE_SOLO];
+	for (size_t x = 0; x < l[0].n && !s; x++) {
+		const sp__app *pa = &t->apps.v[l[0].v[x].id];
+		for (size_t y = 0; y < l[1].n && !s; y++) {
+			const sp__app *pb = &t->apps.v[l[1].v[y].id];
+			if (m->progs[pa->prog].region !=
+			    m->progs[pb->prog].region)
+				continue;
+			sp__keyed kk = {l[0].v[x].key + l[1].v[y].key,
+			                (int32_t)(x * 65536 + y)};
+			if (!SP_VEC_PUSH(t->ks, kk))
+				s = SP_ENOMEM;
+		}
+	}
+	for (int w = 0; w < 2 && !s; w++)
+		for (size_t x = 0; x < l[w].n && !s; x++) {
+			sp__keyed kk = {
+			    (float)(l[w].v[x].key - solo),
+			    (int32_t)(w ? 0x7fff0000 + x : 0x7ffe0000 + x)};
+			if (!SP_VEC_PUSH(t->ks, kk))
+				s = SP_ENOMEM;
+		}
+	if (!s)
+		sp__keyed_sort_desc(t->ks.v, t->ks.n);
+	t->pairs.n = 0;
+	for (size_t k = 0; k < t->ks.n && !s && t->pairs.n / 2 < SP_MAX_LIST;
+	     k++) {
+		int32_t id = t->ks.v[k].id, pa = SP_NONE, pb = SP_NONE;
+		if (id >= 0x7fff0000)
+			pb = t->inst_id[t->apps.v[l[1].v[id - 0x7fff0000].id]
+			                    .prog];
+		else if (id >= 0x7ffe0000)
+			pa = t->inst_id[t->apps.v[l[0].v[id - 0x7ffe0000].id]
+			                    .prog];
+		else {
+			pa = t->inst_id[t->apps.v[l[0].v[id / 65536].id].prog];
+			pb = t->inst_id[t->apps.v[l[1].v[id % 65536].id].prog];
+		}
+		if (!SP_VEC_PUSH(t->pairs, pa) || !SP_VEC_PUSH(t->pairs, pb))
+			s = SP_ENOMEM;
+	}
+	SP_VEC_FREE(l[0]);
+	SP_VEC_FREE(l[1]);
+	if (s)
+		return s;
+	char name[32];
+	snprintf(name, sizeof name, "c%d", (int)ia);
+	int32_t cid;
+	return sp_inst_add_couple(t->in, name, ia, ib, t->pairs.v,
+	                          t->pairs.n / 2, &cid);
+}
+
+/* Programs rank their interviewees by score plus interview noise.  The
+ * interviews are gathered by program in one sequential pass over the
+ * applications (p_idx is reused: its order is no longer needed). */
+static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	double noise = m->g[SP__G_R_NOISE_PROG];
+	int32_t np = m->np;
+	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
+	for (size_t k = 0; k < t->apps.n; k++)
+		if (t->apps.v[k].status == SP__APP_ACCEPTED)
+			t->p_n[t->apps.v[k].prog]++;
+	t->p_off[0] = 0;
+	for (int32_t j = 0; j < np; j++) {
+		t->p_off[j + 1] = t->p_off[j] + t->p_n[j];
+		t->p_n[j] = 0;
+	}
+	for (size_t k = 0; k < t->apps.n; k++) {
+		const sp__app *p = &t->apps.v[k];
+		if (p->status == SP__APP_ACCEPTED)
+			t->p_idx[t->p_off[p->prog] + t->p_n[p->prog]++] =
+			    (int32_t)k;
+	}
+	for (int32_t j = 0; j < np; j++) {
+		if (t->inst_id[j] == SP_NONE)
+			continue;
+		t->ks.n = 0;
+		for (int32_t i = 0; i < t->p_n[j]; i++) {
+			const sp__app *p =
+			    &t->apps.v[t->p_idx[t->p_off[j] + i]];
+			sp__keyed kk = {
+			    (float)(p->score + noise * normal(m, r)), p->appl};
+			t->ks.v[t->ks.n++] = kk;
+		}
+		sp__keyed_sort_desc(t->ks.v, t->ks.n);
+		t->iv.n = 0;
+		if (!SP_VEC_RESERVE(t->iv, t->ks.n + 1))
+			return SP_ENOMEM;
+		for (size_t k = 0; k < t->ks.n; k++)
+			t->iv.v[t->iv.n++] = t->ks.v[k].id;
+		sp_status s = sp_inst_set_program_rol(t->in, t->inst_id[j],
+		                                      t->iv.v, t->iv.n);
+		if (s)
+			return s;
+	}
+	return SP_OK;
+}
+
+static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *r)
+{
+	sp_inst_free(t->in);
+	t->in = NULL;
+	sp_status s = sp_inst_new(&t->in);
+	if (s)
+		return s;
+	char name[32];
+	int32_t nprog = 0;
+	for (int32_t j = 0; j < m->np; j++) {
+		t->inst_id[j] = SP_NONE;
+		if (!m->fam[m->spec_fam[m->prog_spec[j]]].selected)
+			continue;
+		snprintf(name, sizeof name, "p%d", (int)j);
+		int32_t id;
+		if ((s = sp_inst_add_program(t->in, name, m->progs[j].positions,
+		                             &id)))
+			return s;
+		sp_inst_set_track(t->in, id, m->progs[j].track);
+		t->inst_id[j] = id;
+		t->inst_prog[id] = j;
+		nprog++;
+	}
+	for (size_t i = 0; i < t->ap.n; i++) {
+		snprintf(name, sizeof name, "a%d", (int)i);
+		int32_t id;
+		if ((s = sp_inst_add_applicant(t->in, name, &id)))
+			return s;
+	}
+	for (size_t i = 0; i < t->ap.n && !s; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		if (a->partner < 0)
+			s = single_lists(t, m, r, (int32_t)i);
+		else if (a->partner > (int32_t)i)
+			s = couple_list(t, m, r, (int32_t)i, a->partner);
+	}
+	if (!s)
+		s = program_lists(t, m, r);
+	return s;
+}
+
+static void record_outcome(sp__trial *t, const sp_model *m)
+{
+	memset(t->filled, 0, ((size_t)m->np + 1) * sizeof *t->filled);
+	for (size_t i = 0; i < t->ap.n; i++) {
+		sp__appl *a = &t->ap.v[i];
+		int32_t p = sp_matching_program(t->mt, (int32_t)i);
+		int32_t q = sp_matching_supplemental(t->mt, (int32_t)i);
+		a->matched = p == SP_NONE ? SP_NONE : t->inst_prog[p];
+		a->supp = q == SP_NONE ? SP_NONE : t->inst_prog[q];
+		if (a->matched != SP_NONE)
+			t->filled[a->matched]++;
+		if (a->supp != SP_NONE)
+			t->filled[a->supp]++;
+	}
+}
+
+sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
+                        uint64_t trial, sp_err *err)
+{
+	sp_rng r;
+	sp_rng_seed(&r, seed, trial);
+	sp_status s = trial_alloc(t, m);
+	if (!s)
+		s = draw_population(t, m, &r);
+	if (!s) {
+		draw_couples(t, m, &r);
+		family_stats(t, m);
+		s = draw_applications(t, m, &r);
+	}
+	if (!s)
+		s = draw_signals(t, m);
+	if (!s)
+		s = interviews(t, m, &r);
+	if (!s)
+		s = build_instance(t, m, &r);
+	if (s)
+		return sp__err_set(err, s, "", 0, "", "market trial %llu: %s",
+		                   (unsigned long long)trial, sp_strerror(s));
+	sp_matching_free(t->mt);
+	t->mt = NULL;
+	sp_match_opts mo = sp_match_defaults();
+	mo.seed = seed ^ (trial * 0x9e3779b97f4a7c15ull) ^ 1;
+	mo.max_restarts = 5;
+	s = sp_match(t->in, &mo, &t->mt, err);
+	if (s && s != SP_ENOSTABLE)
+		return s;
+	t->stable = s == SP_OK;
+	record_outcome(t, m);
+	return SP_OK;
+}

@@ -1,0 +1,230 @@
+/*
+ * market.h — the market model's internals, shared by market.c (the
+ * model and one trial), sim.c (trials on threads, aggregation) and
+ * calib.c (the fit), and open to the unit tests.  The model is in
+ * docs/model.md; the API in smartpick.h ("Market model and simulator").
+ */
+#ifndef SP_MARKET_H
+#define SP_MARKET_H
+
+#include "internal.h"
+
+/* Global parameters: id, name, default, status.  The order is the order
+ * of docs/model.md's table and of data/params.csv. */
+#define SP__GPARAMS(X)                                                    \
+	X(N_US_MD, "applicants_us_md", 20368, "cited")                    \
+	X(N_US_DO, "applicants_us_do", 8392, "cited")                     \
+	X(N_US_IMG, "applicants_us_img", 4587, "cited")                   \
+	X(N_NON_US_IMG, "applicants_non_us_img", 11465, "cited")          \
+	X(N_OTHER, "applicants_other", 2396, "cited")                     \
+	X(COUPLES, "couples", 1239, "cited")                              \
+	X(S2_OFF_US_DO, "step2_offset_us_do", -4, "assumption")           \
+	X(S2_OFF_US_IMG, "step2_offset_us_img", -8, "assumption")         \
+	X(S2_OFF_NON_US_IMG, "step2_offset_non_us_img", -2, "assumption") \
+	X(S2_OFF_OTHER, "step2_offset_other", -9, "assumption")           \
+	X(Z_US_DO, "strength_us_do", -0.3, "fitted")                      \
+	X(Z_US_IMG, "strength_us_img", -1.2, "fitted")                    \
+	X(Z_NON_US_IMG, "strength_non_us_img", -1.4, "fitted")            \
+	X(Z_OTHER, "strength_other", -1.6, "fitted")                      \
+	X(Z_STEP2, "strength_step2", 0.8, "assumption")                   \
+	X(Z_RESEARCH, "strength_research", 0.2, "assumption")             \
+	X(Z_NOISE, "strength_noise", 0.6, "assumption")                   \
+	X(RES_US_MD, "research_mean_us_md", 6, "assumption")              \
+	X(RES_US_DO, "research_mean_us_do", 3, "assumption")              \
+	X(RES_US_IMG, "research_mean_us_img", 3, "assumption")            \
+	X(RES_NON_US_IMG, "research_mean_non_us_img", 4, "assumption")    \
+	X(RES_OTHER, "research_mean_other", 3, "assumption")              \
+	X(GAMMA, "selfselect_gamma", 0.5, "assumption")                   \
+	X(APPS_US_MD, "apps_mean_us_md", 58, "cited")                     \
+	X(APPS_US_DO, "apps_mean_us_do", 72, "cited")                     \
+	X(APPS_US_IMG, "apps_mean_us_img", 129, "cited")                  \
+	X(APPS_NON_US_IMG, "apps_mean_non_us_img", 129, "cited")          \
+	X(APPS_OTHER, "apps_mean_other", 90, "assumption")                \
+	X(APPS_SDLOG, "apps_sd_log", 0.45, "assumption")                  \
+	X(APPLY_SPREAD, "apply_spread", 0.3, "assumption")                \
+	X(APPLY_REACH, "apply_reach", 0.05, "assumption")                 \
+	X(APPLY_HOME, "apply_home", 0.25, "assumption")                   \
+	X(BACKUP_US, "backup_base_us", 0.05, "assumption")                \
+	X(BACKUP_IMG, "backup_base_img", 0.35, "assumption")              \
+	X(BACKUP_SLOPE, "backup_slope", 0.25, "assumption")               \
+	X(BACKUP_SHARE, "backup_share", 0.3, "assumption")                \
+	X(PRELIM_APPS, "prelim_apps", 15, "assumption")                   \
+	X(U_REGION, "util_region", 0.5, "assumption")                     \
+	X(U_STATE, "util_state", 0.5, "assumption")                       \
+	X(U_NOISE, "util_noise", 0.6, "assumption")                       \
+	X(U_BACKUP, "util_backup", 2.0, "assumption")                     \
+	X(SIG_REACH, "signal_reach", 1.0, "assumption")                   \
+	X(I_NOISE, "interview_noise", 1.0, "assumption")                  \
+	X(I_STATE, "interview_state", 0.8, "fitted")                      \
+	X(I_REGION, "interview_region", 0.2, "assumption")                \
+	X(I_CAP, "interview_cap", 16, "assumption")                       \
+	X(SLOTS_PER_POS, "slots_per_position", 12, "assumption")          \
+	X(R_NOISE_APPL, "rank_noise_applicant", 0.3, "assumption")        \
+	X(R_NOISE_PROG, "rank_noise_program", 0.6, "assumption")          \
+	X(VISA_SHARE, "visa_share_non_us_img", 0.75, "assumption")        \
+	X(COUPLE_SOLO, "couple_solo_penalty", 3.0, "assumption")
+
+enum {
+#define SP_X(id, name, def, st) SP__G_##id,
+	SP__GPARAMS(SP_X)
+#undef SP_X
+	    SP__NG
+};
+
+/* Per-family parameters. */
+#define SP__FPARAMS(X)                            \
+	X(DEMAND, "demand", 0, "fitted")          \
+	X(SIG_GOLD, "signal_gold", 1.5, "fitted") \
+	X(SIG_SILVER, "signal_silver", 0.8, "fitted")
+
+enum {
+#define SP_X(id, name, def, st) SP__F_##id,
+	SP__FPARAMS(SP_X)
+#undef SP_X
+	    SP__NF
+};
+
+/* A specialty family: the PGY-1 and PGY-2 rows of one specialty
+ * (e.g. Anesthesiology's categorical and advanced tracks). */
+typedef struct {
+	char name[96];  /* sp_specialty_info.family */
+	char code[16];  /* the main row's code (categorical PGY-1 first) */
+	int32_t *specs; /* its rows (indexes into the model's specialties) */
+	int nspecs;
+	int positions;
+	bool prelim;   /* every row is PGY-1 only (preliminary/transitional) */
+	bool advanced; /* some row is advanced (PGY-2) */
+	bool adv_only; /* every row is advanced */
+	int gold, silver; /* signal allotment (single tier: gold) */
+	double c;         /* competitiveness: (Step 2 median - 250) / 5 */
+	double aff[SP_APPL_NTYPES]; /* type affinity (cited fill shares) */
+	bool selected;
+} sp__family;
+
+struct sp_model {
+	sp_specialty_info *specs;
+	int32_t ns;
+	sp_program_info *progs;
+	int32_t np;
+	int32_t *prog_spec; /* specialty of each program */
+	int32_t *spec_fam;  /* family of each specialty */
+	sp__family *fam;
+	int32_t nf;
+	/* Programs of each specialty by selectivity, most selective first;
+	 * and by specialty and region (10 regions, 0 = unknown). */
+	int32_t *sp_off, *sp_prog;
+	int32_t *sr_off, *sr_prog;
+	/* Rank of each program within its specialty (0 = most selective). */
+	int32_t *prog_rank;
+	/* States: codes, census division, weight for home states. */
+	int32_t nstates;
+	char (*state_code)[3];
+	uint8_t *state_region;
+	double *state_cum; /* cumulative weights for drawing */
+	int16_t *prog_state;
+	/* Hot per-program fields, compact: selectivity, census division,
+	 * visa sponsorship, family. */
+	float *psel;
+	uint8_t *preg, *pvisa;
+	int16_t *pfam;
+	/* Parameters. */
+	double g[SP__NG];
+	double *fp;    /* fp[k * nf + f] */
+	char **pnames; /* "" or the family code, per parameter slot */
+	/* Step 2 CK inverse CDF knots (score at cumulative probability). */
+	double s2_p[16], s2_x[16];
+	int s2_n;
+	/* The standard normal quantile at k / SP__NQ, k = 0..SP__NQ, for
+	 * the table sampler (market.c: normal()). */
+	float *nq;
+};
+#define SP__NQ 4096
+
+/* Number of parameter slots: SP__NG + SP__NF * nf. */
+size_t sp__model_nslots(const sp_model *m);
+double *sp__model_slot(sp_model *m, size_t k);
+
+/* One applicant of a trial. */
+typedef struct {
+	uint8_t type, visa, region, adv;
+	int16_t state;       /* index into the model's states, or -1 */
+	int16_t fam, backup; /* families, backup -1 when none */
+	int16_t research;
+	float step2, z;
+	float q;         /* target quantile within the preferred family */
+	int32_t partner; /* the other member of a couple, or -1 */
+	int32_t app_off, app_n;
+	int32_t matched, supp; /* program index, or SP_NONE */
+	int32_t contiguous;    /* ranks in the preferred family at the top */
+	int32_t ninterviews;
+} sp__appl;
+
+enum { SP__APP_APPLIED, SP__APP_OFFERED, SP__APP_ACCEPTED, SP__APP_DECLINED };
+enum { SP__KIND_PREFERRED, SP__KIND_BACKUP, SP__KIND_PRELIM };
+
+/* One application. */
+typedef struct {
+	int32_t prog, appl;
+	float u, score;
+	uint8_t tier, status, kind, offered; /* offered: ever offered */
+} sp__app;
+
+typedef struct {
+	float key;
+	int32_t id;
+} sp__keyed;
+
+/* A worker's trial: scratch reused from trial to trial, and after
+ * sp__trial_run the trial's outcome. */
+typedef struct {
+	SP_VEC(sp__appl) ap;
+	SP_VEC(sp__app) apps;
+	SP_VEC(sp__keyed) ks;
+	SP_VEC(sp__keyed) pk; /* applications by program */
+	SP_VEC(int32_t) iv;   /* scratch list */
+	SP_VEC(int32_t) pairs;
+	int32_t *p_off, *p_idx; /* applications by program, by score */
+	int32_t *p_n;
+	uint32_t *mark;
+	uint32_t stamp;
+	float *cutoff;        /* per program; valid when constrained */
+	uint8_t *constrained; /* more applications than slots */
+	int32_t *filled;      /* per program */
+	double fam_mu[512], fam_sd[512];
+	int32_t *inst_id; /* program -> instance id, or SP_NONE */
+	int32_t *inst_prog;
+	int32_t ncouples;
+	int stable;
+	sp_inst *in;
+	sp_matching *mt;
+} sp__trial;
+
+void sp__trial_init(sp__trial *t);
+void sp__trial_free(sp__trial *t);
+/* Runs trial `trial` of the market from the stream (seed, trial). */
+sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
+                        uint64_t trial, sp_err *err) SP_MUST_CHECK;
+
+/* Standard normal CDF and its inverse. */
+double sp__market_phi(double x);
+
+/* Sorts k[0..n) by key, descending. */
+void sp__keyed_sort_desc(sp__keyed *k, size_t n);
+/* Moves the top `top` of k[0..n) (by key, then id) to the front, in no
+ * particular order: expected O(n). */
+void sp__keyed_select_top(sp__keyed *k, size_t n, size_t top);
+
+/* Index of the family with this code (any row's code), or -1. */
+int32_t sp__model_family(const sp_model *m, const char *code);
+
+/* sim.c: figures of a result for calib.c.  Fill rate of specialty row
+ * `spec`; program-mean interview rate in a family (`what` 0..2 signal
+ * tier none/silver/gold, 3 out of state, 4 in state, 5..9 applicant
+ * type); share of `type` preferring `fam` matched in it; median Step 2
+ * CK of US MD seniors preferring `fam`, matched there or not. */
+double sp__sim_fill(const sp_sim_result *r, int32_t spec);
+double sp__sim_iv_rate(const sp_sim_result *r, int32_t fam, int what);
+double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type);
+double sp__sim_step2_median(const sp_sim_result *r, int32_t fam, int matched);
+
+#endif

@@ -1,0 +1,634 @@
+/*
+ * sim.c — the simulator: N seeded trials of the market (market.c) on a
+ * pool of threads, and their aggregation.
+ *
+ * Determinism: trial t draws from the stream (seed, t) only, whatever
+ * thread runs it; each worker adds its trials' outcomes into its own
+ * accumulator of integer counts (cutoffs in fixed point), and the
+ * workers' accumulators are summed at the end.  Integer sums do not
+ * depend on order, so the result is identical for any thread count.
+ * Workers share nothing but the read-only model and a trial counter.
+ *
+ * Rejected: per-trial floating sums merged in trial order (needs a
+ * buffer of every trial's figures, or a barrier per trial).
+ */
+#include "market.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BAND_LO 210 /* lowest Step 2 band reported */
+#define NBANDS  9   /* 210, 220, ..., 290 */
+#define NCONTIG 41  /* contiguous ranks 0..40 (40 = 40 or more) */
+#define S2_LO   200
+#define NS2     101 /* Step 2 histogram, 200..300 */
+#define FIXED   10000.0
+
+/* One accumulator: counts summed over trials. */
+typedef struct {
+	int64_t trials, stable;
+	int64_t type_n[SP_APPL_NTYPES], type_matched[SP_APPL_NTYPES];
+	int64_t *filled;                 /* per program */
+	int64_t *cut_n, *cut_s, *cut_ss; /* per program, fixed point */
+	int64_t *grp;  /* per (family, type, band): n, pref, any */
+	int64_t *cont; /* per (family, type, band): contiguous histogram */
+	int64_t *s2;   /* per family, US MD: [matched_pref][NS2] */
+	int64_t *iv;   /* per program: apps/offers by tier (3), state (2),
+	                  type (5): 20 counters */
+	int64_t *pref; /* per family and type: preferring, matched there */
+	int64_t interviews, applications;
+	double ms; /* wall time of trials (not part of the result's
+	              determinism) */
+} acc;
+
+#define IVN 20
+
+struct sp_sim_result {
+	const sp_model *m; /* borrowed: valid while the model lives */
+	int32_t np, nf;
+	acc a;
+	double wall_ms;
+	int threads;
+};
+
+static size_t ngrp(int32_t nf)
+{
+	return (size_t)nf * SP_APPL_NTYPES * NBANDS;
+}
+
+static void acc_free(acc *a)
+{
+	void *p[] = {a->filled, a->cut_n, a->cut_s, a->cut_ss, a->grp,
+	             a->cont,   a->s2,    a->iv,    a->pref};
+	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+		sp_free(p[i]);
+	memset(a, 0, sizeof *a);
+}
+
+static bool acc_init(acc *a, int32_t np, int32_t nf)
+{
+	memset(a, 0, sizeof *a);
+	size_t n = (size_t)np + 1, g = ngrp(nf);
+	a->filled = sp_calloc(n, sizeof(int64_t));
+	a->cut_n = sp_calloc(n, sizeof(int64_t));
+	a->cut_s = sp_calloc(n, sizeof(int64_t));
+	a->cut_ss = sp_calloc(n, sizeof(int64_t));
+	a->grp = sp_calloc(g * 3, sizeof(int64_t));
+	a->cont = sp_calloc(g * NCONTIG, sizeof(int64_t));
+	a->s2 = sp_calloc((size_t)nf * 2 * NS2, sizeof(int64_t));
+	a->iv = sp_calloc(n * IVN, sizeof(int64_t));
+	a->pref = sp_calloc((size_t)nf * SP_APPL_NTYPES * 2, sizeof(int64_t));
+	if (!a->filled || !a->cut_n || !a->cut_s || !a->cut_ss || !a->grp ||
+	    !a->cont || !a->s2 || !a->iv || !a->pref) {
+		acc_free(a);
+		return false;
+	}
+	return true;
+}
+
+static void add_vec(int64_t *d, const int64_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] += s[i];
+}
+
+static void acc_merge(acc *d, const acc *s, int32_t np, int32_t nf)
+{
+	size_t n = (size_t)np + 1, g = ngrp(nf);
+	d->trials += s->trials;
+	d->stable += s->stable;
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		d->type_n[t] += s->type_n[t];
+		d->type_matched[t] += s->type_matched[t];
+	}
+	add_vec(d->filled, s->filled, n);
+	add_vec(d->cut_n, s->cut_n, n);
+	add_vec(d->cut_s, s->cut_s, n);
+	add_vec(d->cut_ss, s->cut_ss, n);
+	add_vec(d->grp, s->grp, g * 3);
+	add_vec(d->cont, s->cont, g * NCONTIG);
+	add_vec(d->s2, s->s2, (size_t)nf * 2 * NS2);
+	add_vec(d->iv, s->iv, n * IVN);
+	add_vec(d->pref, s->pref, (size_t)nf * SP_APPL_NTYPES * 2);
+	d->interviews += s->interviews;
+	d->applications += s->applications;
+	d->ms += s->ms;
+}
+
+static int band_of(double step2)
+{
+	int b = (int)floor((step2 - BAND_LO) / 10.0);
+	return b < 0 ? 0 : b >= NBANDS ? NBANDS - 1 : b;
+}
+
+/* Adds one trial's outcome. */
+static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
+{
+	a->trials++;
+	a->stable += t->stable;
+	for (int32_t j = 0; j < m->np; j++) {
+		a->filled[j] += t->filled[j];
+		if (t->constrained[j]) {
+			int64_t c = llround(t->cutoff[j] * FIXED);
+			a->cut_n[j]++;
+			a->cut_s[j] += c;
+			a->cut_ss[j] += c * c / (int64_t)FIXED;
+		}
+	}
+	for (size_t i = 0; i < t->ap.n; i++) {
+		const sp__appl *ap = &t->ap.v[i];
+		bool any = ap->matched != SP_NONE;
+		bool pref =
+		    any && m->spec_fam[m->prog_spec[ap->matched]] == ap->fam;
+		a->type_n[ap->type]++;
+		a->type_matched[ap->type] += any;
+		size_t g =
+		    ((size_t)ap->fam * SP_APPL_NTYPES + ap->type) * NBANDS +
+		    (size_t)band_of(ap->step2);
+		a->grp[g * 3] += 1;
+		a->grp[g * 3 + 1] += pref;
+		a->grp[g * 3 + 2] += any;
+		a->cont[g * NCONTIG + SP_MIN(ap->contiguous, NCONTIG - 1)]++;
+		size_t pf = ((size_t)ap->fam * SP_APPL_NTYPES + ap->type) * 2;
+		a->pref[pf]++;
+		a->pref[pf + 1] += pref;
+		if (ap->type == SP_APPL_US_MD) {
+			int s = (int)lround(ap->step2) - S2_LO;
+			s = s < 0 ? 0 : s >= NS2 ? NS2 - 1 : s;
+			a->s2[((size_t)ap->fam * 2 + pref) * NS2 + (size_t)s]++;
+		}
+		a->interviews += ap->ninterviews;
+		for (int32_t k = 0; k < ap->app_n; k++) {
+			const sp__app *p = &t->apps.v[ap->app_off + k];
+			int64_t *iv = a->iv + (size_t)p->prog * IVN;
+			int off = p->offered != 0;
+			iv[p->tier * 2 + off] += 1;
+			bool instate = ap->state >= 0 &&
+			               ap->state == m->prog_state[p->prog];
+			iv[6 + instate * 2 + off] += 1;
+			iv[10 + ap->type * 2 + off] += 1;
+		}
+		a->applications += ap->app_n;
+	}
+}
+
+/* The iv counters: [k*2] counts applications that were not offered,
+ * [k*2+1] those offered; rates use their sum as the denominator. */
+
+/* ------------------------------------------------------------------ */
+/* The thread pool. */
+
+typedef struct {
+	const sp_model *m;
+	const sp_sim_opts *o;
+	atomic_int next, done;
+	atomic_int failed;
+	pthread_mutex_t lock;
+	sp_status status;
+	sp_err err;
+} pool;
+
+typedef struct {
+	pool *p;
+	acc a;
+	sp__trial t;
+	pthread_t th;
+} worker;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	pool *p = w->p;
+	for (;;) {
+		int k = atomic_fetch_add(&p->next, 1);
+		if (k >= p->o->trials || atomic_load(&p->failed))
+			break;
+		double t0 = now_ms();
+		sp_err err;
+		sp__err_clear(&err);
+		sp_status s =
+		    sp__trial_run(&w->t, p->m, p->o->seed, (uint64_t)k, &err);
+		if (s) {
+			pthread_mutex_lock(&p->lock);
+			if (!atomic_load(&p->failed)) {
+				p->status = s;
+				p->err = err;
+			}
+			atomic_store(&p->failed, 1);
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		acc_add(&w->a, p->m, &w->t);
+		w->a.ms += now_ms() - t0;
+		int d = atomic_fetch_add(&p->done, 1) + 1;
+		if (p->o->progress) {
+			pthread_mutex_lock(&p->lock);
+			p->o->progress(p->o->progress_ctx, d, p->o->trials);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+sp_sim_opts sp_sim_defaults(void)
+{
+	sp_sim_opts o;
+	memset(&o, 0, sizeof o);
+	o.seed = 1;
+	o.trials = 10;
+	return o;
+}
+
+static int cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
+                      sp_sim_result **out, sp_err *err)
+{
+	*out = NULL;
+	if (o->trials < 1 || o->trials > 10000000 || o->threads < 0)
+		return sp__err_set(err, SP_EINVAL, "", 0, "trials",
+		                   "trials must be from 1, threads from 0");
+	int nth = o->threads ? o->threads : cores();
+	nth = SP_MIN(nth, o->trials);
+	nth = SP_MIN(nth, 256);
+	sp_sim_result *r = sp_calloc(1, sizeof *r);
+	worker *ws = sp_calloc((size_t)nth, sizeof *ws);
+	pool p;
+	memset(&p, 0, sizeof p);
+	if (!r || !ws || !acc_init(&r->a, m->np, m->nf)) {
+		sp_free(ws);
+		sp_sim_result_free(r);
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	}
+	r->m = m;
+	r->np = m->np;
+	r->nf = m->nf;
+	r->threads = nth;
+	p.m = m;
+	p.o = o;
+	pthread_mutex_init(&p.lock, NULL);
+	double t0 = now_ms();
+	int started = 0;
+	sp_status s = SP_OK;
+	for (int i = 0; i < nth; i++) {
+		ws[i].p = &p;
+		sp__trial_init(&ws[i].t);
+		if (!acc_init(&ws[i].a, m->np, m->nf)) {
+			s = SP_ENOMEM;
+			break;
+		}
+		started++;
+	}
+	/* The first worker runs on this thread. */
+	int spawned = 1;
+	for (int i = 1; !s && i < started; i++, spawned++)
+		if (pthread_create(&ws[i].th, NULL, work, &ws[i])) {
+			s = SP_ENOMEM;
+			break;
+		}
+	if (!s || spawned > 1) {
+		if (s)
+			atomic_store(&p.failed, 1);
+		else if (started > 0)
+			work(&ws[0]);
+		for (int i = 1; i < spawned; i++)
+			pthread_join(ws[i].th, NULL);
+	}
+	r->wall_ms = now_ms() - t0;
+	for (int i = 0; i < started; i++)
+		acc_merge(&r->a, &ws[i].a, m->np, m->nf);
+	for (int i = 0; i < nth; i++) {
+		acc_free(&ws[i].a);
+		sp__trial_free(&ws[i].t);
+	}
+	sp_free(ws);
+	pthread_mutex_destroy(&p.lock);
+	if (!s && p.status) {
+		s = p.status;
+		if (err)
+			*err = p.err;
+	} else if (s) {
+		sp__err_set(err, s, "", 0, "", "cannot start the workers");
+	}
+	if (s) {
+		sp_sim_result_free(r);
+		return s;
+	}
+	*out = r;
+	return SP_OK;
+}
+
+void sp_sim_result_free(sp_sim_result *r)
+{
+	if (!r)
+		return;
+	acc_free(&r->a);
+	sp_free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Figures. */
+
+int sp_sim_result_trials(const sp_sim_result *r)
+{
+	return (int)r->a.trials;
+}
+
+double sp_sim_result_ms_per_trial(const sp_sim_result *r)
+{
+	return r->a.trials ? r->a.ms / (double)r->a.trials : 0;
+}
+
+double sp_sim_result_applicants(const sp_sim_result *r, sp_appl_type t)
+{
+	int64_t n = 0;
+	for (int k = 0; k < SP_APPL_NTYPES; k++)
+		if ((int)t == k || (int)t < 0 || t >= SP_APPL_NTYPES)
+			n += r->a.type_n[k];
+	return r->a.trials ? (double)n / (double)r->a.trials : 0;
+}
+
+double sp_sim_result_match_rate(const sp_sim_result *r, sp_appl_type t)
+{
+	int64_t n = 0, k = 0;
+	for (int i = 0; i < SP_APPL_NTYPES; i++)
+		if ((int)t == i || (int)t < 0 || t >= SP_APPL_NTYPES) {
+			n += r->a.type_n[i];
+			k += r->a.type_matched[i];
+		}
+	return n ? (double)k / (double)n : 0;
+}
+
+void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
+                          double *sd, int *n)
+{
+	*mean = -INFINITY;
+	*sd = 0;
+	*n = 0;
+	if (j < 0 || j >= r->np || r->a.cut_n[j] == 0)
+		return;
+	double c = (double)r->a.cut_n[j];
+	double mu = (double)r->a.cut_s[j] / FIXED / c;
+	double ss = (double)r->a.cut_ss[j] / FIXED / c;
+	*mean = mu;
+	*sd = sqrt(SP_MAX(0.0, ss - mu * mu));
+	*n = (int)r->a.cut_n[j];
+}
+
+double sp_sim_result_filled(const sp_sim_result *r, int32_t j)
+{
+	if (j < 0 || j >= r->np || !r->a.trials)
+		return 0;
+	return (double)r->a.filled[j] / (double)r->a.trials;
+}
+
+/* Fill rate of specialty row `spec`: positions filled / positions. */
+double sp__sim_fill(const sp_sim_result *r, int32_t spec)
+{
+	const sp_model *m = r->m;
+	int64_t f = 0, pos = 0;
+	for (int32_t k = m->sp_off[spec]; k < m->sp_off[spec + 1]; k++) {
+		int32_t j = m->sp_prog[k];
+		f += r->a.filled[j];
+		pos += m->progs[j].positions;
+	}
+	return pos && r->a.trials ? (double)f / ((double)pos * r->a.trials) : 0;
+}
+
+/* Program-mean interview rate in a family: `what` 0..2 tier (none,
+ * silver, gold), 3 out of state, 4 in state, 5..9 applicant type. */
+double sp__sim_iv_rate(const sp_sim_result *r, int32_t fam, int what)
+{
+	const sp_model *m = r->m;
+	int idx = what < 3   ? what * 2
+	          : what < 5 ? 6 + (what - 3) * 2
+	                     : 10 + (what - 5) * 2;
+	double sum = 0;
+	int n = 0;
+	for (int32_t j = 0; j < m->np; j++) {
+		if (m->spec_fam[m->prog_spec[j]] != fam)
+			continue;
+		const int64_t *iv = r->a.iv + (size_t)j * IVN;
+		int64_t apps = iv[idx] + iv[idx + 1];
+		if (apps < 3)
+			continue;
+		sum += (double)iv[idx + 1] / (double)apps;
+		n++;
+	}
+	return n ? sum / n : NAN;
+}
+
+/* Share of applicants of `type` preferring family `fam` who matched in
+ * it. */
+double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type)
+{
+	const int64_t *p =
+	    r->a.pref + ((size_t)fam * SP_APPL_NTYPES + type) * 2;
+	return p[0] ? (double)p[1] / (double)p[0] : NAN;
+}
+
+static double hist_median(const int64_t *h, int n, double lo)
+{
+	int64_t tot = 0;
+	for (int i = 0; i < n; i++)
+		tot += h[i];
+	if (!tot)
+		return NAN;
+	int64_t half = (tot + 1) / 2, c = 0;
+	for (int i = 0; i < n; i++)
+		if ((c += h[i]) >= half)
+			return lo + i;
+	return lo + n - 1;
+}
+
+/* Median Step 2 CK of US MD applicants preferring `fam` who matched in
+ * it (matched = 1) or did not (0). */
+double sp__sim_step2_median(const sp_sim_result *r, int32_t fam, int matched)
+{
+	return hist_median(r->a.s2 + ((size_t)fam * 2 + (matched != 0)) * NS2,
+	                   NS2, S2_LO);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output. */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6g", v);
+	else
+		fputs("null", f);
+}
+
+sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
+{
+	const sp_model *m = r->m;
+	double T = r->a.trials ? (double)r->a.trials : 1;
+	fprintf(f, "{\n\"trials\": %lld,\n\"stable_trials\": %lld,\n",
+	        (long long)r->a.trials, (long long)r->a.stable);
+	fprintf(f, "\"applicants_per_trial\": ");
+	json_num(f, sp_sim_result_applicants(r, SP_APPL_NTYPES));
+	fprintf(f, ",\n\"applications_per_trial\": ");
+	json_num(f, (double)r->a.applications / T);
+	fprintf(f, ",\n\"interviews_per_trial\": ");
+	json_num(f, (double)r->a.interviews / T);
+	fprintf(f, ",\n\"by_type\": [");
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		fprintf(f,
+		        "%s\n  {\"applicant_type\": \"%s\", \"applicants\": ",
+		        t ? "," : "", sp_appl_type_name((sp_appl_type)t));
+		json_num(f, (double)r->a.type_n[t] / T);
+		fprintf(f, ", \"match_rate\": ");
+		json_num(f, sp_sim_result_match_rate(r, (sp_appl_type)t));
+		fputc('}', f);
+	}
+	fprintf(f, "\n],\n\"by_specialty\": [");
+	bool first = true;
+	for (int32_t s = 0; s < m->ns; s++) {
+		if (!m->fam[m->spec_fam[s]].selected)
+			continue;
+		int64_t pos = 0;
+		for (int32_t k = m->sp_off[s]; k < m->sp_off[s + 1]; k++)
+			pos += m->progs[m->sp_prog[k]].positions;
+		fprintf(f, "%s\n  {\"code\": ", first ? "" : ",");
+		first = false;
+		json_str(f, m->specs[s].code);
+		fprintf(f, ", \"specialty\": ");
+		json_str(f, m->specs[s].name);
+		fprintf(f, ", \"family\": ");
+		json_str(f, m->specs[s].family);
+		fprintf(f, ", \"positions\": %lld, \"fill_rate\": ",
+		        (long long)pos);
+		json_num(f, sp__sim_fill(r, s));
+		fputc('}', f);
+	}
+	fprintf(f, "\n],\n\"by_group\": [");
+	first = true;
+	for (int32_t fa = 0; fa < m->nf; fa++)
+		for (int t = 0; t < SP_APPL_NTYPES; t++)
+			for (int b = 0; b < NBANDS; b++) {
+				size_t g =
+				    ((size_t)fa * SP_APPL_NTYPES + t) * NBANDS +
+				    (size_t)b;
+				const int64_t *x = r->a.grp + g * 3;
+				if (!x[0])
+					continue;
+				fprintf(f, "%s\n  {\"specialty\": ",
+				        first ? "" : ",");
+				first = false;
+				json_str(f, m->fam[fa].name);
+				fprintf(f, ", \"code\": ");
+				json_str(f, m->fam[fa].code);
+				fprintf(f,
+				        ", \"applicant_type\": \"%s\", "
+				        "\"step2_band\": %d, \"applicants\": ",
+				        sp_appl_type_name((sp_appl_type)t),
+				        BAND_LO + 10 * b);
+				json_num(f, (double)x[0] / T);
+				fprintf(f, ", \"matched_preferred\": ");
+				json_num(f, (double)x[1] / T);
+				fprintf(f, ", \"matched_any\": ");
+				json_num(f, (double)x[2] / T);
+				fprintf(f, ", \"contiguous_ranks_median\": ");
+				json_num(f, hist_median(r->a.cont + g * NCONTIG,
+				                        NCONTIG, 0));
+				fputc('}', f);
+			}
+	fprintf(f, "\n],\n\"interview_rates\": [");
+	first = true;
+	static const char *const what[] = {
+	    "no_signal", "silver", "gold",   "out_of_state", "in_state",
+	    "us_md",     "us_do",  "us_img", "non_us_img",   "other"};
+	for (int32_t fa = 0; fa < m->nf; fa++) {
+		if (!m->fam[fa].selected)
+			continue;
+		fprintf(f, "%s\n  {\"specialty\": ", first ? "" : ",");
+		first = false;
+		json_str(f, m->fam[fa].name);
+		for (int w = 0; w < 10; w++) {
+			fprintf(f, ", \"%s\": ", what[w]);
+			json_num(f, sp__sim_iv_rate(r, fa, w));
+		}
+		fputc('}', f);
+	}
+	fprintf(f,
+	        "\n],\n\"timing\": {\"threads\": %d, \"wall_ms\": %.1f, "
+	        "\"ms_per_trial\": %.1f}\n}\n",
+	        r->threads, r->wall_ms, sp_sim_result_ms_per_trial(r));
+	return ferror(f) ? SP_EIO : SP_OK;
+}
+
+sp_status sp_sim_result_write_table(const sp_sim_result *r, FILE *f)
+{
+	const sp_model *m = r->m;
+	double T = r->a.trials ? (double)r->a.trials : 1;
+	fprintf(f,
+	        "%lld trials (%lld stable), %.0f applicants, %.0f "
+	        "applications, %.0f interviews per trial\n\n",
+	        (long long)r->a.trials, (long long)r->a.stable,
+	        sp_sim_result_applicants(r, SP_APPL_NTYPES),
+	        (double)r->a.applications / T, (double)r->a.interviews / T);
+	fprintf(f, "%-12s %10s %8s\n", "type", "applicants", "matched");
+	for (int t = 0; t < SP_APPL_NTYPES; t++)
+		fprintf(f, "%-12s %10.0f %7.1f%%\n",
+		        sp_appl_type_name((sp_appl_type)t),
+		        (double)r->a.type_n[t] / T,
+		        100 * sp_sim_result_match_rate(r, (sp_appl_type)t));
+	fprintf(f, "%-12s %10.0f %7.1f%%\n\n", "all",
+	        sp_sim_result_applicants(r, SP_APPL_NTYPES),
+	        100 * sp_sim_result_match_rate(r, SP_APPL_NTYPES));
+	fprintf(f, "%-12s %-44s %9s %6s %9s\n", "code", "specialty",
+	        "positions", "fill", "US MD");
+	for (int32_t s = 0; s < m->ns; s++) {
+		int32_t fa = m->spec_fam[s];
+		if (!m->fam[fa].selected)
+			continue;
+		int64_t pos = 0;
+		for (int32_t k = m->sp_off[s]; k < m->sp_off[s + 1]; k++)
+			pos += m->progs[m->sp_prog[k]].positions;
+		double md = sp__sim_pref_rate(r, fa, SP_APPL_US_MD);
+		fprintf(f, "%-12s %-44.44s %9lld %5.1f%% ", m->specs[s].code,
+		        m->specs[s].name, (long long)pos,
+		        100 * sp__sim_fill(r, s));
+		if (isfinite(md) && !strcmp(m->fam[fa].code, m->specs[s].code))
+			fprintf(f, "%8.1f%%\n", 100 * md);
+		else
+			fprintf(f, "%9s\n", "");
+	}
+	fprintf(f,
+	        "\nUS MD: share of US MD seniors preferring the family who "
+	        "matched in it.\n%.1f ms per trial on %d thread(s); %.1f s "
+	        "wall.\n",
+	        sp_sim_result_ms_per_trial(r), r->threads, r->wall_ms / 1e3);
+	return ferror(f) ? SP_EIO : SP_OK;
+}
