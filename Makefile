@@ -84,6 +84,7 @@ deps:
 
 run: deps
 	$(MAKE) all
+	@test -s smartpick.db || $(BUILD)/smartpick catalog init
 	tools/demo $(BUILD)/smartpick
 
 test: $(BIN) $(UNIT_BIN)
