@@ -99,6 +99,7 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_FLAGS   := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
                 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS))
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(DATA_C) src/internal.h include/smartpick.h
 	@mkdir -p $(dir $@)
