@@ -67,6 +67,24 @@ for path in files:
     tables[name] = [dict(zip(header, r)) for r in rows[1:] if len(r) == len(header)]
 report("data_csv_columns", problems)
 
+# params.csv is not a table of published figures: it holds the model's
+# fitted parameters (smartpick calibrate).  Its own rule: every row says
+# it was fitted, and how; the cited-figure checks below skip it.
+problems = []
+fitted = tables.pop("params.csv", None)
+if fitted is not None:
+    for i, r in enumerate(fitted, 2):
+        if set(r) != {"name", "specialty", "value", "source"}:
+            problems.append(f"params.csv: columns must be name,specialty,value,source")
+            break
+        if not r["source"].startswith("fitted: "):
+            problems.append(f"params.csv:{i}: source must start with 'fitted: '")
+        try:
+            float(r["value"])
+        except ValueError:
+            problems.append(f"params.csv:{i}: value {r['value']!r} is not a number")
+report("data_params_fitted", problems)
+
 
 def each_row():
     for name, rows in tables.items():
