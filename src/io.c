@@ -174,6 +174,18 @@ static sp_status finish(sp_status s, sp_err *err, const char *name)
 	return s;
 }
 
+/* Finishes a read: on success the instance is prepared for matching
+ * (sp_inst_prepare), as the API promises of every reader. */
+static sp_status finish_read(sp_status s, sp_inst **out, sp_err *err,
+                             const char *name)
+{
+	if (!s && (s = sp_inst_prepare(*out)) != SP_OK) {
+		sp_inst_free(*out);
+		*out = NULL;
+	}
+	return finish(s, err, name);
+}
+
 sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
                            const char *name, sp_inst **out, sp_err *err)
 {
@@ -195,7 +207,7 @@ sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
 		                "the CSV format is a folder of files; read it "
 		                "with sp_inst_read");
 	}
-	return finish(s, err, name);
+	return finish_read(s, out, err, name);
 }
 
 sp_status sp_inst_read(const char *path, sp_format fmt, sp_inst **out,
@@ -208,7 +220,8 @@ sp_status sp_inst_read(const char *path, sp_format fmt, sp_inst **out,
 	if (fmt == SP_FMT_AUTO)
 		fmt = sp_format_of_path(path);
 	if (fmt == SP_FMT_CSV)
-		return finish(sp__io_csv_read_dir(path, out, err), err, path);
+		return finish_read(sp__io_csv_read_dir(path, out, err), out,
+		                   err, path);
 	char *buf;
 	size_t len;
 	sp_status s = sp__io_read_file(path, &buf, &len, err);
