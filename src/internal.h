@@ -52,6 +52,7 @@ bool sp__vec_grow(void **v, size_t *cap, size_t n, size_t more, size_t elem);
 typedef struct {
 	const char **keys;
 	int32_t *vals;
+	uint32_t *hashes;
 	size_t cap, n;
 } sp__strmap;
 
