@@ -257,6 +257,11 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 	        "%.1f ms\n",
 	        st->proposals, st->displacements, st->program_checks,
 	        st->rounds, st->cycles, st->restarts, ms);
+	if (st->fallback)
+		fprintf(f,
+		        "fallback    RP's chain repair cycled; the KPR-style "
+		        "algorithm settled it in %d repair pass(es)\n",
+		        st->kpr_passes);
 	if (nunf && unf) {
 		qsort(unf, (size_t)nunf, 2 * sizeof *unf, cmp_int_desc);
 		int32_t show = all_unfilled ? nunf : (nunf < 20 ? nunf : 20);

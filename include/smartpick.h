@@ -227,6 +227,9 @@ typedef struct {
 	                        the failure) */
 	int restarts;        /* couple orders tried beyond the first */
 	long reverted;       /* positions moved by reversions */
+	int fallback;        /* 1 when the matching came from the KPR-style
+	                        fallback after RP's repair cycled */
+	int kpr_passes;      /* the fallback's top-down repair passes */
 } sp_match_stats;
 
 /* A matching of an instance. */
@@ -375,7 +378,7 @@ const char *sp_catalog_default_path(const char *path);
 /* Opens (create != 0: creates if missing) the catalog at path and makes
  * sure its schema is current.  Gives *out; close with sp_catalog_close. */
 sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
-			  sp_err *err) SP_MUST_CHECK;
+                          sp_err *err) SP_MUST_CHECK;
 void sp_catalog_close(sp_catalog *c);
 
 /* Replaces the catalog with the synthetic one built from the cited
@@ -384,14 +387,14 @@ void sp_catalog_close(sp_catalog *c);
  * installs the fitted model parameters shipped in data/.  One
  * transaction: on failure the database is unchanged. */
 sp_status sp_catalog_init_synthetic(sp_catalog *c, uint64_t seed,
-				    sp_err *err) SP_MUST_CHECK;
+                                    sp_err *err) SP_MUST_CHECK;
 /* Replaces the programs with those of a CSV file (columns in
  * docs/catalog.md), validated row by row; all or nothing. */
 sp_status sp_catalog_import_csv(sp_catalog *c, const char *path,
-				sp_err *err) SP_MUST_CHECK;
+                                sp_err *err) SP_MUST_CHECK;
 /* Writes the programs as CSV in the import format (a round trip). */
 sp_status sp_catalog_export_csv(sp_catalog *c, FILE *f,
-				sp_err *err) SP_MUST_CHECK;
+                                sp_err *err) SP_MUST_CHECK;
 
 typedef enum {
 	SP_SETTING_UNIVERSITY = 0,
@@ -415,13 +418,13 @@ typedef struct {
 } sp_specialty_info;
 
 typedef struct {
-	int32_t id;          /* catalog row id */
-	char code[24];       /* stable program code, e.g. "IM-0042" */
+	int32_t id;    /* catalog row id */
+	char code[24]; /* stable program code, e.g. "IM-0042" */
 	char name[96];
-	char specialty[16];  /* sp_specialty_info.code */
+	char specialty[16]; /* sp_specialty_info.code */
 	sp_track track;
-	char state[3];       /* two-letter postal code */
-	int region;          /* US census division 1..9 */
+	char state[3]; /* two-letter postal code */
+	int region;    /* US census division 1..9 */
 	sp_setting setting;
 	int positions;
 	double selectivity;  /* latent desirability, standard normal scale */
@@ -435,24 +438,24 @@ typedef struct {
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */
 sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
-				 size_t *n, sp_err *err) SP_MUST_CHECK;
+                                 size_t *n, sp_err *err) SP_MUST_CHECK;
 /* Gives the programs of one specialty code (NULL: all), by id; free
  * with sp_free. */
 sp_status sp_catalog_programs(sp_catalog *c, const char *specialty,
-			      sp_program_info **out, size_t *n,
-			      sp_err *err) SP_MUST_CHECK;
+                              sp_program_info **out, size_t *n,
+                              sp_err *err) SP_MUST_CHECK;
 /* 1 when the catalog is the synthetic one. */
 int sp_catalog_is_synthetic(sp_catalog *c);
 
 /* Fitted model parameters by (name, specialty code or "" for global). */
 sp_status sp_catalog_param_get(sp_catalog *c, const char *name,
-			       const char *specialty,
-			       double *value) SP_MUST_CHECK;
+                               const char *specialty,
+                               double *value) SP_MUST_CHECK;
 /* Sets many parameters in one transaction: names[i], specs[i], vals[i]. */
 sp_status sp_catalog_params_set(sp_catalog *c, size_t n,
-				const char *const *names,
-				const char *const *specs, const double *vals,
-				sp_err *err) SP_MUST_CHECK;
+                                const char *const *names,
+                                const char *const *specs, const double *vals,
+                                sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Market model and simulator.  The model is described, parameter by

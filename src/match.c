@@ -80,10 +80,15 @@
  * Cycles.  With couples a stable matching may not exist (Roth 1984;
  * Kojima–Pathak–Roth 2013), and the chain repair can loop.  Following RP,
  * a cycle is declared when one applicant is displaced more than
- * `cycle_limit` times in the couples phase.  With max_restarts > 0 the
- * whole run restarts with another seeded couple order; when attempts are
- * exhausted the result is SP_ENOSTABLE with the last matching and the
- * evidence (the cycling applicant and program) in the error.
+ * `cycle_limit` times after the singles phase.  The run then falls back
+ * to the sequential algorithm of KPR (kpr_attempt: down-only, then
+ * whole top-down repair passes), which settles some markets RP's
+ * vacancy-driven restarts ping-pong on (two couples each opening the
+ * other's best pair, seen on national-size synthetic markets).  With
+ * max_restarts > 0 both are retried with another seeded order; when
+ * attempts are exhausted the result is SP_ENOSTABLE with the last
+ * matching and the evidence (the cycling applicant and program) in the
+ * error.
  *
  * Invariants (asserted in debug builds): held counts never exceed
  * capacity; an applicant's primary and supplemental positions are
@@ -111,6 +116,7 @@
 #include <stdio.h>
 
 #define DEFAULT_CYCLE_LIMIT 1000
+#define KPR_MAX_PASSES      100 /* top-down repair passes of the fallback */
 
 typedef struct {
 	int32_t cnt;   /* positions held */
@@ -161,7 +167,8 @@ typedef struct {
 	int32_t *sidx;                  /* active supplemental list or NONE */
 	int32_t *smatch, *srank, *spos; /* supplemental position */
 	int32_t *cpos;                  /* per couple: pair index held, or -1 */
-	int32_t *disp; /* displacements since the singles phase */
+	int32_t *cnext; /* per couple: next pair when going down */
+	int32_t *disp;  /* displacements since the singles phase */
 
 	/* Singles phase: a FIFO queue (ring of na + 1 items). */
 	qitem *queue;
@@ -173,7 +180,10 @@ typedef struct {
 	int32_t an, sn, pn;
 	uint8_t *a_on, *s_on, *p_on;
 
-	bool restarting; /* past the singles phase: restart from the top */
+	/* How the current phase works (see attempt_match, kpr_attempt). */
+	bool from_top; /* re-processing starts at the top of a list */
+	bool checks;   /* the program stack is examined */
+	bool counting; /* displacements count toward the cycle limit */
 	int cycle_limit;
 	bool cycled;
 	int32_t cycle_app, cycle_prog;
@@ -235,7 +245,7 @@ static sp_status eng_init(eng *e, const sp_inst *in)
 	size_t size =
 	    nl + pad + np * (sizeof(pstate) + i4 + 1 + 3 * pad) +
 	    na * (sizeof(astate) + sizeof(qitem) + 7 * i4 + 2 + 9 * pad) +
-	    nc * (2 * i4 + 1 + pad);
+	    nc * (3 * i4 + 1 + 2 * pad);
 	char *at = e->block = sp_calloc(size, 1);
 	if (!at)
 		return SP_ENOMEM;
@@ -249,6 +259,7 @@ static sp_status eng_init(eng *e, const sp_inst *in)
 	e->spos = carve(&at, na * i4);
 	e->disp = carve(&at, na * i4);
 	e->cpos = carve(&at, nc * i4);
+	e->cnext = carve(&at, nc * i4);
 	e->astack = carve(&at, (na + nc) * i4);
 	e->sstack = carve(&at, na * i4);
 	e->pstack = carve(&at, np * i4);
@@ -276,11 +287,13 @@ static void eng_reset(eng *e)
 		e->disp[a] = 0;
 		e->s_on[a] = 0;
 	}
-	for (int32_t c = 0; c < e->nc; c++)
+	for (int32_t c = 0; c < e->nc; c++) {
 		e->cpos[c] = -1;
+		e->cnext[c] = 0;
+	}
 	memset(e->a_on, 0, (size_t)(e->na + e->nc));
 	e->an = e->sn = e->pn = 0;
-	e->restarting = false;
+	e->from_top = e->checks = e->counting = false;
 	e->cycled = false;
 }
 
@@ -453,7 +466,7 @@ static void single_take(eng *e, int32_t a, int32_t k, int32_t p, int32_t r)
 static void process_single(eng *e, int32_t a)
 {
 	int32_t off = e->a_off[a], len = e->a_off[a + 1] - off;
-	int32_t start = e->restarting ? 0 : e->as[a].next;
+	int32_t start = e->from_top ? 0 : e->as[a].next;
 	int32_t end = e->as[a].match != SP_NONE ? e->as[a].mpos : len;
 	int32_t sp = e->has_supp[a] ? e->smatch[a] : SP_NONE;
 	for (int32_t k = start; k < end; k++) {
@@ -560,20 +573,25 @@ static void couple_take(eng *e, int32_t c, int32_t k)
 static void process_couple(eng *e, int32_t c)
 {
 	int32_t len = e->c_off[c + 1] - e->c_off[c];
+	int32_t start = e->from_top ? 0 : e->cnext[c];
 	int32_t end = e->cpos[c] >= 0 ? e->cpos[c] : len;
-	for (int32_t k = 0; k < end; k++) {
+	for (int32_t k = start; k < end; k++) {
 		e->st.proposals++;
 		if (pair_possible(e, c, k)) {
 			couple_take(e, c, k);
+			e->cnext[c] = k + 1;
 			/* The move itself can open a pair above k: entering a
 			 * program displaced its worst, and the position one
 			 * member leaves may be exactly what an earlier pair
-			 * needs.  Re-queue the couple to look again. */
-			if (k > 0)
+			 * needs.  With program checks on, re-queue the couple
+			 * to look again. */
+			if (k > 0 && e->checks)
 				push_agent(e, e->na + c);
 			return;
 		}
 	}
+	if (e->cpos[c] < 0)
+		e->cnext[c] = len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -582,7 +600,7 @@ static void process_couple(eng *e, int32_t c)
 static void note_displacement(eng *e, int32_t d, int32_t p)
 {
 	e->st.displacements++;
-	if (e->restarting && ++e->disp[d] > e->cycle_limit && !e->cycled) {
+	if (e->counting && ++e->disp[d] > e->cycle_limit && !e->cycled) {
 		e->cycled = true;
 		e->cycle_app = d;
 		e->cycle_prog = p;
@@ -680,7 +698,8 @@ static void run(eng *e)
 		} else if (e->pn) {
 			int32_t p = e->pstack[--e->pn];
 			e->p_on[p] = 0;
-			check_program(e, p);
+			if (e->checks)
+				check_program(e, p);
 		} else if (e->sn) {
 			int32_t a = e->sstack[--e->sn];
 			e->s_on[a] = 0;
@@ -966,12 +985,103 @@ static void attempt_match(eng *e, const int32_t *corder, const int32_t *rorder,
 	/* From here on positions can be released (supplemental agents move
 	 * up, couples withdraw), so every re-processing restarts from the
 	 * top of its list and displacements count toward the cycle limit. */
-	e->restarting = true;
+	e->from_top = e->checks = e->counting = true;
 	enter_supplementals(e, seed, attempt);
 	for (int32_t i = 0; i < e->nc && !e->cycled; i++) {
 		push_agent(e, e->na + corder[i]);
 		run(e);
 	}
+	memset(used, 0, (sp_inst_nreversions(e->in) + 1) * sizeof *used);
+	if (!e->cycled)
+		apply_reversions(e, rorder, used);
+}
+
+/* True when no single, supplemental agent or couple would take a place
+ * above the one it holds (the verifier's definitions, on the engine's
+ * own state). */
+static bool stable_now(const eng *e)
+{
+	for (int32_t a = 0; a < e->na; a++) {
+		if (e->couple[a] != SP_NONE)
+			continue;
+		int32_t off = e->a_off[a], len = e->a_off[a + 1] - off;
+		int32_t end = e->as[a].match != SP_NONE ? e->as[a].mpos : len;
+		int32_t sp = e->has_supp[a] ? e->smatch[a] : SP_NONE;
+		for (int32_t k = 0; k < end; k++) {
+			int32_t p = e->ent[off + k].prog,
+			        r = e->ent[off + k].rank;
+			if (r >= 0 && (p == sp || accepts(e, p, r)))
+				return false;
+		}
+		int32_t s = e->has_supp[a] ? e->sidx[a] : SP_NONE;
+		if (s == SP_NONE)
+			continue;
+		int32_t soff = e->sl_off[s];
+		int32_t send =
+		    sp != SP_NONE ? e->spos[a] : e->sl_off[s + 1] - soff;
+		for (int32_t j = 0; j < send; j++) {
+			int32_t p = e->sl_prog[soff + j];
+			if (p != e->as[a].match &&
+			    accepts(e, p, e->sl_rank[soff + j]))
+				return false;
+		}
+	}
+	for (int32_t c = 0; c < e->nc; c++) {
+		int32_t len = e->c_off[c + 1] - e->c_off[c];
+		int32_t end = e->cpos[c] >= 0 ? e->cpos[c] : len;
+		for (int32_t k = 0; k < end; k++)
+			if (pair_possible(e, c, k))
+				return false;
+	}
+	return true;
+}
+
+/* The fallback when RP's chain repair cycles: the sequential couples
+ * algorithm of Kojima, Pathak & Roth (2013, appendix B.2), as we read
+ * it.  After the singles phase, couples enter and every bumped single or
+ * couple only continues *down* its list, as in plain deferred acceptance
+ * (no program checks, so nobody moves back up and this phase always
+ * ends).  Then, while some agent would take a better place, every couple
+ * and single is processed again from the top of its list, still without
+ * program checks, until a pass leaves the matching stable or an
+ * applicant is displaced more than cycle_limit times.  Moving up only in
+ * whole passes avoids the ping-pong RP's vacancy-driven restarts fall
+ * into when two couples each open the other's best pair. */
+static void kpr_attempt(eng *e, const int32_t *corder, const int32_t *rorder,
+                        int *used, uint64_t seed, int attempt)
+{
+	eng_reset(e);
+	singles_phase(e);
+	e->counting = true;
+	e->from_top = true;
+	enter_supplementals(e, seed, attempt);
+	e->from_top = false;
+	for (int32_t i = e->nc - 1; i >= 0; i--)
+		push_agent(e, e->na + corder[i]);
+	run(e);
+	e->from_top = true;
+	int passes = 0;
+	while (!e->cycled && !stable_now(e)) {
+		if (++passes > KPR_MAX_PASSES) {
+			/* Passes that move nobody displace nobody either:
+			 * bound them too. */
+			e->cycled = true;
+			e->cycle_app = e->cycle_prog = SP_NONE;
+			break;
+		}
+		e->st.kpr_passes++;
+		for (int32_t a = e->na - 1; a >= 0; a--) {
+			if (e->couple[a] != SP_NONE)
+				continue;
+			push_agent(e, a);
+			if (e->has_supp[a] && e->sidx[a] != SP_NONE)
+				push_supp(e, a);
+		}
+		for (int32_t i = e->nc - 1; i >= 0; i--)
+			push_agent(e, e->na + corder[i]);
+		run(e);
+	}
+	e->checks = true;
 	memset(used, 0, (sp_inst_nreversions(e->in) + 1) * sizeof *used);
 	if (!e->cycled)
 		apply_reversions(e, rorder, used);
@@ -1038,18 +1148,33 @@ sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
 			if (!e.cycled)
 				break;
 			e.st.cycles++;
+			kpr_attempt(&e, corder, rorder, used, o.seed, att);
+			if (!e.cycled) {
+				e.st.fallback = 1;
+				break;
+			}
+			e.st.cycles++;
 			if (att < o.max_restarts)
 				e.st.restarts++;
 		}
 	}
 	export(&e, m);
-	if (e.cycled) {
+	if (e.cycled && e.cycle_app == SP_NONE) {
 		s = sp__err_set(
 		    err, SP_ENOSTABLE, NULL, 0, NULL,
-		    "no stable matching found: the chains of "
-		    "re-entries cycled in %d attempt(s); applicant %s was "
-		    "displaced more than %d times (last from program %s); "
-		    "the matching returned is the last one tried",
+		    "no stable matching found: RP's chain repair cycled and "
+		    "the KPR-style fallback's repair passes did not settle "
+		    "within %d passes, in %d attempt(s); the matching "
+		    "returned is the last one tried",
+		    KPR_MAX_PASSES, o.max_restarts + 1);
+	} else if (e.cycled) {
+		s = sp__err_set(
+		    err, SP_ENOSTABLE, NULL, 0, NULL,
+		    "no stable matching found: RP's chain repair and the "
+		    "KPR-style fallback both cycled in %d attempt(s); "
+		    "applicant %s was displaced more than %d times (last "
+		    "from program %s); the matching returned is the last "
+		    "one tried",
 		    o.max_restarts + 1, sp_inst_applicant_name(in, e.cycle_app),
 		    o.cycle_limit, sp_inst_program_name(in, e.cycle_prog));
 	}
