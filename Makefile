@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the demo
 #   make test       the whole suite; last line "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under sanitizers
+#   make DEBUG=1 BUILD=build-debug          assertions on, no sanitizers
 #   make bench      benchmarks (figures go to docs/benchmarks.md by hand)
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make check      clang-format and the unsafe-function check
@@ -30,6 +31,11 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+# Invariants are asserted in debug builds (DEBUG=1, and every sanitizer
+# build, which CI runs the whole suite under); release builds drop them.
+ifeq ($(SANITIZE)$(DEBUG),)
+ALL_CFLAGS += -DNDEBUG
 endif
 
 LIB_SRC  := $(sort $(wildcard src/*.c))

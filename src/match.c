@@ -327,7 +327,8 @@ static void push_program(eng *e, int32_t p)
 /* ------------------------------------------------------------------ */
 /* Program held sets.                                                   */
 
-static bool is_held(const eng *e, int32_t p, int32_t r)
+/* Used by assertions only. */
+static inline bool is_held(const eng *e, int32_t p, int32_t r)
 {
 	return e->held[e->pl_off[p] + r] != 0;
 }
