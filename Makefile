@@ -121,10 +121,12 @@ fuzz: $(FUZZ_BIN)
 
 check:
 	tools/check-src
-	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) include/smartpick.h src/*.h
+	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) \
+	  $(BENCH_SRC) $(FUZZ_SRC) include/smartpick.h src/*.h cli/*.h tests/unit/*.h
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) include/smartpick.h src/*.h
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) \
+	  include/smartpick.h src/*.h cli/*.h tests/unit/*.h
 
 clean:
 	rm -rf build build-san build-fuzz

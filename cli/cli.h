@@ -54,7 +54,7 @@ void cli_out_abort(cli_out *o);
  * synthetic catalog), then applies a params.csv if `params` is given;
  * prints its own errors and returns an exit code. */
 int cli_model_load(const char *cmd, const char *db, bool builtin,
-		   uint64_t cseed, const char *params, sp_model **m);
+                   uint64_t cseed, const char *params, sp_model **m);
 /* A progress bar on stderr (the simulator's progress callback). */
 void cli_progress(void *ctx, int done, int total);
 

@@ -16,7 +16,8 @@ static const struct {
     {"verify", cmd_verify, "check a matching: quotas, blocking pairs"},
     {"gen", cmd_gen, "generate a seeded synthetic market"},
     {"catalog", cmd_catalog, "build, import, export or show the catalog"},
-    {"simulate", cmd_simulate, "simulate the Match: trials of the market model"},
+    {"simulate", cmd_simulate,
+     "simulate the Match: trials of the market model"},
     {"calibrate", cmd_calibrate, "fit the market model to the cited figures"},
 };
 

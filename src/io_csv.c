@@ -1398,8 +1398,7 @@ static sp_status match_program(const sp_inst *in, sp__csv *c, int i, int32_t *p,
 
 /* A row with no applicant: a program's capacity after reversions. */
 static sp_status read_capacity_row(const sp_inst *in, sp__csv *c,
-                                   const int *idx, sp_matching *m,
-                                   sp_err *err)
+                                   const int *idx, sp_matching *m, sp_err *err)
 {
 	int32_t p;
 	long cap;
