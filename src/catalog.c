@@ -1145,7 +1145,11 @@ static void draw_program(sp_rng *r, const spec *sp, int k, int positions,
 	p->track = sp->track;
 	p->synthetic = 1;
 	copy_str(p->specialty, sizeof p->specialty, sp->code);
-	snprintf(p->code, sizeof p->code, "%s-%04d", sp->code, k + 1);
+	/* Codes are at most 15 + 1 + 5 bytes: a specialty has far fewer
+	 * than 100,000 programs, and the bound lets the compiler see the
+	 * code always fits. */
+	snprintf(p->code, sizeof p->code, "%s-%04u", sp->code,
+	         (unsigned)(k + 1) % 100000u);
 	char name[256];
 	snprintf(name, sizeof name, "Synthetic %s%s Program %d (%s)",
 	         sp->family, name_qualifier(sp), k + 1, p->state);
