@@ -61,81 +61,13 @@ static char *write_matching(const sp_inst *in, const sp_matching *m)
 	return buf;
 }
 
-static void lists_equal(const int32_t *x, size_t nx, const int32_t *y,
-                        size_t ny)
-{
-	assert_int_equal(nx, ny);
-	for (size_t i = 0; i < nx; i++)
-		assert_int_equal(x[i], y[i]);
-}
-
-/* Asserts that two instances are identical, ids included. */
-static void inst_equal(const sp_inst *x, const sp_inst *y)
-{
-	size_t nx, ny;
-	assert_int_equal(sp_inst_nprograms(x), sp_inst_nprograms(y));
-	assert_int_equal(sp_inst_napplicants(x), sp_inst_napplicants(y));
-	assert_int_equal(sp_inst_ncouples(x), sp_inst_ncouples(y));
-	for (int32_t p = 0; p < sp_inst_nprograms(x); p++) {
-		assert_string_equal(sp_inst_program_name(x, p),
-		                    sp_inst_program_name(y, p));
-		assert_int_equal(sp_inst_quota(x, p), sp_inst_quota(y, p));
-		assert_int_equal(sp_inst_track(x, p), sp_inst_track(y, p));
-		const int32_t *lx = sp_inst_program_rol(x, p, &nx);
-		const int32_t *ly = sp_inst_program_rol(y, p, &ny);
-		lists_equal(lx, nx, ly, ny);
-	}
-	for (int32_t a = 0; a < sp_inst_napplicants(x); a++) {
-		assert_string_equal(sp_inst_applicant_name(x, a),
-		                    sp_inst_applicant_name(y, a));
-		assert_int_equal(sp_inst_couple_of(x, a),
-		                 sp_inst_couple_of(y, a));
-		const int32_t *lx = sp_inst_rol(x, a, &nx);
-		const int32_t *ly = sp_inst_rol(y, a, &ny);
-		lists_equal(lx, nx, ly, ny);
-	}
-	for (int32_t c = 0; c < sp_inst_ncouples(x); c++) {
-		int32_t xa, xb, ya, yb;
-		assert_string_equal(sp_inst_couple_name(x, c),
-		                    sp_inst_couple_name(y, c));
-		sp_inst_couple_members(x, c, &xa, &xb);
-		sp_inst_couple_members(y, c, &ya, &yb);
-		assert_int_equal(xa, ya);
-		assert_int_equal(xb, yb);
-		const int32_t *lx = sp_inst_couple_rol(x, c, &nx);
-		const int32_t *ly = sp_inst_couple_rol(y, c, &ny);
-		lists_equal(lx, 2 * nx, ly, 2 * ny);
-	}
-	assert_int_equal(sp_inst_nsupplementals(x), sp_inst_nsupplementals(y));
-	for (size_t k = 0; k < sp_inst_nsupplementals(x); k++) {
-		int32_t ax, ay;
-		const int32_t *advx, *advy, *prex, *prey;
-		size_t nax, nay, npx, npy;
-		sp_inst_supplemental(x, k, &ax, &advx, &nax, &prex, &npx);
-		sp_inst_supplemental(y, k, &ay, &advy, &nay, &prey, &npy);
-		assert_int_equal(ax, ay);
-		lists_equal(advx, nax, advy, nay);
-		lists_equal(prex, npx, prey, npy);
-	}
-	assert_int_equal(sp_inst_nreversions(x), sp_inst_nreversions(y));
-	for (size_t k = 0; k < sp_inst_nreversions(x); k++) {
-		int32_t dx, rx, dy, ry;
-		int cx, cy;
-		sp_inst_reversion(x, k, &dx, &rx, &cx);
-		sp_inst_reversion(y, k, &dy, &ry, &cy);
-		assert_int_equal(dx, dy);
-		assert_int_equal(rx, ry);
-		assert_int_equal(cx, cy);
-	}
-}
-
 /* Writes, reads back, compares, and checks the second write is the same
  * text as the first. */
 static void round_trip(const sp_inst *in)
 {
 	char *text = write_json(in);
 	sp_inst *back = read_json(text);
-	inst_equal(in, back);
+	assert_inst_equal(in, back);
 	char *again = write_json(back);
 	assert_string_equal(text, again);
 	free(text);
@@ -841,7 +773,7 @@ static void test_out_of_memory(void **state)
 		                               "i.json", &in, &err);
 		sp_alloc_fail_after(0);
 		if (s == SP_OK) {
-			inst_equal(ref, in);
+			assert_inst_equal(ref, in);
 			sp_inst_free(in);
 			break;
 		}
