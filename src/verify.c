@@ -24,13 +24,15 @@
  *     positions only under a linked advanced match; capacities agree with
  *     the reversions, and a donor with reversion budget left is full.
  *
- * Method.  One pass over the applicants gives each program the sorted
+ * Method.  Every list entry's rank on the other side comes from the
+ * instance's rank index (index.c; readers prepare it, else it is built
+ * here).  One pass over the applicants gives each program the sorted
  * ranks it holds; "would take" is then a binary search (count of held
  * ranks better than r).  Each applicant's list is scanned once above its
- * match, with program ranks found through a per-applicant stamp table, so
- * the whole check is O(L log q) for L list entries and q the largest
- * capacity, effectively linear.
+ * match, so the whole check is O(L log q) for L list entries and q the
+ * largest capacity, effectively linear.
  */
+#include "index.h"
 #include "matching.h"
 
 #include <stdio.h>
@@ -63,17 +65,13 @@ typedef struct {
 	const sp_matching *m;
 	sp_report *rep;
 	int32_t na, np;
-	/* Programs that rank each applicant: (program, rank), by applicant. */
-	int32_t *b_off, *b_prog, *b_rank;
+	/* The rank index: each list entry with the other side's rank. */
+	const sp__index *x;
+	sp__index *own; /* built here when the instance had none */
 	/* Sorted held ranks per program, and filled counts. */
 	int32_t *h_off, *h_rank, *filled;
 	/* Rank of each applicant at its primary program (-1 if none). */
 	int32_t *cur_rank;
-	/* Stamp table: rank of the current applicant at each program. */
-	uint32_t *mark;
-	int32_t *rank;
-	uint32_t stamp;
-	int32_t *tmp1, *tmp2;
 	bool oom;
 } ver;
 
@@ -85,18 +83,34 @@ static void add(ver *v, sp_violation_kind kind, int32_t a, int32_t p,
 		v->oom = true;
 }
 
-static void mark_applicant(ver *v, int32_t a)
+/* Rank of single a's k-th choice's program of a (-1: not ranked). */
+static int32_t entry_rank(const ver *v, int32_t a, int32_t k)
 {
-	v->stamp++;
-	for (int32_t k = v->b_off[a]; k < v->b_off[a + 1]; k++) {
-		v->mark[v->b_prog[k]] = v->stamp;
-		v->rank[v->b_prog[k]] = v->b_rank[k];
-	}
+	return v->x->ent[v->x->a_off[a] + k].rank;
 }
 
-static int32_t rank_at(const ver *v, int32_t p)
+/* Program p's rank of applicant a, or -1: from a's own list through the
+ * index when p is on it, else (a matching naming a program a did not
+ * list, or a PGY-1 program) by reading p's list. */
+static int32_t rank_of(const ver *v, int32_t a, int32_t p)
 {
-	return v->mark[p] == v->stamp ? v->rank[p] : -1;
+	const sp__index *x = v->x;
+	int32_t c = x->couple[a];
+	if (c == SP_NONE) {
+		for (int32_t k = x->a_off[a]; k < x->a_off[a + 1]; k++)
+			if (x->ent[k].prog == p)
+				return x->ent[k].rank;
+	} else {
+		int j = x->cm[2 * c] == a ? 0 : 1;
+		for (int32_t k = 2 * x->c_off[c]; k < 2 * x->c_off[c + 1];
+		     k += 2)
+			if (x->cp_prog[k + j] == p)
+				return x->cp_rank[k + j];
+	}
+	for (int32_t i = x->pl_off[p]; i < x->pl_off[p + 1]; i++)
+		if (x->pl_app[i] == a)
+			return i - x->pl_off[p];
+	return -1;
 }
 
 /* Held ranks at p better than r. */
@@ -126,53 +140,19 @@ static int cmp_i32(const void *x, const void *y)
 
 static bool setup(ver *v)
 {
-	const sp_inst *in = v->in;
 	int32_t na = v->na, np = v->np;
-	size_t total = 0;
-	for (int32_t p = 0; p < np; p++) {
-		size_t n;
-		sp_inst_program_rol(in, p, &n);
-		total += n;
+	v->x = sp__inst_index(v->in);
+	if (!v->x) {
+		if (sp__index_build(v->in, &v->own) != SP_OK)
+			return false;
+		v->x = v->own;
 	}
-	v->b_off = sp_calloc((size_t)na + 2, sizeof *v->b_off);
-	v->b_prog = sp_malloc((total + 1) * sizeof *v->b_prog);
-	v->b_rank = sp_malloc((total + 1) * sizeof *v->b_rank);
 	v->h_off = sp_calloc((size_t)np + 2, sizeof *v->h_off);
 	v->h_rank = sp_malloc(2 * ((size_t)na + 1) * sizeof *v->h_rank);
 	v->filled = sp_calloc((size_t)np + 1, sizeof *v->filled);
 	v->cur_rank = sp_malloc(((size_t)na + 1) * sizeof *v->cur_rank);
-	v->mark = sp_calloc((size_t)np + 1, sizeof *v->mark);
-	v->rank = sp_malloc(((size_t)np + 1) * sizeof *v->rank);
-	v->tmp1 = sp_malloc((SP_MAX_LIST + 1) * sizeof *v->tmp1);
-	v->tmp2 = sp_malloc((SP_MAX_LIST + 1) * sizeof *v->tmp2);
-	if (!v->b_off || !v->b_prog || !v->b_rank || !v->h_off || !v->h_rank ||
-	    !v->filled || !v->cur_rank || !v->mark || !v->rank || !v->tmp1 ||
-	    !v->tmp2)
+	if (!v->h_off || !v->h_rank || !v->filled || !v->cur_rank)
 		return false;
-
-	/* Bucket the program lists by applicant. */
-	for (int32_t p = 0; p < np; p++) {
-		size_t n;
-		const int32_t *l = sp_inst_program_rol(in, p, &n);
-		for (size_t r = 0; r < n; r++)
-			v->b_off[l[r] + 1]++;
-	}
-	for (int32_t a = 0; a < na; a++)
-		v->b_off[a + 1] += v->b_off[a];
-	int32_t *fill = sp_malloc(((size_t)na + 1) * sizeof *fill);
-	if (!fill)
-		return false;
-	memcpy(fill, v->b_off, ((size_t)na + 1) * sizeof *fill);
-	for (int32_t p = 0; p < np; p++) {
-		size_t n;
-		const int32_t *l = sp_inst_program_rol(in, p, &n);
-		for (size_t r = 0; r < n; r++) {
-			int32_t k = fill[l[r]]++;
-			v->b_prog[k] = p;
-			v->b_rank[k] = (int32_t)r;
-		}
-	}
-	sp_free(fill);
 
 	/* Held ranks per program (acceptable assignments only; all of them
 	 * count as filled). */
@@ -192,14 +172,15 @@ static bool setup(ver *v)
 		return false;
 	memcpy(pos, v->h_off, ((size_t)np + 1) * sizeof *pos);
 	for (int32_t a = 0; a < na; a++) {
-		mark_applicant(v, a);
 		int32_t ps[2] = {sp_matching_program(v->m, a),
 		                 sp_matching_supplemental(v->m, a)};
-		v->cur_rank[a] = ps[0] == SP_NONE ? -1 : rank_at(v, ps[0]);
+		int32_t rs[2] = {ps[0] == SP_NONE ? -1 : rank_of(v, a, ps[0]),
+		                 ps[1] == SP_NONE ? -1 : rank_of(v, a, ps[1])};
+		v->cur_rank[a] = rs[0];
 		for (int j = 0; j < 2; j++) {
 			if (ps[j] == SP_NONE)
 				continue;
-			int32_t r = rank_at(v, ps[j]);
+			int32_t r = rs[j];
 			/* An unranked holder takes a position but ranks
 			 * below everyone. */
 			v->h_rank[pos[ps[j]]++] = r >= 0 ? r : INT32_MAX;
@@ -245,6 +226,7 @@ static void check_supplemental(ver *v, int32_t a)
 	const int32_t *advl, *pre;
 	size_t nadv, npre;
 	sp_inst_supplemental(v->in, (size_t)s, &who, &advl, &nadv, &pre, &npre);
+	const int32_t *srank = v->x->sl_rank + v->x->sl_off[s];
 	int32_t j0 = (int32_t)npre;
 	if (sp != SP_NONE) {
 		j0 = find(pre, npre, sp);
@@ -252,11 +234,11 @@ static void check_supplemental(ver *v, int32_t a)
 			add(v, SP_V_SUPPLEMENTAL, a, sp, adv);
 			return;
 		}
-		if (rank_at(v, sp) < 0)
+		if (srank[j0] < 0)
 			add(v, SP_V_UNACCEPTABLE, a, sp, SP_NONE);
 	}
 	for (int32_t j = 0; j < j0; j++)
-		if (pre[j] != adv && would_take(v, pre[j], rank_at(v, pre[j])))
+		if (pre[j] != adv && would_take(v, pre[j], srank[j]))
 			add(v, SP_V_BLOCKING_PAIR, a, pre[j], adv);
 }
 
@@ -266,17 +248,16 @@ static void check_single(ver *v, int32_t a)
 	const int32_t *rol = sp_inst_rol(v->in, a, &n);
 	int32_t p = sp_matching_program(v->m, a);
 	int32_t k0 = (int32_t)n;
-	mark_applicant(v, a);
 	if (p != SP_NONE) {
 		k0 = find(rol, n, p);
-		if (k0 < 0 || rank_at(v, p) < 0) {
+		if (k0 < 0 || entry_rank(v, a, k0) < 0) {
 			add(v, SP_V_UNACCEPTABLE, a, p, SP_NONE);
 			if (k0 < 0)
 				k0 = (int32_t)n;
 		}
 	}
 	for (int32_t k = 0; k < k0; k++)
-		if (would_take(v, rol[k], rank_at(v, rol[k])))
+		if (would_take(v, rol[k], entry_rank(v, a, k)))
 			add(v, SP_V_BLOCKING_PAIR, a, rol[k], SP_NONE);
 	if (sp_matching_supplemental(v->m, a) != SP_NONE ||
 	    sp__inst_has_supp(v->in, a))
@@ -322,15 +303,9 @@ static void check_couple(ver *v, int32_t c)
 		if (sp_matching_supplemental(v->m, mem[j]) != SP_NONE)
 			add(v, SP_V_SUPPLEMENTAL, mem[j],
 			    sp_matching_supplemental(v->m, mem[j]), SP_NONE);
-	/* Ranks of each member at the programs of each pair. */
-	int32_t *rk[2] = {v->tmp1, v->tmp2};
-	for (int j = 0; j < 2; j++) {
-		mark_applicant(v, mem[j]);
-		for (size_t k = 0; k < n; k++) {
-			int32_t p = pairs[2 * k + j];
-			rk[j][k] = p == SP_NONE ? 0 : rank_at(v, p);
-		}
-	}
+	/* Ranks of each member at the programs of each pair (0 for an
+	 * unmatched partner), from the index. */
+	const int32_t *rk = v->x->cp_rank + 2 * v->x->c_off[c];
 	int32_t k0 = (int32_t)n;
 	if (cur[0] != SP_NONE || cur[1] != SP_NONE) {
 		k0 = -1;
@@ -343,13 +318,13 @@ static void check_couple(ver *v, int32_t c)
 			return;
 		}
 		for (int j = 0; j < 2; j++)
-			if (cur[j] != SP_NONE && rk[j][k0] < 0)
+			if (cur[j] != SP_NONE && rk[2 * k0 + j] < 0)
 				add(v, SP_V_UNACCEPTABLE, mem[j], cur[j],
 				    SP_NONE);
 	}
 	for (int32_t k = 0; k < k0; k++) {
 		int32_t pq[2] = {pairs[2 * k], pairs[2 * k + 1]};
-		int32_t r[2] = {rk[0][k], rk[1][k]};
+		int32_t r[2] = {rk[2 * k], rk[2 * k + 1]};
 		if ((pq[0] != SP_NONE && r[0] < 0) ||
 		    (pq[1] != SP_NONE && r[1] < 0))
 			continue;
@@ -428,9 +403,8 @@ sp_status sp_verify(const sp_inst *in, const sp_matching *m, sp_report **out)
 	} else {
 		v.oom = true;
 	}
-	void *ptrs[] = {v.b_off,  v.b_prog, v.b_rank,   v.h_off,
-	                v.h_rank, v.filled, v.cur_rank, v.mark,
-	                v.rank,   v.tmp1,   v.tmp2};
+	void *ptrs[] = {v.h_off, v.h_rank, v.filled, v.cur_rank};
+	sp__index_free(v.own);
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (v.oom) {
