@@ -208,20 +208,14 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 	/* (program, unfilled) pairs, most unfilled first. */
 	int *unf = malloc(2 * ((size_t)np + 1) * sizeof *unf);
 	int32_t nunf = 0;
-	int *fill = calloc((size_t)np + 1, sizeof *fill);
-	for (int32_t a = 0; a < na && fill; a++) {
-		if (sp_matching_program(m, a) != SP_NONE)
-			fill[sp_matching_program(m, a)]++;
-		if (sp_matching_supplemental(m, a) != SP_NONE)
-			fill[sp_matching_supplemental(m, a)]++;
-	}
-	for (int32_t p = 0; p < np && fill && unf; p++) {
+	for (int32_t p = 0; p < np && unf; p++) {
 		int cap = sp_matching_capacity(m, p);
+		int fill = sp_matching_filled(m, p);
 		positions += cap;
-		filled += fill[p];
-		if (fill[p] < cap) {
+		filled += fill;
+		if (fill < cap) {
 			unf[2 * nunf] = p;
-			unf[2 * nunf + 1] = cap - fill[p];
+			unf[2 * nunf + 1] = cap - fill;
 			nunf++;
 		}
 	}
@@ -278,7 +272,6 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 			        (long)(nunf - show));
 	}
 	free(unf);
-	free(fill);
 }
 
 /* Runs the verifier and prints each violation; returns their number. */

@@ -1091,8 +1091,8 @@ static void kpr_attempt(eng *e, const int32_t *corder, const int32_t *rorder,
 static void export(const eng *e, sp_matching *m)
 {
 	for (int32_t a = 0; a < e->na; a++) {
-		m->prog[a] = e->as[a].match;
-		m->supp[a] = e->smatch[a];
+		sp_matching_set(m, a, e->as[a].match);
+		sp_matching_set_supplemental(m, a, e->smatch[a]);
 	}
 	for (int32_t p = 0; p < e->np; p++)
 		m->cap[p] = e->ps[p].cap;

@@ -17,7 +17,8 @@ sp_status sp__matching_alloc(const sp_inst *in, sp_matching **out)
 	m->prog = sp_malloc((size_t)(na ? na : 1) * sizeof *m->prog);
 	m->supp = sp_malloc((size_t)(na ? na : 1) * sizeof *m->supp);
 	m->cap = sp_malloc((size_t)(np ? np : 1) * sizeof *m->cap);
-	if (!m->prog || !m->supp || !m->cap) {
+	m->fill = sp_calloc((size_t)(np ? np : 1), sizeof *m->fill);
+	if (!m->prog || !m->supp || !m->cap || !m->fill) {
 		sp_matching_free(m);
 		return SP_ENOMEM;
 	}
@@ -42,6 +43,7 @@ void sp_matching_free(sp_matching *m)
 	sp_free(m->prog);
 	sp_free(m->supp);
 	sp_free(m->cap);
+	sp_free(m->fill);
 	sp_free(m);
 }
 
@@ -57,15 +59,27 @@ int32_t sp_matching_supplemental(const sp_matching *m, int32_t a)
 	return m->supp[a];
 }
 
+/* Moves one taken position from program `from` to `to` (either may be
+ * SP_NONE). */
+static void move_fill(sp_matching *m, int32_t from, int32_t to)
+{
+	if (from != SP_NONE)
+		m->fill[from]--;
+	if (to != SP_NONE)
+		m->fill[to]++;
+}
+
 void sp_matching_set(sp_matching *m, int32_t a, int32_t p)
 {
 	assert(a >= 0 && a < m->na && p >= SP_NONE && p < m->np);
+	move_fill(m, m->prog[a], p);
 	m->prog[a] = p;
 }
 
 void sp_matching_set_supplemental(sp_matching *m, int32_t a, int32_t p)
 {
 	assert(a >= 0 && a < m->na && p >= SP_NONE && p < m->np);
+	move_fill(m, m->supp[a], p);
 	m->supp[a] = p;
 }
 
@@ -83,10 +97,8 @@ void sp_matching_set_capacity(sp_matching *m, int32_t p, int capacity)
 
 int sp_matching_filled(const sp_matching *m, int32_t p)
 {
-	int n = 0;
-	for (int32_t a = 0; a < m->na; a++)
-		n += (m->prog[a] == p) + (m->supp[a] == p);
-	return n;
+	assert(p >= 0 && p < m->np);
+	return m->fill[p];
 }
 
 int sp_matching_stable(const sp_matching *m)

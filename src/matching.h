@@ -12,6 +12,7 @@ struct sp_matching {
 	int32_t *prog; /* primary program per applicant, or SP_NONE */
 	int32_t *supp; /* supplemental PGY-1 program, or SP_NONE */
 	int *cap;      /* capacity per program after reversions */
+	int *fill;     /* positions taken per program (kept by the setters) */
 	int stable;    /* 0 when the engine gave up (no stable matching) */
 	sp_match_stats stats;
 };

@@ -148,6 +148,42 @@ static void test_prepare(void **state)
 	sp_inst_free(in);
 }
 
+/* sp_matching_filled follows every change of primary and supplemental
+ * positions, and the engine's own matchings. */
+static void test_matching_filled(void **state)
+{
+	(void)state;
+	sp_inst *in = two_programs();
+	sp_matching *m;
+	OK(sp_matching_new(in, &m));
+	assert_int_equal(sp_matching_filled(m, 0), 0);
+	sp_matching_set(m, 0, 0);
+	sp_matching_set(m, 1, 0);
+	sp_matching_set_supplemental(m, 0, 1);
+	assert_int_equal(sp_matching_filled(m, 0), 2);
+	assert_int_equal(sp_matching_filled(m, 1), 1);
+	sp_matching_set(m, 1, 1); /* moves from X to Y */
+	sp_matching_set_supplemental(m, 0, SP_NONE);
+	assert_int_equal(sp_matching_filled(m, 0), 1);
+	assert_int_equal(sp_matching_filled(m, 1), 1);
+	sp_matching_set(m, 0, SP_NONE);
+	sp_matching_set(m, 1, SP_NONE);
+	assert_int_equal(sp_matching_filled(m, 0), 0);
+	assert_int_equal(sp_matching_filled(m, 1), 0);
+	sp_matching_free(m);
+
+	int32_t l[] = {0};
+	OK(sp_inst_set_rol(in, 0, l, 1));
+	OK(sp_inst_set_rol(in, 1, l, 1));
+	int32_t pl[] = {1, 0};
+	OK(sp_inst_set_program_rol(in, 0, pl, 2));
+	OK(sp_match(in, NULL, &m, NULL));
+	assert_int_equal(sp_matching_filled(m, 0), 2);
+	assert_int_equal(sp_matching_filled(m, 1), 0);
+	sp_matching_free(m);
+	sp_inst_free(in);
+}
+
 static void test_rng(void **state)
 {
 	(void)state;
@@ -230,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(test_lists_validated),
 	    cmocka_unit_test(test_caps),
 	    cmocka_unit_test(test_prepare),
+	    cmocka_unit_test(test_matching_filled),
 	    cmocka_unit_test(test_rng),
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_oom_builder),
