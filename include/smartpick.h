@@ -586,6 +586,44 @@ void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                           double *sd, int *n);
 /* Program j's mean positions filled per trial. */
 double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
+/* Program j's match cutoff: the program-side rank score (interview
+ * score + rank noise) of the last applicant it matched, over the trials
+ * in which it filled every position: mean and SD; *n trials (0: never
+ * full, the cutoff is -inf — it takes anyone it ranks). */
+void sp_sim_result_match_cutoff(const sp_sim_result *r, int32_t j, double *mean,
+                                double *sd, int *n);
+
+/* Probes: applicants of the advisor's making, inserted into every trial
+ * of a simulation with a fixed application list and signals (for
+ * `recommend --check`).  Each trial inserts `clones` independent copies
+ * (own latent strength, own noise; they compete with each other like any
+ * applicants); the population is drawn as usual. */
+typedef struct {
+	sp_profile profile;
+	const int32_t *apps; /* program indexes (as given to sp_model_new) */
+	const uint8_t *tier; /* signal tier per application (0, 1, 2) */
+	size_t napps;
+	/* Preference per application (higher is preferred); NULL: the
+	 * model's own applicant utility. */
+	const double *pref;
+	int clones; /* >= 1 per trial */
+} sp_probe;
+
+typedef struct {
+	long copies;      /* trials x clones */
+	long matched;     /* copies matched anywhere */
+	long interviewed; /* copies with at least one interview */
+	/* Per application (napps entries, allocated by sp_simulate_probe,
+	 * free with sp_free): copies interviewed there, matched there. */
+	long *int_at, *match_at;
+} sp_probe_result;
+
+/* Runs o->trials trials with the probe inserted; the result is
+ * identical for any thread count.  *out's arrays are owned by the
+ * caller. */
+sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
+                            const sp_probe *pr, sp_probe_result *out,
+                            sp_err *err) SP_MUST_CHECK;
 
 /* Calibration: fits the free parameters (marked "fitted") so that the
  * simulated market reproduces the cited targets, with GSL's
@@ -626,6 +664,104 @@ sp_status sp_calib_report_write_json(const sp_calib_report *r,
  * value, source), `source` on every row. */
 sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
                                     FILE *f) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Portfolios (src/portfolio.c): which options to take when only the best
+ * success counts.  Option j succeeds with probability p_j and is then
+ * worth value_j >= 0 (the outside option is worth 0); the portfolio's
+ * value is E[max value over its successful options].  The design
+ * comment in src/portfolio.c says which solvers are exact. */
+
+typedef struct {
+	double p;     /* success probability, in [0, 1] */
+	double value; /* worth when it is the best success, >= 0 */
+	int64_t cost; /* for budgets: a non-negative integer */
+} sp_option;
+
+/* v(X) for the k options set[0..k) (independent outcomes). */
+double sp_portfolio_value(const sp_option *o, const int32_t *set, size_t k);
+
+/* Cardinality: Kapur's greedy with the elimination transform, exact for
+ * independent outcomes and equal costs.  Fills order[0..h) (h <= n) so
+ * that for every i <= h the first i options are an optimal portfolio of
+ * size i, and curve[i-1] its value.  O(n h). */
+sp_status sp_portfolio_order(const sp_option *o, size_t n, size_t h,
+                             int32_t *order, double *curve,
+                             sp_err *err) SP_MUST_CHECK;
+
+/* Budget: the exact dynamic programme over spending (integer costs),
+ * O(n budget) time, n (budget + 1) bits.  Gives the chosen options in
+ * chosen[0..*k) (ascending index) and their value.  SP_ELIMIT when
+ * n * (budget + 1) exceeds 2^30. */
+sp_status sp_portfolio_budget(const sp_option *o, size_t n, int64_t budget,
+                              int32_t *chosen, size_t *k, double *value,
+                              sp_err *err) SP_MUST_CHECK;
+
+/* Correlated outcomes: K scenarios (the nodes of an integral over the
+ * applicant's latent strength) with weights w[0..K) summing to 1; in
+ * scenario s option j succeeds with probability p[s * n + j],
+ * independently of the others given s.  value[j] as above. */
+typedef struct {
+	size_t n, k;
+	const double *w;     /* k */
+	const double *p;     /* k * n */
+	const double *value; /* n */
+} sp_mixture;
+
+/* E over scenarios of v_s(X). */
+double sp_mixture_value(const sp_mixture *mx, const int32_t *set, size_t len);
+/* Greedy by exact marginal value under the mixture: order[0..h) and
+ * curve[i-1] = value of the first i.  Options in fixed[0..nfixed) come
+ * first (e.g. the signalled programs).  Not guaranteed optimal under
+ * correlation (see src/portfolio.c); checked against brute force. */
+sp_status sp_mixture_order(const sp_mixture *mx, const int32_t *fixed,
+                           size_t nfixed, size_t h, int32_t *order,
+                           double *curve, sp_err *err) SP_MUST_CHECK;
+/* Improves set[0..len) in place by best-improvement single swaps with
+ * options outside it (keeping the first nfixed) until none helps;
+ * gives its value. */
+double sp_mixture_improve(const sp_mixture *mx, int32_t *set, size_t len,
+                          size_t nfixed);
+
+/* Signals: exact allocation of at most `gold` gold and `silver` silver
+ * signals over n candidates, at most one each, maximizing the sum of
+ * separable gains gain[3 j + t] (t: 0 none, 1 silver, 2 gold).  Gives
+ * tier[j] and the total.  O(n gold silver). */
+sp_status sp_signal_alloc(const double *gain, size_t n, int gold, int silver,
+                          uint8_t *tier, double *total,
+                          sp_err *err) SP_MUST_CHECK;
+
+/* The raw portfolio problem as JSON (`smartpick portfolio`, the HTTP
+ * API): {"options":[{"id":"a","p":0.39,"value":200,"cost":3},...],
+ * "count":3} or "budget":8.  Writes {"chosen":[ids],"value":V}, or with
+ * `curve` {"curve":[{"count":1,"chosen":[...],"value":V},...]}, into a
+ * malloc'd string (free with sp_free).  Errors name line, column and
+ * field; `name` is used in messages. */
+sp_status sp_portfolio_json(const char *json, size_t len, const char *name,
+                            int curve, char **out, size_t *outlen,
+                            sp_err *err) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* The advisor (src/advise.c): one applicant's recommended list.  The
+ * profile format is docs/profile.md; the report's JSON is described
+ * there too. */
+
+typedef struct sp_advisor sp_advisor;
+
+/* Loads everything a recommendation needs from the catalog (programs,
+ * fitted parameters, the market statistics; computing and storing the
+ * statistics first if the catalog has none).  The advisor is read-only
+ * afterwards: sp_recommend_json may run on many threads at once. */
+sp_status sp_advisor_open(sp_catalog *c, sp_advisor **out,
+                          sp_err *err) SP_MUST_CHECK;
+void sp_advisor_free(sp_advisor *a);
+
+/* A profile (JSON text) in, the report (JSON, malloc'd; free with
+ * sp_free) out.  Bad profiles fail with SP_EPARSE / SP_EINVAL and an
+ * error naming the field. */
+sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
+                            const char *name, char **out, size_t *outlen,
+                            sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Random numbers: a counter-based, splittable generator, so that Monte
