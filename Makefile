@@ -1,7 +1,8 @@
 # SmartPick — build, test, bench, fuzz.
 #
 #   make            library + smartpick command (build/)
-#   make run        install what is missing, build, run the demo
+#   make run        install what is missing, build, serve the page
+#   make demo       the command-line demo (gen | match | verify)
 #   make test       the whole suite; last line "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under sanitizers
 #   make DEBUG=1 BUILD=build-debug          assertions on, no sanitizers
@@ -20,7 +21,7 @@ else
 BUILD    ?= build-san
 endif
 
-PKGS      := sqlite3 gsl
+PKGS      := sqlite3 gsl libmicrohttpd
 TEST_PKGS := cmocka
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
@@ -43,20 +44,26 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+# The server: handler, static files, JSON writer and the MHD transport
+# (http.c, left out of the fuzz harness, which needs no sockets).
+SRV_SRC  := $(sort $(wildcard server/*.c))
+SRV_CORE := $(filter-out server/http.c,$(SRV_SRC))
 
 DATA_CSV := $(sort $(wildcard data/*.csv))
 DATA_C   := $(BUILD)/gen/data_embed.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/data_embed.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/%.o)
+SRV_LIB  := $(BUILD)/libsmartpick-server.a
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB      := $(BUILD)/libsmartpick.a
 BIN      := $(BUILD)/smartpick
 
-.PHONY: all run test unit bench fuzz check format clean deps
+.PHONY: all run demo web test unit bench fuzz check format clean deps
 all: $(BIN)
 
-$(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h)
+$(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h server/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -71,13 +78,19 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+$(SRV_LIB): $(SRV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
+$(BIN): $(CLI_OBJ) $(SRV_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \
-	  -o $@ $< $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Iserver \
+	  $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \
+	  -o $@ $< $(SRV_LIB) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) \
+	  $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	@mkdir -p $(dir $@)
@@ -88,8 +101,19 @@ unit: $(UNIT_BIN)
 deps:
 	tools/deps
 
+# The page: tools/web-build writes web/dist/ (skipped until it exists).
+web:
+	@if [ -x tools/web-build ]; then tools/web-build; \
+	else echo "make web: no tools/web-build yet; skipping"; fi
+
 run: deps
-	$(MAKE) all
+	$(MAKE) all web
+	@test -s smartpick.db || { $(BUILD)/smartpick catalog init && \
+	  echo "simulating the market for the advisor (once)..." && \
+	  $(BUILD)/smartpick catalog stats; }
+	$(BUILD)/smartpick serve
+
+demo: all
 	@test -s smartpick.db || $(BUILD)/smartpick catalog init
 	tools/demo $(BUILD)/smartpick
 
@@ -110,6 +134,11 @@ FUZZ_FLAGS   := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(DATA_C) src/internal.h include/smartpick.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(DATA_C) $(LDLIBS_ALL)
+$(FUZZ_BUILD)/fuzz_http: tests/fuzz/fuzz_http.c $(LIB_SRC) $(SRV_CORE) $(DATA_C) \
+  src/internal.h include/smartpick.h server/server.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -Iserver -o $@ $< $(LIB_SRC) $(SRV_CORE) \
+	  $(DATA_C) $(LDLIBS_ALL)
 $(FUZZ_BIN): $(DATA_C)
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); \
@@ -122,11 +151,12 @@ fuzz: $(FUZZ_BIN)
 check:
 	tools/check-src
 	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) \
-	  $(BENCH_SRC) $(FUZZ_SRC) include/smartpick.h src/*.h cli/*.h tests/unit/*.h
+	  $(BENCH_SRC) $(FUZZ_SRC) $(SRV_SRC) include/smartpick.h src/*.h cli/*.h \
+	  server/*.h tests/unit/*.h
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) \
-	  include/smartpick.h src/*.h cli/*.h tests/unit/*.h
+	  $(SRV_SRC) include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -28,6 +28,9 @@ int cmd_gen(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
+int cmd_portfolio(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -57,6 +60,10 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
                    uint64_t cseed, const char *params, sp_model **m);
 /* A progress bar on stderr (the simulator's progress callback). */
 void cli_progress(void *ctx, int done, int total);
+
+/* Reads a whole file ("-": stdin) into a malloc'd, NUL-terminated
+ * buffer (at most 128 MiB); NULL when it cannot. */
+char *cli_read_file(const char *path, size_t *len);
 
 /* Parses a non-negative integer option; false on junk or overflow. */
 bool cli_parse_long(const char *s, long lo, long hi, long *out);

@@ -27,6 +27,8 @@ static const char usage_text[] =
     "  export   write the programs as CSV, in the import format\n"
     "  show     the specialties with their programs, positions and signals;\n"
     "           or one specialty's programs\n"
+    "  stats    simulate the market and store each program's interview and\n"
+    "           match cutoffs, which 'smartpick recommend' reads\n"
     "\n"
     "'smartpick catalog COMMAND --help' describes a command.\n"
     "\n"
@@ -131,6 +133,7 @@ typedef struct {
 	const char *cmd; /* "catalog VERB", for messages */
 	const char *db, *out, *specialty, *input;
 	uint64_t seed;
+	long trials;
 	bool force, quiet, json;
 } opts;
 
@@ -144,7 +147,8 @@ enum {
 	A_JSON = 8,
 	A_OUT = 16,
 	A_SPECIALTY = 32,
-	A_QUIET = 64
+	A_QUIET = 64,
+	A_TRIALS = 128
 };
 
 static unsigned option_bit(int c)
@@ -164,6 +168,8 @@ static unsigned option_bit(int c)
 		return A_SPECIALTY;
 	case 'q':
 		return A_QUIET;
+	case 'n':
+		return A_TRIALS;
 	default:
 		return 0;
 	}
@@ -183,11 +189,12 @@ static int parse(int argc, char **argv, unsigned allowed, const char *help,
 	    {"out", required_argument, NULL, 'o'},
 	    {"specialty", required_argument, NULL, 's'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"trials", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:s:qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:n:qh", longs, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
 			return -1;
@@ -218,6 +225,12 @@ static int parse(int argc, char **argv, unsigned allowed, const char *help,
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'n':
+			if (!cli_parse_long(optarg, 1, 10000, &o->trials))
+				return cli_usage(o->cmd,
+				                 "--trials needs an "
+				                 "integer from 1 to 10000");
 			break;
 		}
 	}
@@ -561,6 +574,40 @@ static int run_show(opts *o)
 }
 
 /* ------------------------------------------------------------------ */
+/* stats                                                               */
+
+static const char stats_text[] =
+    "usage: smartpick catalog stats [--db FILE] [--trials N]\n"
+    "\n"
+    "Simulates N seasons (default 16) of the catalog's market and stores\n"
+    "each program's interview and match cutoffs, which 'smartpick\n"
+    "recommend' and 'smartpick serve' read.  They are tied to the\n"
+    "programs and parameters they came from: after 'catalog import' or\n"
+    "'calibrate' the advisor recomputes them on first use (16 seasons).\n"
+    "More seasons give steadier estimates (docs/profile.md).\n"
+    "\n"
+    "Exit status: 0 stored; 3 not a SmartPick catalog; 4 cannot write it.\n";
+
+static int run_stats(opts *o)
+{
+	sp_catalog *c;
+	int rc = open_catalog(o, 0, &c);
+	if (rc)
+		return rc;
+	sp_err err = {0};
+	sp_status s = sp_advisor_prepare(c, (int)o->trials, 0, &err);
+	sp_catalog_close(c);
+	if (s)
+		return fail(o, s, &err);
+	if (!o->quiet)
+		printf("market statistics stored in %s (%ld simulated "
+		       "seasons)\n",
+		       sp_catalog_default_path(o->db),
+		       o->trials ? o->trials : 16);
+	return EXIT_OKAY;
+}
+
+/* ------------------------------------------------------------------ */
 
 int cmd_catalog(int argc, char **argv)
 {
@@ -575,6 +622,7 @@ int cmd_catalog(int argc, char **argv)
 	    {"import", A_DB | A_QUIET, import_text, 1, run_import},
 	    {"export", A_DB | A_OUT, export_text, 0, run_export},
 	    {"show", A_DB | A_SPECIALTY | A_JSON, show_text, 0, run_show},
+	    {"stats", A_DB | A_TRIALS | A_QUIET, stats_text, 0, run_stats},
 	};
 	if (argc < 2) {
 		fputs(usage_text, stderr);
@@ -600,6 +648,6 @@ int cmd_catalog(int argc, char **argv)
 	}
 	return cli_usage("catalog",
 	                 "unknown command '%s' (init, import, "
-	                 "export or show)",
+	                 "export, show or stats)",
 	                 verb);
 }

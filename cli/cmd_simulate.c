@@ -40,35 +40,6 @@ static const char usage_text[] =
     "example:\n"
     "  smartpick simulate --builtin --trials 20 --specialty IM --json\n";
 
-/* Reads a whole file (for --params). */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap + 1);
-	while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += k;
-		if (n == cap) {
-			char *nb =
-			    cap < (1u << 26) ? realloc(buf, cap * 2 + 1) : NULL;
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 /* Builds the model: from the built-in catalog, or from the database's
  * specialties, programs and fitted parameters. */
 static int load_model(const char *cmd, const char *db, bool builtin,
@@ -127,7 +98,7 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 	if (rc || !params)
 		return rc;
 	size_t len, skipped;
-	char *buf = slurp(params, &len);
+	char *buf = cli_read_file(params, &len);
 	if (!buf) {
 		cli_error(cmd, "cannot read %s", params);
 		sp_model_free(*m);

@@ -19,6 +19,9 @@ static const struct {
     {"simulate", cmd_simulate,
      "simulate the Match: trials of the market model"},
     {"calibrate", cmd_calibrate, "fit the market model to the cited figures"},
+    {"serve", cmd_serve, "serve the web page and its JSON API over HTTP"},
+    {"recommend", cmd_recommend, "an applicant's optimized list and P(match)"},
+    {"portfolio", cmd_portfolio, "the optimal set of options: count or budget"},
 };
 
 static void usage(FILE *f)

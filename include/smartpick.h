@@ -619,8 +619,12 @@ typedef struct {
 } sp_probe_result;
 
 /* Runs o->trials trials with the probe inserted; the result is
- * identical for any thread count.  *out's arrays are owned by the
- * caller. */
+ * identical for any thread count, and the population is drawn exactly as
+ * by sp_simulate with the same seed (the copies draw from a stream of
+ * their own; docs/model.md, "Probes").  Fails with SP_EINVAL, err.field
+ * naming the field, unless: program indexes in range, distinct and in
+ * the selected specialties; tiers 0..2; clones 1..1000; napps <= 2000;
+ * finite preferences.  *out's arrays are owned by the caller. */
 sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
                             const sp_probe *pr, sp_probe_result *out,
                             sp_err *err) SP_MUST_CHECK;
@@ -678,20 +682,22 @@ typedef struct {
 	int64_t cost; /* for budgets: a non-negative integer */
 } sp_option;
 
-/* v(X) for the k options set[0..k) (independent outcomes). */
+/* v(X) for the k distinct options set[0..k) (independent outcomes). */
 double sp_portfolio_value(const sp_option *o, const int32_t *set, size_t k);
 
 /* Cardinality: Kapur's greedy with the elimination transform, exact for
  * independent outcomes and equal costs.  Fills order[0..h) (h <= n) so
  * that for every i <= h the first i options are an optimal portfolio of
- * size i, and curve[i-1] its value.  O(n h). */
+ * size i, and curve[i-1] its value.  Ties in gain go to the lower
+ * index.  O(n h). */
 sp_status sp_portfolio_order(const sp_option *o, size_t n, size_t h,
                              int32_t *order, double *curve,
                              sp_err *err) SP_MUST_CHECK;
 
 /* Budget: the exact dynamic programme over spending (integer costs),
  * O(n budget) time, n (budget + 1) bits.  Gives the chosen options in
- * chosen[0..*k) (ascending index) and their value.  SP_ELIMIT when
+ * chosen[0..*k) (ascending index; room for n) and their value.  A budget
+ * above the sum of the costs counts as that sum.  SP_ELIMIT when
  * n * (budget + 1) exceeds 2^30. */
 sp_status sp_portfolio_budget(const sp_option *o, size_t n, int64_t budget,
                               int32_t *chosen, size_t *k, double *value,
@@ -719,7 +725,9 @@ sp_status sp_mixture_order(const sp_mixture *mx, const int32_t *fixed,
                            double *curve, sp_err *err) SP_MUST_CHECK;
 /* Improves set[0..len) in place by best-improvement single swaps with
  * options outside it (keeping the first nfixed) until none helps;
- * gives its value. */
+ * gives its value.  O(K n len) per swap.  NaN (set untouched) for an
+ * invalid mixture or a set with repeats or options out of range; out of
+ * memory leaves the set as it was and gives its value. */
 double sp_mixture_improve(const sp_mixture *mx, int32_t *set, size_t len,
                           size_t nfixed);
 
@@ -734,9 +742,12 @@ sp_status sp_signal_alloc(const double *gain, size_t n, int gold, int silver,
 /* The raw portfolio problem as JSON (`smartpick portfolio`, the HTTP
  * API): {"options":[{"id":"a","p":0.39,"value":200,"cost":3},...],
  * "count":3} or "budget":8.  Writes {"chosen":[ids],"value":V}, or with
- * `curve` {"curve":[{"count":1,"chosen":[...],"value":V},...]}, into a
- * malloc'd string (free with sp_free).  Errors name line, column and
- * field; `name` is used in messages. */
+ * `curve` (count only) {"curve":[{"count":1,"added":id,"chosen":[...],
+ * "value":V},...]} for counts 1..count, into a malloc'd string (free
+ * with sp_free).  Ids are listed in input order.  docs/portfolio.md has
+ * the format and caps.  Errors name line, column and field
+ * ("name:3:17: options[2].p: must be a number between 0 and 1"); `name`
+ * is used in messages. */
 sp_status sp_portfolio_json(const char *json, size_t len, const char *name,
                             int curve, char **out, size_t *outlen,
                             sp_err *err) SP_MUST_CHECK;
@@ -755,6 +766,65 @@ typedef struct sp_advisor sp_advisor;
 sp_status sp_advisor_open(sp_catalog *c, sp_advisor **out,
                           sp_err *err) SP_MUST_CHECK;
 void sp_advisor_free(sp_advisor *a);
+/* Simulates `trials` seasons (0: the default, 16) of the catalog's
+ * market on `threads` threads (0: all cores) and stores each program's
+ * cutoffs in the catalog for sp_advisor_open (`smartpick catalog
+ * stats`).  One transaction. */
+sp_status sp_advisor_prepare(sp_catalog *c, int trials, int threads,
+                             sp_err *err) SP_MUST_CHECK;
+
+/* One recommendation.  Gives *out (free with sp_advice_free); bad
+ * profiles fail with SP_EPARSE / SP_EINVAL / SP_ENOTFOUND and an error
+ * naming the field ("profile.json:4: field 'step2': ..."). */
+typedef struct sp_advice sp_advice;
+sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
+                       const char *name, sp_advice **out,
+                       sp_err *err) SP_MUST_CHECK;
+void sp_advice_free(sp_advice *r);
+/* The overall P(match) of the recommended list, and its size. */
+double sp_advice_p_match(const sp_advice *r);
+size_t sp_advice_nprograms(const sp_advice *r);
+/* The headline figures (strings borrowed from the report). */
+typedef struct {
+	const char *specialty;         /* the preferred one */
+	double p_match, p_low, p_high; /* overall, with its band */
+	double p_preferred;            /* matched in the preferred one */
+	double cost;                   /* ERAS fees in dollars */
+	size_t applications;
+	int stop_at; /* where one more application stops paying */
+} sp_advice_summary;
+void sp_advice_get_summary(const sp_advice *r, sp_advice_summary *out);
+/* Writers: the report as JSON (docs/profile.md), as readable tables,
+ * or the list as CSV (one row per program). */
+sp_status sp_advice_write_json(const sp_advice *r, FILE *f) SP_MUST_CHECK;
+sp_status sp_advice_write_table(const sp_advice *r, FILE *f) SP_MUST_CHECK;
+sp_status sp_advice_write_csv(const sp_advice *r, FILE *f) SP_MUST_CHECK;
+
+/* Cross-check by simulation: inserts `clones` copies of the applicant
+ * with the recommended list and signals into o->trials simulated
+ * seasons of the applicant's specialties and records the simulated
+ * P(match) (with a 95% interval) in the report, beside the estimate. */
+sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
+                          const sp_sim_opts *o, int clones,
+                          sp_err *err) SP_MUST_CHECK;
+/* After sp_advice_check: the simulated P(match) and its interval;
+ * returns 0 when no check was run. */
+int sp_advice_checked(const sp_advice *r, double *p, double *lo, double *hi);
+
+/* Advisors' cohorts: a CSV file with one student per row (columns in
+ * docs/profile.md), read into profile JSON texts that sp_recommend
+ * takes.  Ids are unique and safe as file names.  Gives *out (free with
+ * sp_cohort_free). */
+typedef struct sp_cohort sp_cohort;
+sp_status sp_cohort_read(const char *buf, size_t len, const char *name,
+                         sp_cohort **out, sp_err *err) SP_MUST_CHECK;
+void sp_cohort_free(sp_cohort *c);
+size_t sp_cohort_size(const sp_cohort *c);
+/* Student i's id, profile (JSON text, *len bytes) and "name:line" for
+ * messages; borrowed from the cohort. */
+const char *sp_cohort_id(const sp_cohort *c, size_t i);
+const char *sp_cohort_profile(const sp_cohort *c, size_t i, size_t *len);
+const char *sp_cohort_where(const sp_cohort *c, size_t i);
 
 /* A profile (JSON text) in, the report (JSON, malloc'd; free with
  * sp_free) out.  Bad profiles fail with SP_EPARSE / SP_EINVAL and an

@@ -1962,3 +1962,118 @@ static sp_status load_params_csv(sp_catalog *c, const char *buf, size_t len,
 	sp__csv_free(&t);
 	return s;
 }
+
+/* ------------------------------------------------------------------ */
+/* Market statistics for the advisor.  The table is created on first
+ * use, so catalogs made before it existed need no migration; the key in
+ * the meta table ties the rows to the programs and parameters they were
+ * simulated from. */
+
+static const char stats_sql[] =
+    "CREATE TABLE IF NOT EXISTS program_stats (\n"
+    "  program INTEGER PRIMARY KEY,\n"
+    "  icm REAL NOT NULL, ics REAL NOT NULL, icn INTEGER NOT NULL,\n"
+    "  mcm REAL NOT NULL, mcs REAL NOT NULL, mcn INTEGER NOT NULL,\n"
+    "  filled REAL NOT NULL\n"
+    ")";
+
+static int stats_by_id(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = ((const sp__prog_stats *)b)->id;
+	return (x > y) - (x < y);
+}
+
+sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
+                                sp__prog_stats *st, size_t n, int *trials,
+                                bool *found, sp_err *err)
+{
+	sp__err_clear(err);
+	*found = false;
+	sqlite3_stmt *q;
+	sp_status s = prep(c,
+	                   "SELECT (SELECT value FROM meta WHERE key = "
+	                   "'stats_key'), (SELECT value FROM meta WHERE key = "
+	                   "'stats_trials'), (SELECT count(*) FROM "
+	                   "sqlite_master WHERE name = 'program_stats')",
+	                   &q, err);
+	if (s)
+		return s;
+	bool ok = false;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		ok = sqlite3_column_int(q, 2) == 1 &&
+		     !strcmp(col_str(q, 0), key);
+		*trials = sqlite3_column_int(q, 1);
+	} else if (rc != SQLITE_DONE) {
+		s = db_fail(c, rc, err, "cannot read the catalog");
+	}
+	sqlite3_finalize(q);
+	if (s || !ok || *trials < 1)
+		return s;
+	s = prep(c,
+	         "SELECT program, icm, ics, icn, mcm, mcs, mcn, filled FROM "
+	         "program_stats",
+	         &q, err);
+	if (s)
+		return s;
+	size_t seen = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int32_t id = (int32_t)sqlite3_column_int64(q, 0);
+		sp__prog_stats *p =
+		    bsearch(&id, st, n, sizeof *st, stats_by_id);
+		if (!p)
+			continue;
+		p->icm = sqlite3_column_double(q, 1);
+		p->ics = sqlite3_column_double(q, 2);
+		p->icn = sqlite3_column_int(q, 3);
+		p->mcm = sqlite3_column_double(q, 4);
+		p->mcs = sqlite3_column_double(q, 5);
+		p->mcn = sqlite3_column_int(q, 6);
+		p->filled = sqlite3_column_double(q, 7);
+		seen++;
+	}
+	if (rc != SQLITE_DONE)
+		s = db_fail(c, rc, err, "cannot read the market statistics");
+	sqlite3_finalize(q);
+	*found = !s && seen == n;
+	return s;
+}
+
+sp_status sp__catalog_stats_put(sp_catalog *c, const char *key, int trials,
+                                const sp__prog_stats *st, size_t n, sp_err *err)
+{
+	sp__err_clear(err);
+	sp_status s = begin(c, err);
+	if (s)
+		return s;
+	sqlite3_stmt *ins = NULL;
+	if (!(s = exec_sql(c, stats_sql, err,
+	                   "cannot create the statistics table")) &&
+	    !(s = exec_sql(c, "DELETE FROM program_stats", err,
+	                   "cannot clear the statistics")))
+		s = prep(c,
+		         "INSERT INTO program_stats (program, icm, ics, icn, "
+		         "mcm, mcs, mcn, filled) VALUES (?1, ?2, ?3, ?4, ?5, "
+		         "?6, ?7, ?8)",
+		         &ins, err);
+	for (size_t i = 0; !s && i < n; i++) {
+		const sp__prog_stats *p = &st[i];
+		sqlite3_bind_int64(ins, 1, p->id);
+		sqlite3_bind_double(ins, 2, isfinite(p->icm) ? p->icm : 0);
+		sqlite3_bind_double(ins, 3, p->ics);
+		sqlite3_bind_int(ins, 4, p->icn);
+		sqlite3_bind_double(ins, 5, isfinite(p->mcm) ? p->mcm : 0);
+		sqlite3_bind_double(ins, 6, p->mcs);
+		sqlite3_bind_int(ins, 7, p->mcn);
+		sqlite3_bind_double(ins, 8, p->filled);
+		s = step_done(c, ins, err, "cannot write the statistics");
+	}
+	sqlite3_finalize(ins);
+	char num[24];
+	snprintf(num, sizeof num, "%d", trials);
+	if (!s)
+		s = set_meta(c, "stats_key", key, err);
+	if (!s)
+		s = set_meta(c, "stats_trials", num, err);
+	return finish(c, s, err);
+}

@@ -32,4 +32,31 @@ sp_status sp__catalog_init_with_params(sp_catalog *c, uint64_t seed,
  * the catalog files it under 5, South Atlantic. */
 int sp__catalog_division(const char *state);
 
+/* The market statistics the advisor (advise.c) reads per program: the
+ * interview cutoff and the match cutoff (mean, SD, trials constrained)
+ * and mean positions filled, from a simulation of `trials` seasons.
+ * They are stored with `key`, a fingerprint of the programs and
+ * parameters they were simulated from, so that stale ones are never
+ * read. */
+typedef struct {
+	int32_t id; /* the program's catalog id */
+	double icm, ics;
+	int icn;
+	double mcm, mcs;
+	int mcn;
+	double filled;
+} sp__prog_stats;
+
+/* Fills st[0..n) (whose ids the caller set, ascending) from the stored
+ * statistics if they carry `key` and cover every id: *found = true and
+ * *trials set.  Otherwise *found = false and st is untouched but for
+ * partial reads.  A catalog without statistics is not an error. */
+sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
+                                sp__prog_stats *st, size_t n, int *trials,
+                                bool *found, sp_err *err) SP_MUST_CHECK;
+/* Replaces the stored statistics, in one transaction. */
+sp_status sp__catalog_stats_put(sp_catalog *c, const char *key, int trials,
+                                const sp__prog_stats *st, size_t n,
+                                sp_err *err) SP_MUST_CHECK;
+
 #endif

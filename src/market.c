@@ -26,7 +26,30 @@
  *      couples rank region-coherent pairs; programs rank interviewees;
  *   7. the instance is built through the public builder and matched.
  * Every draw comes from one stream (seed, trial), in a fixed order, so a
- * trial's outcome does not depend on which thread ran it.
+ * trial's outcome does not depend on which thread ran it.  Probes (the
+ * advisor's applicants, sp_simulate_probe) are appended after stage 4
+ * with fixed applications and signals and draw from a stream of their
+ * own (seed, SP__PROBE_STREAM(trial)); the population is drawn exactly
+ * as without them and differs afterwards only through their
+ * competition.
+ *
+ * Speed (docs/benchmarks.md).  A trial is a few million applications,
+ * each drawn, scored, selected and ranked, so the cost is per
+ * application and per random draw (about ten million).  What keeps it
+ * down, without changing a single output bit:
+ *   - the generator is inlined (market.h) and hot loops keep its state
+ *     in a local, so it lives in registers;
+ *   - selections and sorts run on one-integer keys (sp__key: float key
+ *     and id) with branch-free partitions; only sets matter where the
+ *     old code sorted (who is invited, who accepts, who gets a signal),
+ *     so those are selections; each program's next `slots` are set
+ *     aside with its invitees, so the second round selects among them;
+ *   - an applicant offered no more than the cap accepts all (no sort);
+ *   - the family draw's exps go through sp__exp_fast with an exact
+ *     fallback near boundaries (draw_family);
+ *   - per-trial values derived from the parameters (slots, signal
+ *     bonuses, family weights' parts) are computed once per trial, and
+ *     buffers are the worker's, reused from trial to trial.
  *
  * Rejected: building the instance through an internal fast path.  The
  * builder costs a few tens of milliseconds at national size (names,
@@ -153,6 +176,84 @@ void sp__keyed_select_top(sp__keyed *k, size_t n, size_t top)
 		keyed_isort(k + lo, hi - lo);
 }
 
+/* Keys in one integer (market.h: sp__key), for the hot paths.  The
+ * partition is Lomuto's made branch-free (each key is swapped to the
+ * boundary and the boundary moves by the comparison's result), after a
+ * median-of-three pivot moved to v[0]; keys are distinct (ids are). */
+static void key_isort(uint64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] < x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/* Partitions v[0..n), n >= 3: returns p with v[0..p) > v[p] > v[p+1..n). */
+static size_t key_partition(uint64_t *v, size_t n)
+{
+	size_t mid = n / 2, m;
+	uint64_t a = v[0], b = v[mid], c = v[n - 1];
+	if ((a < b) == (b < c))
+		m = mid;
+	else if ((b < a) == (a < c))
+		m = 0;
+	else
+		m = n - 1;
+	uint64_t p = v[m];
+	v[m] = v[0];
+	v[0] = p;
+	size_t i = 1;
+	for (size_t j = 1; j < n; j++) {
+		uint64_t x = v[j];
+		v[j] = v[i];
+		v[i] = x;
+		i += x > p;
+	}
+	v[0] = v[i - 1];
+	v[i - 1] = p;
+	return i - 1;
+}
+
+void sp__key_sort(uint64_t *v, size_t n)
+{
+	while (n > 16) {
+		size_t p = key_partition(v, n);
+		/* Recurse into the smaller side, loop on the larger. */
+		if (p < n - p - 1) {
+			sp__key_sort(v, p);
+			v += p + 1;
+			n -= p + 1;
+		} else {
+			sp__key_sort(v + p + 1, n - p - 1);
+			n = p;
+		}
+	}
+	key_isort(v, n);
+}
+
+void sp__key_select(uint64_t *v, size_t n, size_t top)
+{
+	while (top > 0 && top < n) {
+		if (n <= 16) {
+			key_isort(v, n);
+			return;
+		}
+		size_t p = key_partition(v, n);
+		if (top <= p) {
+			n = p;
+		} else {
+			v += p + 1;
+			n -= p + 1;
+			top -= p + 1;
+		}
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Normal draws by table: the quantile function at 4096 knots,
  * interpolated linearly inside a cell (exact in distribution up to the
@@ -176,12 +277,15 @@ static double quantile_slow(double p)
 static sp_status build_normal_table(sp_model *m)
 {
 	m->nq = sp_malloc((SP__NQ + 1) * sizeof *m->nq);
-	if (!m->nq)
+	m->nqd = sp_malloc(SP__NQ * sizeof *m->nqd);
+	if (!m->nq || !m->nqd)
 		return SP_ENOMEM;
 	for (int k = 1; k < SP__NQ; k++)
 		m->nq[k] = (float)quantile_slow((double)k / SP__NQ);
 	m->nq[0] = -m->nq[SP__NQ - 1];
 	m->nq[SP__NQ] = m->nq[SP__NQ - 1];
+	for (int k = 0; k < SP__NQ; k++)
+		m->nqd[k] = m->nq[k + 1] - m->nq[k];
 	return SP_OK;
 }
 
@@ -189,22 +293,27 @@ static double normal_tail(sp_rng *r, double a)
 {
 	double x, y;
 	do {
-		x = -log(1.0 - sp_rng_uniform(r)) / a;
-		y = -log(1.0 - sp_rng_uniform(r));
+		x = -log(1.0 - sp__rng_uniform(r)) / a;
+		y = -log(1.0 - sp__rng_uniform(r));
 	} while (2 * y < x * x);
 	return a + x;
 }
 
-static double normal(const sp_model *m, sp_rng *r)
+/* Inlined, with the tail through a copy of the state: callers keep
+ * their generator in a local (sp_rng rl = *r) whose address never
+ * escapes, so its four words stay in registers. */
+static inline double normal(const sp_model *m, sp_rng *r)
 {
-	uint64_t b = sp_rng_next(r);
+	uint64_t b = sp__rng_next(r);
 	uint32_t k = (uint32_t)(b >> 52); /* 12 bits: the cell */
 	double f = (double)(b & ((1ull << 52) - 1)) * 0x1.0p-52;
-	if (k == 0)
-		return -normal_tail(r, m->nq[SP__NQ - 1]);
-	if (k == SP__NQ - 1)
-		return normal_tail(r, m->nq[SP__NQ - 1]);
-	return m->nq[k] + f * (m->nq[k + 1] - m->nq[k]);
+	if (__builtin_expect(k - 1 >= SP__NQ - 2, 0)) {
+		sp_rng tmp = *r;
+		double x = normal_tail(&tmp, m->nq[SP__NQ - 1]);
+		*r = tmp;
+		return k ? x : -x;
+	}
+	return m->nq[k] + f * m->nqd[k];
 }
 
 /* ------------------------------------------------------------------ */
@@ -587,7 +696,8 @@ void sp_model_free(sp_model *m)
 	    m->fam,       m->sp_off,     m->sp_prog,    m->sr_off,
 	    m->sr_prog,   m->prog_rank,  m->state_code, m->state_region,
 	    m->state_cum, m->prog_state, m->fp,         m->nq,
-	    m->psel,      m->preg,       m->pvisa,      m->pfam};
+	    m->nqd,       m->psel,       m->pseld,      m->preg,
+	    m->pvisa,     m->psig,       m->pfam};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (m->pnames) {
@@ -876,16 +986,21 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	read_affinity(m);
 	read_step2_norms(m);
 	m->psel = sp_malloc(nprogs * sizeof *m->psel);
+	m->pseld = sp_malloc(nprogs * sizeof *m->pseld);
 	m->preg = sp_malloc(nprogs);
 	m->pvisa = sp_malloc(nprogs);
+	m->psig = sp_malloc(nprogs);
 	m->pfam = sp_malloc(nprogs * sizeof *m->pfam);
-	if (!m->psel || !m->preg || !m->pvisa || !m->pfam) {
+	if (!m->psel || !m->pseld || !m->preg || !m->pvisa || !m->psig ||
+	    !m->pfam) {
 		s = SP_ENOMEM;
 		goto fail;
 	}
 	for (size_t j = 0; j < nprogs; j++) {
 		const sp_program_info *p = &m->progs[j];
 		m->psel[j] = (float)p->selectivity;
+		m->pseld[j] = p->selectivity;
+		m->psig[j] = p->accepts_signals != 0;
 		m->preg[j] =
 		    (uint8_t)(p->region >= 1 && p->region <= 9 ? p->region : 0);
 		m->pvisa[j] = p->sponsors_visa != 0;
@@ -1104,12 +1219,16 @@ void sp__trial_free(sp__trial *t)
 	SP_VEC_FREE(t->ap);
 	SP_VEC_FREE(t->apps);
 	SP_VEC_FREE(t->ks);
+	SP_VEC_FREE(t->kx);
 	SP_VEC_FREE(t->pk);
 	SP_VEC_FREE(t->iv);
+	SP_VEC_FREE(t->sel);
 	SP_VEC_FREE(t->pairs);
-	void *ptrs[] = {t->p_off,  t->p_idx,   t->p_n,
-	                t->mark,   t->cutoff,  t->constrained,
-	                t->filled, t->inst_id, t->inst_prog};
+	SP_VEC_FREE(t->acc);
+	SP_VEC_FREE(t->pidx);
+	void *ptrs[] = {t->p_off, t->p_n,     t->p_acc,       t->slots,
+	                t->mark,  t->cutoff,  t->constrained, t->filled,
+	                t->mcut,  t->inst_id, t->inst_prog};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	sp_inst_free(t->in);
@@ -1117,22 +1236,61 @@ void sp__trial_free(sp__trial *t)
 	memset(t, 0, sizeof *t);
 }
 
+static int slots_of(const sp_model *m, int32_t j)
+{
+	const sp_program_info *p = &m->progs[j];
+	if (p->interview_slots > 0)
+		return p->interview_slots;
+	return (int)lround(p->positions * m->g[SP__G_SLOTS_PER_POS]);
+}
+
+/* The worker's per-program arrays (once), and the values this trial
+ * derives from the parameters (every trial: calibration changes them
+ * between simulations). */
 static sp_status trial_alloc(sp__trial *t, const sp_model *m)
 {
-	if (t->p_off)
-		return SP_OK;
 	size_t np = (size_t)m->np + 1;
-	t->p_off = sp_calloc(np + 1, sizeof *t->p_off);
-	t->p_n = sp_calloc(np, sizeof *t->p_n);
-	t->mark = sp_calloc(np, sizeof *t->mark);
-	t->cutoff = sp_calloc(np, sizeof *t->cutoff);
-	t->constrained = sp_calloc(np, 1);
-	t->filled = sp_calloc(np, sizeof *t->filled);
-	t->inst_id = sp_calloc(np, sizeof *t->inst_id);
-	t->inst_prog = sp_calloc(np, sizeof *t->inst_prog);
-	if (!t->p_off || !t->p_n || !t->mark || !t->cutoff || !t->constrained ||
-	    !t->filled || !t->inst_id || !t->inst_prog)
-		return SP_ENOMEM;
+	if (!t->p_off) {
+		t->p_off = sp_calloc(np + 1, sizeof *t->p_off);
+		t->p_n = sp_calloc(np, sizeof *t->p_n);
+		t->p_acc = sp_calloc(np, sizeof *t->p_acc);
+		t->slots = sp_calloc(np, sizeof *t->slots);
+		t->mark = sp_calloc(np, sizeof *t->mark);
+		t->cutoff = sp_calloc(np, sizeof *t->cutoff);
+		t->constrained = sp_calloc(np, 1);
+		t->filled = sp_calloc(np, sizeof *t->filled);
+		t->mcut = sp_calloc(np, sizeof *t->mcut);
+		t->inst_id = sp_calloc(np, sizeof *t->inst_id);
+		t->inst_prog = sp_calloc(np, sizeof *t->inst_prog);
+		if (!t->p_off || !t->p_n || !t->p_acc || !t->slots ||
+		    !t->mark || !t->cutoff || !t->constrained || !t->filled ||
+		    !t->mcut || !t->inst_id || !t->inst_prog) {
+			sp__trial_free(t);
+			return SP_ENOMEM;
+		}
+	}
+	for (int32_t j = 0; j < m->np; j++)
+		t->slots[j] = slots_of(m, j);
+	for (int32_t f = 0; f < m->nf; f++)
+		for (int tier = 0; tier < 3; tier++)
+			t->sigb[f * 3 + tier] = signal_bonus(m, f, tier);
+	t->fw_ok = true;
+	t->fw_cmax = 0;
+	for (int32_t f = 0; f < m->nf; f++) {
+		const sp__family *x = &m->fam[f];
+		double d = exp(m->fp[SP__F_DEMAND * m->nf + f]);
+		for (int type = 0; type < SP_APPL_NTYPES; type++) {
+			double b = x->positions > 0
+			               ? x->positions * x->aff[type] * d
+			               : 0.0;
+			t->fw_base[type][f] = b;
+			t->fw_ok &= isfinite(b);
+		}
+		t->fw_c[f] = x->c;
+		t->fw_adv[f] = x->adv_only;
+		t->fw_cmax = SP_MAX(t->fw_cmax, fabs(x->c));
+	}
+	t->fw_ok &= isfinite(t->fw_cmax);
 	return SP_OK;
 }
 
@@ -1140,7 +1298,7 @@ static int draw_home(const sp_model *m, sp_rng *r)
 {
 	if (m->nstates == 0)
 		return -1;
-	double u = sp_rng_uniform(r) * m->state_cum[m->nstates - 1];
+	double u = sp__rng_uniform(r) * m->state_cum[m->nstates - 1];
 	int32_t lo = 0, hi = m->nstates - 1;
 	while (lo < hi) {
 		int32_t mid = (lo + hi) / 2;
@@ -1152,12 +1310,9 @@ static int draw_home(const sp_model *m, sp_rng *r)
 	return lo;
 }
 
-/* Preferred family: P(F | type, z) ∝ positions_F · exp(demand_F) ·
- * aff_{type,F} · exp(gamma · z · c_F).  `sign` -1 tilts toward less
- * competitive families (backups); `skip` is excluded; advanced-only
- * families are excluded when !allow_adv. */
-static int16_t draw_family(const sp_model *m, sp_rng *r, int type, double z,
-                           double sign, int skip, bool allow_adv, double *w)
+/* The exact family weights of draw_family, into w; gives their sum. */
+static double family_weights(const sp_model *m, int type, double z, double sign,
+                             int skip, bool allow_adv, double *w)
 {
 	double tot = 0, gamma = m->g[SP__G_GAMMA] * sign;
 	for (int32_t f = 0; f < m->nf; f++) {
@@ -1170,9 +1325,69 @@ static int16_t draw_family(const sp_model *m, sp_rng *r, int type, double z,
 			        gamma * z * x->c);
 		tot += w[f] = v;
 	}
-	if (tot <= 0)
-		return -1;
-	double u = sp_rng_uniform(r) * tot;
+	return tot;
+}
+
+/* The same, approximately (relative error about 1e-14), from the
+ * trial's precomputed parts (valid when t->fw_ok and
+ * |gamma z| · t->fw_cmax < 600); zero exactly where the exact ones are. */
+static double family_weights_fast(const sp__trial *t, const sp_model *m,
+                                  int type, double z, double sign, int skip,
+                                  bool allow_adv, double *w)
+{
+	double tot = 0, gz = m->g[SP__G_GAMMA] * sign * z;
+	const double *base = t->fw_base[type];
+	for (int32_t f = 0; f < m->nf; f++) {
+		double e = gz * t->fw_c[f];
+		double v = base[f] * sp__exp_fast(e);
+		v = f == skip || (!allow_adv && t->fw_adv[f]) ? 0.0 : v;
+		tot += w[f] = v;
+	}
+	return tot;
+}
+
+/* Preferred family: P(F | type, z) ∝ positions_F · exp(demand_F) ·
+ * aff_{type,F} · exp(gamma · z · c_F).  `sign` -1 tilts toward less
+ * competitive families (backups); `skip` is excluded; advanced-only
+ * families are excluded when !allow_adv.
+ *
+ * The exps cost most of the population's draw, so the weights are
+ * first computed with sp__exp_fast (relative error ~1e-15); when the draw
+ * lands more than 1e-9 of the total away from every boundary between
+ * families, the exact weights (libm's exp, summed in the same order)
+ * would choose the same family, and that is the answer; otherwise (a
+ * few times in a billion) the exact weights decide.  The result is
+ * therefore the exact computation's, bit for bit. */
+static int16_t draw_family(const sp__trial *t, const sp_model *m, sp_rng *r,
+                           int type, double z, double sign, int skip,
+                           bool allow_adv, double *w)
+{
+	double u0, u, tot;
+	if (t->fw_ok && fabs(m->g[SP__G_GAMMA] * z) * t->fw_cmax < 600) {
+		tot = family_weights_fast(t, m, type, z, sign, skip, allow_adv,
+		                          w);
+		if (tot <= 0)
+			return -1;
+		u0 = sp__rng_uniform(r);
+		u = u0 * tot;
+		double lo = 0, tol = 1e-9 * tot;
+		for (int32_t f = 0; f < m->nf; f++) {
+			double hi = lo + w[f];
+			if (u < hi && w[f] > 0) {
+				if (u - lo > tol && hi - u > tol)
+					return (int16_t)f;
+				break;
+			}
+			lo = hi;
+		}
+		tot = family_weights(m, type, z, sign, skip, allow_adv, w);
+	} else {
+		tot = family_weights(m, type, z, sign, skip, allow_adv, w);
+		if (tot <= 0)
+			return -1;
+		u0 = sp__rng_uniform(r);
+	}
+	u = u0 * tot;
 	for (int32_t f = 0; f < m->nf; f++)
 		if ((u -= w[f]) < 0 && w[f] > 0)
 			return (int16_t)f;
@@ -1208,6 +1423,12 @@ static sp_status draw_population(sp__trial *t, const sp_model *m, sp_rng *r)
 		long n = lround(SP_MAX(0.0, m->g[nids[type]]));
 		if (n > 1000000)
 			return SP_ELIMIT;
+		if (!SP_VEC_RESERVE(t->ap, (size_t)n))
+			return SP_ENOMEM;
+		/* Research items: geometric with the type's mean. */
+		double mean = SP_MAX(0.0, m->g[res[type]]);
+		double pr = 1.0 / (1.0 + mean);
+		double rden = log1p(-pr + 1e-12);
 		for (long i = 0; i < n; i++) {
 			sp__appl a;
 			memset(&a, 0, sizeof a);
@@ -1216,27 +1437,25 @@ static sp_status draw_population(sp__trial *t, const sp_model *m, sp_rng *r)
 			if (offs[type] >= 0)
 				s2 += m->g[offs[type]];
 			a.step2 = (float)SP_MIN(300.0, SP_MAX(214.0, s2));
-			/* Research items: geometric with the type's mean. */
-			double mean = SP_MAX(0.0, m->g[res[type]]);
-			double pr = 1.0 / (1.0 + mean);
-			double u = sp_rng_uniform(r);
-			a.research = (int16_t)SP_MIN(
-			    200.0, floor(log1p(-u) / log1p(-pr + 1e-12)));
+			double u = sp__rng_uniform(r);
+			a.research =
+			    (int16_t)SP_MIN(200.0, floor(log1p(-u) / rden));
 			a.state = type == SP_APPL_NON_US_IMG
 			              ? -1
 			              : (int16_t)draw_home(m, r);
 			a.region = a.state >= 0 ? m->state_region[a.state] : 0;
 			a.visa = type == SP_APPL_NON_US_IMG &&
-			         sp_rng_uniform(r) < m->g[SP__G_VISA_SHARE];
+			         sp__rng_uniform(r) < m->g[SP__G_VISA_SHARE];
 			a.z = (float)(strength_mean(m, type, a.step2,
 			                            a.research) +
 			              m->g[SP__G_Z_NOISE] * normal(m, r));
-			a.fam = draw_family(m, r, type, a.z, 1.0, -1, true, w);
+			a.fam =
+			    draw_family(t, m, r, type, a.z, 1.0, -1, true, w);
 			a.backup = -1;
 			if (a.fam >= 0 &&
-			    sp_rng_uniform(r) <
+			    sp__rng_uniform(r) <
 			        backup_prob(m, type, &m->fam[a.fam]))
-				a.backup = draw_family(m, r, type, a.z, -1.0,
+				a.backup = draw_family(t, m, r, type, a.z, -1.0,
 				                       a.fam, false, w);
 			a.partner = -1;
 			a.matched = a.supp = SP_NONE;
@@ -1247,14 +1466,16 @@ static sp_status draw_population(sp__trial *t, const sp_model *m, sp_rng *r)
 			    (a.backup >= 0 && m->fam[a.backup].selected);
 			if (!keep)
 				continue;
+			a.outside = 0;
 			if (!m->fam[a.fam].selected) {
-				a.fam =
-				    a.backup; /* applies to its backup only */
+				/* Seen through the window: only its backup
+				 * applications. */
+				a.fam = a.backup;
 				a.backup = -1;
+				a.outside = 1;
 			}
 			a.adv = m->fam[a.fam].advanced;
-			if (!SP_VEC_PUSH(t->ap, a))
-				return SP_ENOMEM;
+			t->ap.v[t->ap.n++] = a;
 		}
 	}
 	return SP_OK;
@@ -1271,12 +1492,11 @@ static void draw_couples(sp__trial *t, const sp_model *m, sp_rng *r)
 	                ? lround(m->g[SP__G_COUPLES] * (double)n / national)
 	                : 0;
 	t->ncouples = 0;
-	int32_t *cand = t->iv.v;
 	size_t nc = 0;
 	t->iv.n = 0;
 	if (!SP_VEC_RESERVE(t->iv, n + 1))
 		return;
-	cand = t->iv.v;
+	int32_t *cand = t->iv.v;
 	for (size_t i = 0; i < n; i++) {
 		const sp__appl *a = &t->ap.v[i];
 		if (a->type <= SP_APPL_US_DO && !a->adv &&
@@ -1287,7 +1507,7 @@ static void draw_couples(sp__trial *t, const sp_model *m, sp_rng *r)
 	size_t k = 0;
 	for (; k + 1 < nc && (long)(k / 2) < want; k += 2) {
 		for (size_t h = k; h < k + 2; h++) {
-			size_t j = h + sp_rng_below(r, nc - h);
+			size_t j = h + sp__rng_below(r, nc - h);
 			int32_t x = cand[h];
 			cand[h] = cand[j];
 			cand[j] = x;
@@ -1307,6 +1527,8 @@ static void family_stats(sp__trial *t, const sp_model *m)
 	double n[512] = {0}, s1[512] = {0}, s2[512] = {0};
 	for (size_t i = 0; i < t->ap.n; i++) {
 		const sp__appl *a = &t->ap.v[i];
+		if (a->outside) /* not one of the family's own applicants */
+			continue;
 		n[a->fam]++;
 		s1[a->fam] += a->z;
 		s2[a->fam] += (double)a->z * a->z;
@@ -1328,8 +1550,8 @@ static uint32_t next_stamp(sp__trial *t, const sp_model *m)
 	return t->stamp;
 }
 
-static double utility(const sp_model *m, const sp__appl *a, int32_t j,
-                      sp_rng *r)
+static inline double utility(const sp_model *m, const sp__appl *a, int32_t j,
+                             sp_rng *r)
 {
 	double u = m->psel[j] + m->g[SP__G_U_NOISE] * normal(m, r);
 	if (a->region && a->region == m->preg[j])
@@ -1337,6 +1559,26 @@ static double utility(const sp_model *m, const sp__appl *a, int32_t j,
 	if (a->state >= 0 && a->state == m->prog_state[j])
 		u += m->g[SP__G_U_STATE];
 	return u;
+}
+
+/* lround(y) for |y| < 2^52 without the library call: rounds half away
+ * from zero, bit for bit as lround does. */
+static inline long round_half_away(double y)
+{
+	long k = (long)y;         /* toward zero */
+	double d = y - (double)k; /* exact */
+	return k + (d >= 0.5) - (d <= -0.5);
+}
+
+static inline sp__app new_app(int32_t j, int32_t ai, float u, int kind)
+{
+	sp__app x;
+	memset(&x, 0, sizeof x);
+	x.prog = j;
+	x.appl = ai;
+	x.u = u;
+	x.kind = (uint8_t)kind;
+	return x;
 }
 
 /* Draws up to `want` programs of specialty row sx for applicant a
@@ -1350,50 +1592,63 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	int32_t off = m->sp_off[sx], n = m->sp_off[sx + 1] - off;
 	if (n <= 0 || want <= 0)
 		return SP_OK;
-	int32_t roff = 0, rn = 0;
+	bool all = want >= n; /* apply everywhere it may */
+	if (!SP_VEC_RESERVE(t->apps, all ? (size_t)n : (size_t)want))
+		return SP_ENOMEM;
+	sp__app *out = t->apps.v + t->apps.n;
+	const int32_t *prog = m->sp_prog + off;
+	uint32_t *mark = t->mark;
+	const uint8_t *pvisa = m->pvisa;
+	bool visa = a->visa;
+	long got = 0;
+	sp_rng rl = *r;
+	if (all) {
+		for (int32_t k = 0; k < n; k++) {
+			int32_t j = prog[k];
+			if (visa && !pvisa[j])
+				continue;
+			mark[j] = stamp;
+			out[got++] =
+			    new_app(j, ai, (float)utility(m, a, j, &rl), kind);
+		}
+		t->apps.n += (size_t)got;
+		*r = rl;
+		return SP_OK;
+	}
+	const int32_t *home_prog = m->sr_prog;
+	int32_t rn = 0;
 	if (a->region) {
-		roff = m->sr_off[sx * 10 + a->region];
+		int32_t roff = m->sr_off[sx * 10 + a->region];
 		rn = m->sr_off[sx * 10 + a->region + 1] - roff;
+		home_prog += roff;
 	}
 	double spread = m->g[SP__G_APPLY_SPREAD];
 	double home = m->g[SP__G_APPLY_HOME];
 	double center = q - m->g[SP__G_APPLY_REACH];
-	long got = 0, tries = 0, max_tries = 4 * want + 16;
-	bool all = want >= n; /* apply everywhere it may */
-	for (int32_t k = 0; all && k < n; k++) {
-		int32_t j = m->sp_prog[off + k];
-		if (a->visa && !m->pvisa[j])
-			continue;
-		t->mark[j] = stamp;
-		sp__app x = {
-		    j, ai, (float)utility(m, a, j, r), 0, 0, 0, (uint8_t)kind,
-		    0};
-		if (!SP_VEC_PUSH(t->apps, x))
-			return SP_ENOMEM;
-	}
-	while (!all && got < want && tries++ < max_tries) {
+	float penalty =
+	    kind == SP__KIND_BACKUP ? (float)m->g[SP__G_U_BACKUP] : 0.0f;
+	long tries = 0, max_tries = 4 * want + 16;
+	while (got < want && tries++ < max_tries) {
 		int32_t j;
-		if (rn > 0 && sp_rng_uniform(r) < home) {
-			j = m->sr_prog[roff +
-			               (int32_t)sp_rng_below(r, (uint64_t)rn)];
+		if (rn > 0 && sp__rng_uniform(&rl) < home) {
+			j = home_prog[(int32_t)sp__rng_below(&rl,
+			                                     (uint64_t)rn)];
 		} else {
-			double x = center + spread * normal(m, r);
-			long k = lround(x * n - 0.5);
+			double x = center + spread * normal(m, &rl);
+			long k = round_half_away(x * n - 0.5);
 			k = k < 0 ? 0 : k >= n ? n - 1 : k;
-			j = m->sp_prog[off + k];
+			j = prog[k];
 		}
-		if (t->mark[j] == stamp || (a->visa && !m->pvisa[j]))
+		if (mark[j] == stamp || (visa && !pvisa[j]))
 			continue;
-		t->mark[j] = stamp;
-		sp__app x = {
-		    j, ai, (float)utility(m, a, j, r), 0, 0, 0, (uint8_t)kind,
-		    0};
+		mark[j] = stamp;
+		float u = (float)utility(m, a, j, &rl);
 		if (kind == SP__KIND_BACKUP)
-			x.u -= (float)m->g[SP__G_U_BACKUP];
-		if (!SP_VEC_PUSH(t->apps, x))
-			return SP_ENOMEM;
-		got++;
+			u -= penalty;
+		out[got++] = new_app(j, ai, u, kind);
 	}
+	t->apps.n += (size_t)got;
+	*r = rl;
 	return SP_OK;
 }
 
@@ -1436,13 +1691,20 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
 		long n =
 		    lround(mean * exp(sdl * normal(m, r) - 0.5 * sdl * sdl));
 		n = SP_MAX(3, SP_MIN(n, 400));
-		long nb = a->backup >= 0 && m->fam[a->backup].selected
-		              ? lround(n * m->g[SP__G_BACKUP_SHARE])
-		              : 0;
+		/* The backup's share is set aside even when the backup is
+		 * outside a specialty subset, so the preferred family sees
+		 * the same applications as in the national market. */
+		long nb =
+		    a->backup >= 0 ? lround(n * m->g[SP__G_BACKUP_SHARE]) : 0;
 		a->app_off = (int32_t)t->apps.n;
-		sp_status s = apply_family(t, m, r, (int32_t)i, a->fam, n - nb,
-		                           SP__KIND_PREFERRED, stamp);
-		if (!s && nb > 0)
+		sp_status s =
+		    a->outside
+		        ? apply_family(t, m, r, (int32_t)i, a->fam,
+		                       lround(n * m->g[SP__G_BACKUP_SHARE]),
+		                       SP__KIND_BACKUP, stamp)
+		        : apply_family(t, m, r, (int32_t)i, a->fam, n - nb,
+		                       SP__KIND_PREFERRED, stamp);
+		if (!s && nb > 0 && m->fam[a->backup].selected)
 			s = apply_family(t, m, r, (int32_t)i, a->backup, nb,
 			                 SP__KIND_BACKUP, stamp);
 		/* Advanced applicants also apply to PGY-1-only programs. */
@@ -1463,12 +1725,17 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
 }
 
 /* Signals: gold to the top `gold` of the signal key among the family's
- * applications to programs that take signals, silver to the next. */
+ * applications to programs that take signals, silver to the next.  Only
+ * which applications get which tier matters, so two selections do
+ * (no sort). */
 static sp_status draw_signals(sp__trial *t, const sp_model *m)
 {
 	double kappa = m->g[SP__G_SIG_REACH];
 	for (size_t i = 0; i < t->ap.n; i++) {
 		const sp__appl *a = &t->ap.v[i];
+		if (!SP_VEC_RESERVE(t->kx, (size_t)a->app_n))
+			return SP_ENOMEM;
+		uint64_t *kx = t->kx.v;
 		for (int which = 0; which < 2; which++) {
 			int32_t f = which ? a->backup : a->fam;
 			if (f < 0 || !m->fam[f].selected)
@@ -1477,155 +1744,159 @@ static sp_status draw_signals(sp__trial *t, const sp_model *m)
 			if (x->gold + x->silver == 0)
 				continue;
 			double zs = (a->z - t->fam_mu[f]) / t->fam_sd[f];
-			t->ks.n = 0;
+			size_t n = 0;
 			for (int32_t k = 0; k < a->app_n; k++) {
 				const sp__app *p = &t->apps.v[a->app_off + k];
+				int32_t j = p->prog;
 				if (p->kind == SP__KIND_PRELIM ||
-				    m->pfam[p->prog] != f ||
-				    !m->progs[p->prog].accepts_signals)
+				    m->pfam[j] != f || !m->psig[j])
 					continue;
-				double sel = m->progs[p->prog].selectivity;
 				double key =
-				    p->u - kappa * SP_MAX(0.0, sel - zs);
-				sp__keyed kk = {(float)key, a->app_off + k};
-				if (!SP_VEC_PUSH(t->ks, kk))
-					return SP_ENOMEM;
+				    p->u -
+				    kappa * SP_MAX(0.0, m->pseld[j] - zs);
+				kx[n++] = sp__key((float)key, a->app_off + k);
 			}
-			size_t top =
-			    SP_MIN(t->ks.n, (size_t)(x->gold + x->silver));
-			sp__keyed_select_top(t->ks.v, t->ks.n, top);
-			sp__keyed_sort_desc(t->ks.v, top);
-			for (size_t k = 0; k < top; k++) {
-				uint8_t tier =
-				    k < (size_t)x->gold                 ? 2
-				    : k < (size_t)(x->gold + x->silver) ? 1
-				                                        : 0;
-				if (!tier)
-					break;
-				t->apps.v[t->ks.v[k].id].tier = tier;
-			}
+			size_t top = SP_MIN(n, (size_t)(x->gold + x->silver));
+			size_t gold = SP_MIN(top, (size_t)x->gold);
+			sp__key_select(kx, n, top);
+			sp__key_select(kx, top, gold);
+			for (size_t k = 0; k < top; k++)
+				t->apps.v[sp__key_id(kx[k])].tier =
+				    k < gold ? 2 : 1;
 		}
 	}
 	return SP_OK;
 }
 
-static int slots_of(const sp_model *m, int32_t j)
+/* Interview scores of applications [from, to), in order (the draw
+ * order is fixed), and the number each program considers. */
+static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
+                   size_t to)
 {
-	const sp_program_info *p = &m->progs[j];
-	if (p->interview_slots > 0)
-		return p->interview_slots;
-	return (int)lround(p->positions * m->g[SP__G_SLOTS_PER_POS]);
-}
-
-/* Stage 5: interview offers and acceptance. */
-static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r)
-{
-	int32_t np = m->np;
-	size_t na = t->apps.n;
-	/* Scores, in application order (the draw order is fixed). */
 	double inoise = m->g[SP__G_I_NOISE];
-	for (size_t k = 0; k < na; k++) {
+	double istate = m->g[SP__G_I_STATE], iregion = m->g[SP__G_I_REGION];
+	sp_rng rl = *r;
+	for (size_t k = from; k < to; k++) {
 		sp__app *p = &t->apps.v[k];
 		const sp__appl *a = &t->ap.v[p->appl];
-		int32_t f = m->pfam[p->prog];
-		double s =
-		    a->z + signal_bonus(m, f, p->tier) + inoise * normal(m, r);
-		if (a->state >= 0 && a->state == m->prog_state[p->prog])
-			s += m->g[SP__G_I_STATE];
-		if (a->region && a->region == m->preg[p->prog])
-			s += m->g[SP__G_I_REGION];
+		int32_t j = p->prog;
+		double s = a->z + t->sigb[m->pfam[j] * 3 + p->tier] +
+		           inoise * normal(m, &rl);
+		if (a->state >= 0 && a->state == m->prog_state[j])
+			s += istate;
+		if (a->region && a->region == m->preg[j])
+			s += iregion;
 		p->score = (float)s;
 		p->status = SP__APP_APPLIED;
 		p->offered = 0;
+		t->p_n[j] += p->kind != SP__KIND_BARRED;
 	}
+	*r = rl;
+}
+
+/* Stage 5: interview offers and acceptance.  Draws for the population's
+ * applications come from r, for the probes' from rp. */
+static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r,
+                            sp_rng *rp)
+{
+	int32_t np = m->np;
+	size_t na = t->apps.n;
+	sp__app *apps = t->apps.v;
+	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
+	scores(t, m, r, 0, t->napop);
+	scores(t, m, rp, t->napop, na);
 	/* Applications by program; each program's best `slots` are moved
 	 * to the front of its range (selection, not a sort: the order
-	 * among the invited does not matter). */
-	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
-	for (size_t k = 0; k < na; k++)
-		t->p_n[t->apps.v[k].prog]++;
+	 * among the invited does not matter), the next `slots` after them:
+	 * the declined slots (at most `slots`) are offered again there. */
 	t->p_off[0] = 0;
 	for (int32_t j = 0; j < np; j++)
 		t->p_off[j + 1] = t->p_off[j] + t->p_n[j];
-	sp_free(t->p_idx);
-	t->p_idx = sp_malloc((na + 1) * sizeof *t->p_idx);
 	t->pk.n = 0;
-	if (!t->p_idx || !SP_VEC_RESERVE(t->pk, na + 1) ||
-	    !SP_VEC_RESERVE(t->ks, na + 1))
+	if (!SP_VEC_RESERVE(t->pk, na + 1) || !SP_VEC_RESERVE(t->acc, t->ap.n))
 		return SP_ENOMEM;
+	uint64_t *pk = t->pk.v;
 	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
 	for (size_t k = 0; k < na; k++) {
-		int32_t j = t->apps.v[k].prog;
-		int32_t at = t->p_off[j] + t->p_n[j]++;
-		t->pk.v[at].key = t->apps.v[k].score;
-		t->pk.v[at].id = (int32_t)k;
+		int32_t j = apps[k].prog;
+		if (apps[k].kind != SP__KIND_BARRED)
+			pk[t->p_off[j] + t->p_n[j]++] =
+			    sp__key(apps[k].score, (int32_t)k);
 	}
 	for (int32_t j = 0; j < np; j++) {
-		sp__keyed *kk = t->pk.v + t->p_off[j];
+		uint64_t *kk = pk + t->p_off[j];
 		int32_t n = t->p_n[j];
-		int slots = slots_of(m, j);
+		int slots = t->slots[j];
 		t->constrained[j] = n > slots;
 		t->cutoff[j] = -INFINITY;
 		if (n > slots) {
-			sp__keyed_select_top(kk, (size_t)n, (size_t)slots);
-			float cut = kk[0].key;
+			size_t pre = SP_MIN((size_t)n, 2 * (size_t)slots);
+			sp__key_select(kk, (size_t)n, pre);
+			sp__key_select(kk, pre, (size_t)slots);
+			uint64_t lo = kk[0];
 			for (int i = 1; i < slots; i++)
-				cut = SP_MIN(cut, kk[i].key);
-			t->cutoff[j] = cut;
+				lo = SP_MIN(lo, kk[i]);
+			t->cutoff[j] = sp__key_val(lo);
 		}
-		for (int32_t i = 0; i < n; i++)
-			t->p_idx[t->p_off[j] + i] = kk[i].id;
 		for (int32_t i = 0; i < n && i < slots; i++) {
-			t->apps.v[kk[i].id].status = SP__APP_OFFERED;
-			t->apps.v[kk[i].id].offered = 1;
+			sp__app *p = &apps[sp__key_id(kk[i])];
+			p->status = SP__APP_OFFERED;
+			p->offered = 1;
 		}
 	}
-	/* Applicants accept up to the cap by their own utility. */
+	/* Applicants accept up to the cap by their own utility: when
+	 * offered more, the best `cap` (a selection again). */
 	int cap = (int)SP_MAX(1.0, m->g[SP__G_I_CAP]);
-	uint32_t *taken = t->mark; /* reused: interviews accepted */
+	uint32_t *taken = t->mark; /* reused: declined slots */
+	int32_t *acc = t->acc.v, *p_acc = t->p_acc;
 	memset(taken, 0, ((size_t)np + 1) * sizeof *taken);
-	int32_t *acc = sp_calloc(t->ap.n + 1, sizeof *acc);
-	if (!acc)
-		return SP_ENOMEM;
+	memset(p_acc, 0, ((size_t)np + 1) * sizeof *p_acc);
 	for (size_t i = 0; i < t->ap.n; i++) {
 		const sp__appl *a = &t->ap.v[i];
-		t->ks.n = 0;
+		if (!SP_VEC_RESERVE(t->kx, (size_t)a->app_n))
+			return SP_ENOMEM;
+		uint64_t *kx = t->kx.v;
+		size_t n = 0;
 		for (int32_t k = 0; k < a->app_n; k++) {
-			const sp__app *p = &t->apps.v[a->app_off + k];
-			if (p->status != SP__APP_OFFERED)
-				continue;
-			sp__keyed kk = {p->u, a->app_off + k};
-			t->ks.v[t->ks.n++] = kk;
+			const sp__app *p = &apps[a->app_off + k];
+			if (p->status == SP__APP_OFFERED)
+				kx[n++] = sp__key(p->u, a->app_off + k);
 		}
-		sp__keyed_sort_desc(t->ks.v, t->ks.n);
-		for (size_t k = 0; k < t->ks.n; k++) {
-			sp__app *p = &t->apps.v[t->ks.v[k].id];
-			if ((int)k < cap) {
-				p->status = SP__APP_ACCEPTED;
-				acc[i]++;
-			} else {
+		size_t keep = SP_MIN(n, (size_t)cap);
+		if (n > keep) {
+			sp__key_select(kx, n, keep);
+			for (size_t k = keep; k < n; k++) {
+				sp__app *p = &apps[sp__key_id(kx[k])];
 				p->status = SP__APP_DECLINED;
-				taken[p->prog]++; /* a declined slot */
+				taken[p->prog]++;
 			}
 		}
+		for (size_t k = 0; k < keep; k++) {
+			sp__app *p = &apps[sp__key_id(kx[k])];
+			p->status = SP__APP_ACCEPTED;
+			p_acc[p->prog]++;
+		}
+		acc[i] = (int32_t)keep;
 	}
 	/* Declined slots are offered once more, to the next applicants in
 	 * each program's order; those with no room left decline. */
 	for (int32_t j = 0; j < np; j++) {
 		int32_t d = (int32_t)taken[j];
-		int slots = slots_of(m, j);
+		int slots = t->slots[j];
 		int32_t rest = t->p_n[j] - slots;
 		if (d <= 0 || rest <= 0)
 			continue;
-		sp__keyed *kk = t->pk.v + t->p_off[j] + slots;
+		uint64_t *kk = pk + t->p_off[j] + slots;
 		d = SP_MIN(d, rest);
-		sp__keyed_select_top(kk, (size_t)rest, (size_t)d);
+		/* d <= min(slots, rest): within the next `slots`. */
+		sp__key_select(kk, (size_t)SP_MIN(rest, slots), (size_t)d);
 		for (int32_t i = 0; i < d; i++) {
-			sp__app *p = &t->apps.v[kk[i].id];
+			sp__app *p = &apps[sp__key_id(kk[i])];
 			p->offered = 1;
 			if (acc[p->appl] < cap) {
 				p->status = SP__APP_ACCEPTED;
 				acc[p->appl]++;
+				p_acc[j]++;
 			} else {
 				p->status = SP__APP_DECLINED;
 			}
@@ -1633,90 +1904,110 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r)
 	}
 	for (size_t i = 0; i < t->ap.n; i++)
 		t->ap.v[i].ninterviews = acc[i];
-	sp_free(acc);
 	memset(t->mark, 0, ((size_t)np + 1) * sizeof *t->mark);
 	t->stamp = 0;
 	return SP_OK;
 }
 
-/* Applicant i's interviews of the given kinds, ranked by utility plus
- * rank noise, into t->ks (ids are application indexes). */
+/* Applicant i's interviews ranked by utility plus rank noise (by the
+ * stated preference alone when `fixed`): the main ones in
+ * t->kx[0..*n1), and when `prelim` the PGY-1 ones of an advanced
+ * applicant (kind PRELIM) in t->kx[*n1..*n1 + *n2); ids are
+ * application indexes.  The noise is drawn for the main ones, then the
+ * PGY-1 ones, each in application order. */
 static sp_status ranked_interviews(sp__trial *t, const sp_model *m, sp_rng *r,
-                                   int32_t i, bool prelim)
+                                   int32_t i, bool prelim, bool fixed,
+                                   size_t *n1, size_t *n2)
 {
 	const sp__appl *a = &t->ap.v[i];
-	double noise = m->g[SP__G_R_NOISE_APPL];
-	t->ks.n = 0;
+	size_t cap = (size_t)a->app_n;
+	if (!SP_VEC_RESERVE(t->kx, cap) || !SP_VEC_RESERVE(t->sel, cap))
+		return SP_ENOMEM;
+	const sp__app *apps = t->apps.v + a->app_off;
+	int32_t *ids = t->sel.v;
+	size_t nm = 0, np = 0;
 	for (int32_t k = 0; k < a->app_n; k++) {
-		const sp__app *p = &t->apps.v[a->app_off + k];
-		if (p->status != SP__APP_ACCEPTED ||
-		    (p->kind == SP__KIND_PRELIM) != prelim)
+		if (apps[k].status != SP__APP_ACCEPTED)
 			continue;
-		sp__keyed kk = {(float)(p->u + noise * normal(m, r)),
-		                a->app_off + k};
-		if (!SP_VEC_PUSH(t->ks, kk))
-			return SP_ENOMEM;
+		if (apps[k].kind != SP__KIND_PRELIM)
+			ids[nm++] = k;
+		else if (prelim)
+			ids[cap - ++np] = k; /* from the back */
 	}
-	sp__keyed_sort_desc(t->ks.v, t->ks.n);
+	double noise = m->g[SP__G_R_NOISE_APPL];
+	uint64_t *kx = t->kx.v;
+	sp_rng rl = *r;
+	for (size_t q = 0; q < nm + np; q++) {
+		int32_t k = q < nm ? ids[q] : ids[cap - 1 - (q - nm)];
+		float key = fixed ? apps[k].u
+		                  : (float)(apps[k].u + noise * normal(m, &rl));
+		kx[q] = sp__key(key, a->app_off + k);
+	}
+	*r = rl;
+	sp__key_sort(kx, nm);
+	sp__key_sort(kx + nm, np);
+	*n1 = nm;
+	*n2 = np;
 	return SP_OK;
+}
+
+static inline int32_t inst_of(const sp__trial *t, uint64_t key)
+{
+	return t->inst_id[t->apps.v[sp__key_id(key)].prog];
 }
 
 /* Stage 6 and 7 for one single applicant: its list (and supplemental
  * list) into the instance. */
 static sp_status single_lists(sp__trial *t, const sp_model *m, sp_rng *r,
-                              int32_t i)
+                              int32_t i, bool fixed)
 {
 	sp__appl *a = &t->ap.v[i];
-	sp_status s = ranked_interviews(t, m, r, i, false);
+	size_t n1, n2;
+	sp_status s = ranked_interviews(t, m, r, i, true, fixed, &n1, &n2);
 	if (s)
 		return s;
 	t->iv.n = 0;
+	if (!SP_VEC_RESERVE(t->iv, 2 * (n1 + n2) + 1))
+		return SP_ENOMEM;
+	const uint64_t *kx = t->kx.v;
+	int32_t *iv = t->iv.v;
+	size_t niv = 0;
 	int32_t nadv = 0;
 	a->contiguous = 0;
 	bool run = true;
-	for (size_t k = 0; k < t->ks.n; k++) {
-		const sp__app *p = &t->apps.v[t->ks.v[k].id];
-		int32_t sx = m->prog_spec[p->prog];
+	for (size_t k = 0; k < n1; k++) {
+		int32_t j = t->apps.v[sp__key_id(kx[k])].prog;
+		int32_t sx = m->prog_spec[j];
 		if (run && m->spec_fam[sx] == a->fam)
 			a->contiguous++;
 		else
 			run = false;
 		nadv += m->specs[sx].track == SP_TRACK_ADVANCED;
-		if (!SP_VEC_PUSH(t->iv, t->inst_id[p->prog]))
-			return SP_ENOMEM;
+		iv[niv++] = t->inst_id[j];
 	}
-	size_t nprim = t->iv.n;
-	if ((s = ranked_interviews(t, m, r, i, true)))
-		return s;
+	size_t nprim = niv;
 	if (nadv == 0) {
 		/* No advanced interview: PGY-1 interviews go at the end. */
-		for (size_t k = 0; k < t->ks.n && t->iv.n < SP_MAX_LIST; k++)
-			if (!SP_VEC_PUSH(
-			        t->iv,
-			        t->inst_id[t->apps.v[t->ks.v[k].id].prog]))
-				return SP_ENOMEM;
-		nprim = t->iv.n;
+		for (size_t k = 0; k < n2 && niv < SP_MAX_LIST; k++)
+			iv[niv++] = inst_of(t, kx[n1 + k]);
+		nprim = niv;
 	}
 	if (nprim > SP_MAX_LIST)
 		nprim = SP_MAX_LIST;
-	if (nprim && (s = sp_inst_set_rol(t->in, i, t->iv.v, nprim)))
+	if (nprim && (s = sp_inst_set_rol(t->in, i, iv, nprim)))
 		return s;
-	if (nadv == 0 || t->ks.n == 0)
+	if (nadv == 0 || n2 == 0)
 		return SP_OK;
 	/* The supplemental list, linked to every advanced program ranked. */
-	size_t base = t->iv.n;
+	size_t base = niv;
 	for (size_t k = 0; k < nprim; k++)
-		if (sp_inst_track(t->in, t->iv.v[k]) == SP_TRACK_ADVANCED &&
-		    !SP_VEC_PUSH(t->iv, t->iv.v[k]))
-			return SP_ENOMEM;
-	size_t adv_n = t->iv.n - base;
-	for (size_t k = 0; k < t->ks.n; k++)
-		if (!SP_VEC_PUSH(t->iv,
-		                 t->inst_id[t->apps.v[t->ks.v[k].id].prog]))
-			return SP_ENOMEM;
-	return sp_inst_add_supplemental(t->in, i, t->iv.v + base, adv_n,
-	                                t->iv.v + base + adv_n,
-	                                t->iv.n - base - adv_n);
+		if (sp_inst_track(t->in, iv[k]) == SP_TRACK_ADVANCED)
+			iv[niv++] = iv[k];
+	size_t adv_n = niv - base;
+	for (size_t k = 0; k < n2; k++)
+		iv[niv++] = inst_of(t, kx[n1 + k]);
+	return sp_inst_add_supplemental(t->in, i, iv + base, adv_n,
+	                                iv + base + adv_n, niv - base - adv_n);
 }
 
 /* A couple's list: region-coherent pairs of the members' interviews by
@@ -1728,19 +2019,24 @@ static sp_status couple_list(sp__trial *t, const sp_model *m, sp_rng *r,
 	SP_VEC(sp__keyed) l[2] = {{0}, {0}};
 	sp_status s = SP_OK;
 	for (int w = 0; w < 2 && !s; w++) {
-		if ((s = ranked_interviews(t, m, r, mem[w], false)))
+		size_t n1, n2;
+		if ((s = ranked_interviews(t, m, r, mem[w], false, false, &n1,
+		                           &n2)))
 			break;
 		sp__appl *a = &t->ap.v[mem[w]];
 		a->contiguous = 0;
-		for (size_t k = 0; k < t->ks.n; k++) {
-			if (m->spec_fam[m->prog_spec[t->apps.v[t->ks.v[k].id]
-			                                 .prog]] != a->fam)
+		for (size_t k = 0; k < n1; k++) {
+			int32_t j = t->apps.v[sp__key_id(t->kx.v[k])].prog;
+			if (m->spec_fam[m->prog_spec[j]] != a->fam)
 				break;
 			a->contiguous++;
 		}
-		for (size_t k = 0; k < t->ks.n && !s; k++)
-			if (!SP_VEC_PUSH(l[w], t->ks.v[k]))
+		for (size_t k = 0; k < n1 && !s; k++) {
+			sp__keyed kk = {sp__key_val(t->kx.v[k]),
+			                sp__key_id(t->kx.v[k])};
+			if (!SP_VEC_PUSH(l[w], kk))
 				s = SP_ENOMEM;
+		}
 	}
 	t->ks.n = 0;
 	double solo = m->g[SP__G_COUPLE_SOLO];
@@ -1795,54 +2091,79 @@ static sp_status couple_list(sp__trial *t, const sp_model *m, sp_rng *r,
 	                          t->pairs.n / 2, &cid);
 }
 
-/* Programs rank their interviewees by score plus interview noise.  The
- * interviews are gathered by program in one sequential pass over the
- * applications (p_idx is reused: its order is no longer needed). */
-static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *r)
+/* Programs rank their interviewees by score plus rank noise (the key is
+ * kept in the application: the match cutoff reads it).  The interviews
+ * are gathered by program in one sequential pass over the applications,
+ * so each program draws in application order. */
+static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *r,
+                               sp_rng *rp)
 {
 	double noise = m->g[SP__G_R_NOISE_PROG];
 	int32_t np = m->np;
-	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
-	for (size_t k = 0; k < t->apps.n; k++)
-		if (t->apps.v[k].status == SP__APP_ACCEPTED)
-			t->p_n[t->apps.v[k].prog]++;
+	size_t nreg = t->napop;
+	sp__app *apps = t->apps.v;
 	t->p_off[0] = 0;
 	for (int32_t j = 0; j < np; j++) {
-		t->p_off[j + 1] = t->p_off[j] + t->p_n[j];
+		t->p_off[j + 1] = t->p_off[j] + t->p_acc[j];
 		t->p_n[j] = 0;
 	}
+	t->pidx.n = 0;
+	if (!SP_VEC_RESERVE(t->pidx, (size_t)t->p_off[np] + 1))
+		return SP_ENOMEM;
+	int32_t *pidx = t->pidx.v;
 	for (size_t k = 0; k < t->apps.n; k++) {
-		const sp__app *p = &t->apps.v[k];
+		const sp__app *p = &apps[k];
 		if (p->status == SP__APP_ACCEPTED)
-			t->p_idx[t->p_off[p->prog] + t->p_n[p->prog]++] =
+			pidx[t->p_off[p->prog] + t->p_n[p->prog]++] =
 			    (int32_t)k;
 	}
 	for (int32_t j = 0; j < np; j++) {
 		if (t->inst_id[j] == SP_NONE)
 			continue;
-		t->ks.n = 0;
-		for (int32_t i = 0; i < t->p_n[j]; i++) {
-			const sp__app *p =
-			    &t->apps.v[t->p_idx[t->p_off[j] + i]];
-			sp__keyed kk = {
-			    (float)(p->score + noise * normal(m, r)), p->appl};
-			t->ks.v[t->ks.n++] = kk;
-		}
-		sp__keyed_sort_desc(t->ks.v, t->ks.n);
-		t->iv.n = 0;
-		if (!SP_VEC_RESERVE(t->iv, t->ks.n + 1))
+		size_t n = (size_t)t->p_n[j];
+		if (!SP_VEC_RESERVE(t->kx, n) || !SP_VEC_RESERVE(t->iv, n + 1))
 			return SP_ENOMEM;
-		for (size_t k = 0; k < t->ks.n; k++)
-			t->iv.v[t->iv.n++] = t->ks.v[k].id;
-		sp_status s = sp_inst_set_program_rol(t->in, t->inst_id[j],
-		                                      t->iv.v, t->iv.n);
+		uint64_t *kx = t->kx.v;
+		const int32_t *idx = pidx + t->p_off[j];
+		/* The population's interviews come first (by index). */
+		size_t i = 0;
+		for (int w = 0; w < 2; w++) {
+			sp_rng rl = w ? *rp : *r;
+			for (; i < n && (w || (size_t)idx[i] < nreg); i++) {
+				sp__app *p = &apps[idx[i]];
+				p->rank =
+				    (float)(p->score + noise * normal(m, &rl));
+				kx[i] = sp__key(p->rank, p->appl);
+			}
+			*(w ? rp : r) = rl;
+		}
+		sp__key_sort(kx, n);
+		for (i = 0; i < n; i++)
+			t->iv.v[i] = sp__key_id(kx[i]);
+		sp_status s =
+		    sp_inst_set_program_rol(t->in, t->inst_id[j], t->iv.v, n);
 		if (s)
 			return s;
 	}
 	return SP_OK;
 }
 
-static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *r)
+/* "a123": the builder's names, without snprintf's cost. */
+static void entity_name(char *buf, char tag, size_t i)
+{
+	char tmp[24];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	buf[0] = tag;
+	for (size_t k = 0; k < n; k++)
+		buf[1 + k] = tmp[n - 1 - k];
+	buf[1 + n] = 0;
+}
+
+static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *r,
+                                sp_rng *rp, const sp_probe *probe)
 {
 	sp_inst_free(t->in);
 	t->in = NULL;
@@ -1850,12 +2171,11 @@ static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *r)
 	if (s)
 		return s;
 	char name[32];
-	int32_t nprog = 0;
 	for (int32_t j = 0; j < m->np; j++) {
 		t->inst_id[j] = SP_NONE;
-		if (!m->fam[m->spec_fam[m->prog_spec[j]]].selected)
+		if (!m->fam[m->pfam[j]].selected)
 			continue;
-		snprintf(name, sizeof name, "p%d", (int)j);
+		entity_name(name, 'p', (size_t)j);
 		int32_t id;
 		if ((s = sp_inst_add_program(t->in, name, m->progs[j].positions,
 		                             &id)))
@@ -1863,47 +2183,192 @@ static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *r)
 		sp_inst_set_track(t->in, id, m->progs[j].track);
 		t->inst_id[j] = id;
 		t->inst_prog[id] = j;
-		nprog++;
 	}
 	for (size_t i = 0; i < t->ap.n; i++) {
-		snprintf(name, sizeof name, "a%d", (int)i);
+		entity_name(name, 'a', i);
 		int32_t id;
 		if ((s = sp_inst_add_applicant(t->in, name, &id)))
 			return s;
 	}
+	bool fixed = probe && probe->pref;
 	for (size_t i = 0; i < t->ap.n && !s; i++) {
 		const sp__appl *a = &t->ap.v[i];
-		if (a->partner < 0)
-			s = single_lists(t, m, r, (int32_t)i);
+		if (i >= t->npop)
+			s = single_lists(t, m, rp, (int32_t)i, fixed);
+		else if (a->partner < 0)
+			s = single_lists(t, m, r, (int32_t)i, false);
 		else if (a->partner > (int32_t)i)
 			s = couple_list(t, m, r, (int32_t)i, a->partner);
 	}
 	if (!s)
-		s = program_lists(t, m, r);
+		s = program_lists(t, m, r, rp);
 	return s;
+}
+
+/* The program's rank key of applicant i, whom it matched. */
+static float rank_key(const sp__trial *t, const sp__appl *a, int32_t j)
+{
+	for (int32_t k = 0; k < a->app_n; k++) {
+		const sp__app *p = &t->apps.v[a->app_off + k];
+		if (p->prog == j && p->status == SP__APP_ACCEPTED)
+			return p->rank;
+	}
+	assert(!"a match without an interview");
+	return INFINITY;
 }
 
 static void record_outcome(sp__trial *t, const sp_model *m)
 {
 	memset(t->filled, 0, ((size_t)m->np + 1) * sizeof *t->filled);
+	for (int32_t j = 0; j < m->np; j++)
+		t->mcut[j] = INFINITY;
 	for (size_t i = 0; i < t->ap.n; i++) {
 		sp__appl *a = &t->ap.v[i];
 		int32_t p = sp_matching_program(t->mt, (int32_t)i);
 		int32_t q = sp_matching_supplemental(t->mt, (int32_t)i);
 		a->matched = p == SP_NONE ? SP_NONE : t->inst_prog[p];
 		a->supp = q == SP_NONE ? SP_NONE : t->inst_prog[q];
-		if (a->matched != SP_NONE)
-			t->filled[a->matched]++;
-		if (a->supp != SP_NONE)
-			t->filled[a->supp]++;
+		int32_t at[2] = {a->matched, a->supp};
+		for (int w = 0; w < 2; w++) {
+			int32_t j = at[w];
+			if (j == SP_NONE)
+				continue;
+			t->filled[j]++;
+			t->mcut[j] = SP_MIN(t->mcut[j], rank_key(t, a, j));
+		}
 	}
 }
 
-sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
-                        uint64_t trial, sp_err *err)
+/* ------------------------------------------------------------------ */
+/* Probes. */
+
+static int32_t state_index(const sp_model *m, const char *code)
 {
-	sp_rng r;
+	for (int32_t k = 0; code[0] && k < m->nstates; k++)
+		if (!strcmp(m->state_code[k], code))
+			return k;
+	return -1;
+}
+
+sp_status sp__probe_check(const sp_model *m, const sp_probe *pr, sp_err *err)
+{
+	const sp_profile *p = &pr->profile;
+	if ((unsigned)p->type >= SP_APPL_NTYPES)
+		return sp__err_set(err, SP_EINVAL, "", 0, "type",
+		                   "probe: applicant type %d is not one of "
+		                   "0..%d",
+		                   (int)p->type, SP_APPL_NTYPES - 1);
+	if (!isfinite(p->step2) || p->step2 < 0 || p->step2 > 400)
+		return sp__err_set(err, SP_EINVAL, "", 0, "step2",
+		                   "probe: Step 2 score must be a number from "
+		                   "0 to 400");
+	if (p->research < 0)
+		return sp__err_set(err, SP_EINVAL, "", 0, "research",
+		                   "probe: research items must be >= 0");
+	if (memchr(p->state, 0, sizeof p->state) == NULL)
+		return sp__err_set(err, SP_EINVAL, "", 0, "state",
+		                   "probe: home state is not a 2-letter code");
+	if (pr->clones < 1 || pr->clones > 1000)
+		return sp__err_set(err, SP_EINVAL, "", 0, "clones",
+		                   "probe: clones must be from 1 to 1000 "
+		                   "(got %d)",
+		                   pr->clones);
+	if (pr->napps > 2000)
+		return sp__err_set(err, SP_EINVAL, "", 0, "apps",
+		                   "probe: %zu applications, at most 2000",
+		                   pr->napps);
+	if (pr->napps && (!pr->apps || !pr->tier))
+		return sp__err_set(err, SP_EINVAL, "", 0, "apps",
+		                   "probe: applications or tiers missing");
+	uint8_t *seen = sp_calloc((size_t)m->np + 1, 1);
+	if (!seen)
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	sp_status s = SP_OK;
+	for (size_t k = 0; k < pr->napps && !s; k++) {
+		int32_t j = pr->apps[k];
+		if (j < 0 || j >= m->np)
+			s = sp__err_set(err, SP_EINVAL, "", 0, "apps",
+			                "probe application %zu: program index "
+			                "%ld is out of range (0..%ld)",
+			                k, (long)j, (long)m->np - 1);
+		else if (seen[j])
+			s = sp__err_set(err, SP_EINVAL, "", 0, "apps",
+			                "probe application %zu: program %s "
+			                "appears twice",
+			                k, m->progs[j].code);
+		else if (!m->fam[m->pfam[j]].selected)
+			s = sp__err_set(err, SP_EINVAL, "", 0, "apps",
+			                "probe application %zu: program %s is "
+			                "outside the simulated specialties",
+			                k, m->progs[j].code);
+		else if (pr->tier[k] > 2)
+			s = sp__err_set(err, SP_EINVAL, "", 0, "tier",
+			                "probe application %zu: signal tier %d "
+			                "is not 0, 1 or 2",
+			                k, (int)pr->tier[k]);
+		else if (pr->pref && !isfinite(pr->pref[k]))
+			s = sp__err_set(err, SP_EINVAL, "", 0, "pref",
+			                "probe application %zu: preference is "
+			                "not a finite number",
+			                k);
+		else
+			seen[j] = 1;
+	}
+	sp_free(seen);
+	return s;
+}
+
+/* Appends the probe's copies and their applications (after the
+ * population's signals: a probe's tiers are given).  A signal to a
+ * program that takes none carries no bonus; an application a program
+ * cannot consider (visa) is BARRED. */
+static sp_status add_probes(sp__trial *t, const sp_model *m, const sp_probe *pr,
+                            sp_rng *rp)
+{
+	const sp_profile *pf = &pr->profile;
+	int32_t st = state_index(m, pf->state);
+	double mean = strength_mean(m, pf->type, pf->step2, pf->research);
+	if (!SP_VEC_RESERVE(t->ap, (size_t)pr->clones) ||
+	    !SP_VEC_RESERVE(t->apps, (size_t)pr->clones * pr->napps))
+		return SP_ENOMEM;
+	for (int c = 0; c < pr->clones; c++) {
+		sp__appl a;
+		memset(&a, 0, sizeof a);
+		a.type = (uint8_t)pf->type;
+		a.visa = pf->needs_visa != 0;
+		a.state = (int16_t)st;
+		a.region = st >= 0 ? m->state_region[st] : 0;
+		a.fam = a.backup = -1;
+		a.research = (int16_t)SP_MIN(pf->research, 32767);
+		a.step2 = (float)pf->step2;
+		a.z = (float)(mean + m->g[SP__G_Z_NOISE] * normal(m, rp));
+		a.partner = -1;
+		a.matched = a.supp = SP_NONE;
+		a.app_off = (int32_t)t->apps.n;
+		a.app_n = (int32_t)pr->napps;
+		int32_t ai = (int32_t)t->ap.n;
+		for (size_t k = 0; k < pr->napps; k++) {
+			int32_t j = pr->apps[k];
+			float u = pr->pref ? (float)pr->pref[k]
+			                   : (float)utility(m, &a, j, rp);
+			bool barred = a.visa && !m->pvisa[j];
+			sp__app x = new_app(j, ai, u,
+			                    barred ? SP__KIND_BARRED
+			                           : SP__KIND_PREFERRED);
+			x.tier = m->psig[j] ? pr->tier[k] : 0;
+			t->apps.v[t->apps.n++] = x;
+		}
+		t->ap.v[t->ap.n++] = a;
+	}
+	return SP_OK;
+}
+
+sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
+                        uint64_t trial, const sp_probe *probe, sp_err *err)
+{
+	sp_rng r, rp;
 	sp_rng_seed(&r, seed, trial);
+	sp_rng_seed(&rp, seed, SP__PROBE_STREAM(trial));
 	sp_status s = trial_alloc(t, m);
 	if (!s)
 		s = draw_population(t, m, &r);
@@ -1914,10 +2379,14 @@ sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
 	}
 	if (!s)
 		s = draw_signals(t, m);
+	t->npop = t->ap.n;
+	t->napop = t->apps.n;
+	if (!s && probe)
+		s = add_probes(t, m, probe, &rp);
 	if (!s)
-		s = interviews(t, m, &r);
+		s = interviews(t, m, &r, &rp);
 	if (!s)
-		s = build_instance(t, m, &r);
+		s = build_instance(t, m, &r, &rp, probe);
 	if (s)
 		return sp__err_set(err, s, "", 0, "", "market trial %llu: %s",
 		                   (unsigned long long)trial, sp_strerror(s));

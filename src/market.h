@@ -122,10 +122,12 @@ struct sp_model {
 	uint8_t *state_region;
 	double *state_cum; /* cumulative weights for drawing */
 	int16_t *prog_state;
-	/* Hot per-program fields, compact: selectivity, census division,
-	 * visa sponsorship, family. */
+	/* Hot per-program fields, compact: selectivity (as float for the
+	 * utility, as double for the signal key), census division, visa
+	 * sponsorship, signals accepted, family. */
 	float *psel;
-	uint8_t *preg, *pvisa;
+	double *pseld;
+	uint8_t *preg, *pvisa, *psig;
 	int16_t *pfam;
 	/* Parameters. */
 	double g[SP__NG];
@@ -135,8 +137,10 @@ struct sp_model {
 	double s2_p[16], s2_x[16];
 	int s2_n;
 	/* The standard normal quantile at k / SP__NQ, k = 0..SP__NQ, for
-	 * the table sampler (market.c: normal()). */
-	float *nq;
+	 * the table sampler (market.c: normal()), and each cell's width
+	 * nqd[k] = nq[k + 1] - nq[k] (in float, as the sampler computed
+	 * it before the table had it). */
+	float *nq, *nqd;
 };
 #define SP__NQ 4096
 
@@ -157,15 +161,22 @@ typedef struct {
 	int32_t matched, supp; /* program index, or SP_NONE */
 	int32_t contiguous;    /* ranks in the preferred family at the top */
 	int32_t ninterviews;
+	/* In a specialty subset (sp_model_select): the preferred family is
+	 * outside it, so `fam` holds the backup and only the backup's share
+	 * of the applications is drawn (docs/model.md, Outputs). */
+	uint8_t outside;
 } sp__appl;
 
 enum { SP__APP_APPLIED, SP__APP_OFFERED, SP__APP_ACCEPTED, SP__APP_DECLINED };
-enum { SP__KIND_PREFERRED, SP__KIND_BACKUP, SP__KIND_PRELIM };
+/* BARRED: a probe's application that the program cannot consider (it
+ * does not sponsor the visa the probe needs); never offered. */
+enum { SP__KIND_PREFERRED, SP__KIND_BACKUP, SP__KIND_PRELIM, SP__KIND_BARRED };
 
-/* One application. */
+/* One application.  rank: the program's rank key of the applicant
+ * (score + rank noise), set when the program's list is built. */
 typedef struct {
 	int32_t prog, appl;
-	float u, score;
+	float u, score, rank;
 	uint8_t tier, status, kind, offered; /* offered: ever offered */
 } sp__app;
 
@@ -175,24 +186,40 @@ typedef struct {
 } sp__keyed;
 
 /* A worker's trial: scratch reused from trial to trial, and after
- * sp__trial_run the trial's outcome. */
+ * sp__trial_run the trial's outcome.  Applicants [0, npop) are the
+ * drawn population, [npop, ap.n) the probes; applications [0, napop)
+ * are the population's. */
 typedef struct {
 	SP_VEC(sp__appl) ap;
 	SP_VEC(sp__app) apps;
-	SP_VEC(sp__keyed) ks;
-	SP_VEC(sp__keyed) pk; /* applications by program */
+	SP_VEC(sp__keyed) ks; /* couples' lists */
+	SP_VEC(uint64_t) kx;  /* scratch sort keys (sp__key) */
+	SP_VEC(uint64_t) pk;  /* applications by program (sp__key) */
 	SP_VEC(int32_t) iv;   /* scratch list */
+	SP_VEC(int32_t) sel;  /* scratch list */
 	SP_VEC(int32_t) pairs;
-	int32_t *p_off, *p_idx; /* applications by program, by score */
-	int32_t *p_n;
+	SP_VEC(int32_t) acc;  /* interviews accepted, per applicant */
+	SP_VEC(int32_t) pidx; /* interviews by program */
+	int32_t *p_off, *p_n; /* applications by program: range, count */
+	int32_t *p_acc;       /* interviews accepted, per program */
+	int32_t *slots;       /* interview slots per program, this trial */
 	uint32_t *mark;
 	uint32_t stamp;
 	float *cutoff;        /* per program; valid when constrained */
 	uint8_t *constrained; /* more applications than slots */
 	int32_t *filled;      /* per program */
+	float *mcut; /* per program: lowest rank key matched (+inf: none) */
 	double fam_mu[512], fam_sd[512];
+	double sigb[512 * 3]; /* signal bonus by family and tier */
+	/* Family weights' parts for market.c: draw_family's fast path:
+	 * positions · affinity · exp(demand) by type and family, c_F, and
+	 * whether the family is advanced-only. */
+	double fw_base[SP_APPL_NTYPES][512], fw_c[512], fw_cmax;
+	uint8_t fw_adv[512];
+	bool fw_ok;
 	int32_t *inst_id; /* program -> instance id, or SP_NONE */
 	int32_t *inst_prog;
+	size_t npop, napop;
 	int32_t ncouples;
 	int stable;
 	sp_inst *in;
@@ -201,9 +228,124 @@ typedef struct {
 
 void sp__trial_init(sp__trial *t);
 void sp__trial_free(sp__trial *t);
-/* Runs trial `trial` of the market from the stream (seed, trial). */
+/* Runs trial `trial` of the market from the stream (seed, trial), with
+ * the probe's copies inserted when `probe` is not NULL (their draws
+ * come from a stream of their own: sp__probe_stream).  The probe must
+ * have passed sp__probe_check. */
 sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
-                        uint64_t trial, sp_err *err) SP_MUST_CHECK;
+                        uint64_t trial, const sp_probe *probe,
+                        sp_err *err) SP_MUST_CHECK;
+/* The probes' stream id for a trial: disjoint from the trials' own
+ * (trial numbers are below 2^24) and from the built-in catalog's. */
+#define SP__PROBE_STREAM(trial) (0x70726f6265000000ull + (trial))
+/* Checks a probe against the model: SP_EINVAL with a message naming
+ * the field. */
+sp_status sp__probe_check(const sp_model *m, const sp_probe *pr,
+                          sp_err *err) SP_MUST_CHECK;
+
+/* The generator of rng.c (xoshiro256**), inlined for the trial's ten
+ * million or so draws: a call per draw cost a tenth of a trial.  The
+ * streams are the same (test_market.c checks it). */
+static inline uint64_t sp__rng_next(sp_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t x = s[1] * 5;
+	uint64_t out = ((x << 7) | (x >> 57)) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return out;
+}
+
+static inline double sp__rng_uniform(sp_rng *r)
+{
+	return (double)(sp__rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+static inline uint64_t sp__rng_below(sp_rng *r, uint64_t n)
+{
+	uint64_t x = sp__rng_next(r);
+	__uint128_t m = (__uint128_t)x * n;
+	uint64_t lo = (uint64_t)m;
+	if (lo < n) {
+		uint64_t floor = -n % n;
+		while (lo < floor) {
+			x = sp__rng_next(r);
+			m = (__uint128_t)x * n;
+			lo = (uint64_t)m;
+		}
+	}
+	return (uint64_t)(m >> 64);
+}
+
+/* exp(x) for |x| < 600 to about 1e-15 relative, without the library
+ * call (market.c: draw_family's fast path needs 1e-12; test_market.c
+ * checks the bound): x = (8k + i) ln(2)/8 + y with |y| <= ln(2)/16,
+ * e^y by its Taylor polynomial to degree 7 (remainder below 1e-15),
+ * 2^(i/8) from a table, 2^k through the exponent bits. */
+static inline double sp__exp_fast(double x)
+{
+	static const double exp2_8[8] = {
+	    1.0,
+	    1.0905077326652576592070106557607079789927027185400671,
+	    1.1892071150027210667174999705604759152929720924638174,
+	    1.2968395546510096659337541177924511070655359223089539,
+	    1.4142135623730950488016887242096980785696718753769481,
+	    1.5422108254079408236122918620907048814261124347521380,
+	    1.6817928305074290860622509524664297900800415003576725,
+	    1.8340080864093424634870831895883097390010043583082040};
+	double nf = (x * (8 * 1.4426950408889634) + 0x1.8p52) - 0x1.8p52;
+	double y = x - nf * (6.93147180369123816490e-01 / 8) -
+	           nf * (1.90821492927058770002e-10 / 8);
+	int64_t n = (int64_t)nf;
+	double p =
+	    1 +
+	    y * (1 + y * (0.5 + y * (1.0 / 6 +
+	                             y * (1.0 / 24 +
+	                                  y * (1.0 / 120 +
+	                                       y * (1.0 / 720 + y / 5040))))));
+	uint64_t bits = (uint64_t)((n >> 3) + 1023) << 52;
+	double scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * exp2_8[n & 7] * scale;
+}
+
+/* A sort key in one integer: a float key, larger first, then an id
+ * (>= 0), smaller first, so that "comes first" is one unsigned "greater"
+ * and the order is the one sp__keyed_sort_desc gives.  -0 is folded
+ * into +0 (they compare equal as floats). */
+static inline uint64_t sp__key(float key, int32_t id)
+{
+	uint32_t b;
+	key += 0.0f;
+	memcpy(&b, &key, sizeof b);
+	b ^= (uint32_t)((int32_t)b >> 31) | 0x80000000u;
+	return (uint64_t)b << 32 | (uint32_t) ~(uint32_t)id;
+}
+
+static inline int32_t sp__key_id(uint64_t k)
+{
+	return (int32_t) ~(uint32_t)k;
+}
+
+static inline float sp__key_val(uint64_t k)
+{
+	uint32_t b = (uint32_t)(k >> 32);
+	b ^= ~(uint32_t)((int32_t)b >> 31) | 0x80000000u;
+	float f;
+	memcpy(&f, &b, sizeof f);
+	return f;
+}
+
+/* Sorts keys descending; moves the `top` largest to the front in no
+ * particular order (expected O(n)).  Branch-free partitions: the keys
+ * are random, so a branch per comparison would be a coin toss. */
+void sp__key_sort(uint64_t *v, size_t n);
+void sp__key_select(uint64_t *v, size_t n, size_t top);
 
 /* Standard normal CDF and its inverse. */
 double sp__market_phi(double x);

@@ -9,6 +9,20 @@
  * depend on order, so the result is identical for any thread count.
  * Workers share nothing but the read-only model and a trial counter.
  *
+ * Two cutoffs per program, both over trials, both in fixed point: the
+ * interview cutoff (the score of the last first-round invitee, in the
+ * trials where the program had more applications than slots) and the
+ * match cutoff (the program's rank key, score + rank noise, of the
+ * lowest-ranked applicant it matched, in the trials where it filled
+ * every position; its own matched applicants only, supplemental
+ * matches included, so couples and PGY-1 lists count where they land).
+ *
+ * Probes (sp_simulate_probe): the same pool with a probe inserted into
+ * every trial (market.c: add_probes); the workers then count only the
+ * probes' outcomes, in integer counters, so the result is
+ * thread-count independent as well.  Probes never enter the
+ * population's aggregates.
+ *
  * Rejected: per-trial floating sums merged in trial order (needs a
  * buffer of every trial's figures, or a barrier per trial).
  */
@@ -32,8 +46,9 @@
 typedef struct {
 	int64_t trials, stable;
 	int64_t type_n[SP_APPL_NTYPES], type_matched[SP_APPL_NTYPES];
-	int64_t *filled;                 /* per program */
-	int64_t *cut_n, *cut_s, *cut_ss; /* per program, fixed point */
+	int64_t *filled;                    /* per program */
+	int64_t *cut_n, *cut_s, *cut_ss;    /* per program, fixed point */
+	int64_t *mcut_n, *mcut_s, *mcut_ss; /* match cutoff, likewise */
 	int64_t *grp;  /* per (family, type, band): n, pref, any */
 	int64_t *cont; /* per (family, type, band): contiguous histogram */
 	int64_t *s2;   /* per family, US MD: [matched_pref][NS2] */
@@ -62,8 +77,9 @@ static size_t ngrp(int32_t nf)
 
 static void acc_free(acc *a)
 {
-	void *p[] = {a->filled, a->cut_n, a->cut_s, a->cut_ss, a->grp,
-	             a->cont,   a->s2,    a->iv,    a->pref};
+	void *p[] = {a->filled, a->cut_n,  a->cut_s,   a->cut_ss,
+	             a->mcut_n, a->mcut_s, a->mcut_ss, a->grp,
+	             a->cont,   a->s2,     a->iv,      a->pref};
 	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
 		sp_free(p[i]);
 	memset(a, 0, sizeof *a);
@@ -77,13 +93,17 @@ static bool acc_init(acc *a, int32_t np, int32_t nf)
 	a->cut_n = sp_calloc(n, sizeof(int64_t));
 	a->cut_s = sp_calloc(n, sizeof(int64_t));
 	a->cut_ss = sp_calloc(n, sizeof(int64_t));
+	a->mcut_n = sp_calloc(n, sizeof(int64_t));
+	a->mcut_s = sp_calloc(n, sizeof(int64_t));
+	a->mcut_ss = sp_calloc(n, sizeof(int64_t));
 	a->grp = sp_calloc(g * 3, sizeof(int64_t));
 	a->cont = sp_calloc(g * NCONTIG, sizeof(int64_t));
 	a->s2 = sp_calloc((size_t)nf * 2 * NS2, sizeof(int64_t));
 	a->iv = sp_calloc(n * IVN, sizeof(int64_t));
 	a->pref = sp_calloc((size_t)nf * SP_APPL_NTYPES * 2, sizeof(int64_t));
-	if (!a->filled || !a->cut_n || !a->cut_s || !a->cut_ss || !a->grp ||
-	    !a->cont || !a->s2 || !a->iv || !a->pref) {
+	if (!a->filled || !a->cut_n || !a->cut_s || !a->cut_ss || !a->mcut_n ||
+	    !a->mcut_s || !a->mcut_ss || !a->grp || !a->cont || !a->s2 ||
+	    !a->iv || !a->pref) {
 		acc_free(a);
 		return false;
 	}
@@ -109,6 +129,9 @@ static void acc_merge(acc *d, const acc *s, int32_t np, int32_t nf)
 	add_vec(d->cut_n, s->cut_n, n);
 	add_vec(d->cut_s, s->cut_s, n);
 	add_vec(d->cut_ss, s->cut_ss, n);
+	add_vec(d->mcut_n, s->mcut_n, n);
+	add_vec(d->mcut_s, s->mcut_s, n);
+	add_vec(d->mcut_ss, s->mcut_ss, n);
 	add_vec(d->grp, s->grp, g * 3);
 	add_vec(d->cont, s->cont, g * NCONTIG);
 	add_vec(d->s2, s->s2, (size_t)nf * 2 * NS2);
@@ -125,22 +148,56 @@ static int band_of(double step2)
 	return b < 0 ? 0 : b >= NBANDS ? NBANDS - 1 : b;
 }
 
-/* Adds one trial's outcome. */
+static void cut_add(int64_t *n, int64_t *s, int64_t *ss, double v)
+{
+	int64_t c = llround(v * FIXED);
+	++*n;
+	*s += c;
+	*ss += c * c / (int64_t)FIXED;
+}
+
+/* Adds one applicant's applications to the interview-rate counters. */
+static void count_interviews(acc *a, const sp_model *m, const sp__trial *t,
+                             const sp__appl *ap)
+{
+	a->interviews += ap->ninterviews;
+	for (int32_t k = 0; k < ap->app_n; k++) {
+		const sp__app *p = &t->apps.v[ap->app_off + k];
+		int64_t *iv = a->iv + (size_t)p->prog * IVN;
+		int off = p->offered != 0;
+		iv[p->tier * 2 + off] += 1;
+		bool instate =
+		    ap->state >= 0 && ap->state == m->prog_state[p->prog];
+		iv[6 + instate * 2 + off] += 1;
+		iv[10 + ap->type * 2 + off] += 1;
+	}
+	a->applications += ap->app_n;
+}
+
+/* Adds one trial's outcome (the population's: probes are left out). */
 static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 {
 	a->trials++;
 	a->stable += t->stable;
 	for (int32_t j = 0; j < m->np; j++) {
 		a->filled[j] += t->filled[j];
-		if (t->constrained[j]) {
-			int64_t c = llround(t->cutoff[j] * FIXED);
-			a->cut_n[j]++;
-			a->cut_s[j] += c;
-			a->cut_ss[j] += c * c / (int64_t)FIXED;
-		}
+		if (t->constrained[j])
+			cut_add(&a->cut_n[j], &a->cut_s[j], &a->cut_ss[j],
+			        t->cutoff[j]);
+		int pos = m->progs[j].positions;
+		if (pos > 0 && t->filled[j] >= pos && isfinite(t->mcut[j]))
+			cut_add(&a->mcut_n[j], &a->mcut_s[j], &a->mcut_ss[j],
+			        t->mcut[j]);
 	}
-	for (size_t i = 0; i < t->ap.n; i++) {
+	for (size_t i = 0; i < t->npop; i++) {
 		const sp__appl *ap = &t->ap.v[i];
+		if (ap->outside) {
+			/* Applicants seen only through their backup in a
+			 * specialty subset: their own family is not simulated,
+			 * so they count for fill and interviews only. */
+			count_interviews(a, m, t, ap);
+			continue;
+		}
 		bool any = ap->matched != SP_NONE;
 		bool pref =
 		    any && m->spec_fam[m->prog_spec[ap->matched]] == ap->fam;
@@ -161,18 +218,7 @@ static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 			s = s < 0 ? 0 : s >= NS2 ? NS2 - 1 : s;
 			a->s2[((size_t)ap->fam * 2 + pref) * NS2 + (size_t)s]++;
 		}
-		a->interviews += ap->ninterviews;
-		for (int32_t k = 0; k < ap->app_n; k++) {
-			const sp__app *p = &t->apps.v[ap->app_off + k];
-			int64_t *iv = a->iv + (size_t)p->prog * IVN;
-			int off = p->offered != 0;
-			iv[p->tier * 2 + off] += 1;
-			bool instate = ap->state >= 0 &&
-			               ap->state == m->prog_state[p->prog];
-			iv[6 + instate * 2 + off] += 1;
-			iv[10 + ap->type * 2 + off] += 1;
-		}
-		a->applications += ap->app_n;
+		count_interviews(a, m, t, ap);
 	}
 }
 
@@ -185,6 +231,7 @@ static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 typedef struct {
 	const sp_model *m;
 	const sp_sim_opts *o;
+	const sp_probe *probe; /* NULL: a plain simulation */
 	atomic_int next, done;
 	atomic_int failed;
 	pthread_mutex_t lock;
@@ -192,9 +239,16 @@ typedef struct {
 	sp_err err;
 } pool;
 
+/* A probe's counters (sp_probe_result's, in int64). */
+typedef struct {
+	int64_t copies, matched, interviewed;
+	int64_t *int_at, *match_at; /* per application */
+} pacc;
+
 typedef struct {
 	pool *p;
 	acc a;
+	pacc pa;
 	sp__trial t;
 	pthread_t th;
 } worker;
@@ -204,6 +258,52 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void pacc_free(pacc *a)
+{
+	sp_free(a->int_at);
+	sp_free(a->match_at);
+	memset(a, 0, sizeof *a);
+}
+
+static bool pacc_init(pacc *a, size_t napps)
+{
+	memset(a, 0, sizeof *a);
+	a->int_at = sp_calloc(napps + 1, sizeof *a->int_at);
+	a->match_at = sp_calloc(napps + 1, sizeof *a->match_at);
+	if (!a->int_at || !a->match_at) {
+		pacc_free(a);
+		return false;
+	}
+	return true;
+}
+
+static void pacc_merge(pacc *d, const pacc *s, size_t napps)
+{
+	d->copies += s->copies;
+	d->matched += s->matched;
+	d->interviewed += s->interviewed;
+	add_vec(d->int_at, s->int_at, napps);
+	add_vec(d->match_at, s->match_at, napps);
+}
+
+/* Adds the probes' outcomes of one trial: its copies are the
+ * applicants from t->npop on, their applications in the probe's
+ * order. */
+static void pacc_add(pacc *a, const sp__trial *t)
+{
+	for (size_t i = t->npop; i < t->ap.n; i++) {
+		const sp__appl *ap = &t->ap.v[i];
+		a->copies++;
+		a->matched += ap->matched != SP_NONE;
+		a->interviewed += ap->ninterviews > 0;
+		for (int32_t k = 0; k < ap->app_n; k++) {
+			const sp__app *p = &t->apps.v[ap->app_off + k];
+			a->int_at[k] += p->status == SP__APP_ACCEPTED;
+			a->match_at[k] += ap->matched == p->prog;
+		}
+	}
 }
 
 static void *work(void *arg)
@@ -217,8 +317,8 @@ static void *work(void *arg)
 		double t0 = now_ms();
 		sp_err err;
 		sp__err_clear(&err);
-		sp_status s =
-		    sp__trial_run(&w->t, p->m, p->o->seed, (uint64_t)k, &err);
+		sp_status s = sp__trial_run(&w->t, p->m, p->o->seed,
+		                            (uint64_t)k, p->probe, &err);
 		if (s) {
 			pthread_mutex_lock(&p->lock);
 			if (!atomic_load(&p->failed)) {
@@ -229,7 +329,11 @@ static void *work(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
-		acc_add(&w->a, p->m, &w->t);
+		if (p->probe)
+			pacc_add(&w->pa, &w->t);
+		else
+			acc_add(&w->a, p->m, &w->t);
+		w->a.trials += p->probe != NULL;
 		w->a.ms += now_ms() - t0;
 		int d = atomic_fetch_add(&p->done, 1) + 1;
 		if (p->o->progress) {
@@ -256,31 +360,30 @@ static int cores(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
-                      sp_sim_result **out, sp_err *err)
+/* Runs o->trials trials on a pool of threads and merges the workers'
+ * counters into r->a (and, with a probe, into *pa, initialised by the
+ * caller). */
+static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
+                            const sp_probe *probe, sp_sim_result *r, pacc *pa,
+                            sp_err *err)
 {
-	*out = NULL;
 	if (o->trials < 1 || o->trials > 10000000 || o->threads < 0)
 		return sp__err_set(err, SP_EINVAL, "", 0, "trials",
-		                   "trials must be from 1, threads from 0");
+		                   "trials must be from 1 to 10000000, threads "
+		                   "from 0");
 	int nth = o->threads ? o->threads : cores();
 	nth = SP_MIN(nth, o->trials);
 	nth = SP_MIN(nth, 256);
-	sp_sim_result *r = sp_calloc(1, sizeof *r);
+	size_t napps = probe ? probe->napps : 0;
 	worker *ws = sp_calloc((size_t)nth, sizeof *ws);
+	if (!ws)
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	r->threads = nth;
 	pool p;
 	memset(&p, 0, sizeof p);
-	if (!r || !ws || !acc_init(&r->a, m->np, m->nf)) {
-		sp_free(ws);
-		sp_sim_result_free(r);
-		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
-	}
-	r->m = m;
-	r->np = m->np;
-	r->nf = m->nf;
-	r->threads = nth;
 	p.m = m;
 	p.o = o;
+	p.probe = probe;
 	pthread_mutex_init(&p.lock, NULL);
 	double t0 = now_ms();
 	int started = 0;
@@ -288,7 +391,9 @@ sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
 	for (int i = 0; i < nth; i++) {
 		ws[i].p = &p;
 		sp__trial_init(&ws[i].t);
-		if (!acc_init(&ws[i].a, m->np, m->nf)) {
+		if (!acc_init(&ws[i].a, m->np, m->nf) ||
+		    (probe && !pacc_init(&ws[i].pa, napps))) {
+			acc_free(&ws[i].a);
 			s = SP_ENOMEM;
 			break;
 		}
@@ -310,10 +415,14 @@ sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
 			pthread_join(ws[i].th, NULL);
 	}
 	r->wall_ms = now_ms() - t0;
-	for (int i = 0; i < started; i++)
+	for (int i = 0; i < started; i++) {
 		acc_merge(&r->a, &ws[i].a, m->np, m->nf);
+		if (probe)
+			pacc_merge(pa, &ws[i].pa, napps);
+	}
 	for (int i = 0; i < nth; i++) {
 		acc_free(&ws[i].a);
+		pacc_free(&ws[i].pa);
 		sp__trial_free(&ws[i].t);
 	}
 	sp_free(ws);
@@ -325,12 +434,75 @@ sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
 	} else if (s) {
 		sp__err_set(err, s, "", 0, "", "cannot start the workers");
 	}
+	return s;
+}
+
+sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
+                      sp_sim_result **out, sp_err *err)
+{
+	*out = NULL;
+	sp_sim_result *r = sp_calloc(1, sizeof *r);
+	if (!r || !acc_init(&r->a, m->np, m->nf)) {
+		sp_free(r);
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	}
+	r->m = m;
+	r->np = m->np;
+	r->nf = m->nf;
+	sp_status s = run_trials(m, o, NULL, r, NULL, err);
 	if (s) {
 		sp_sim_result_free(r);
 		return s;
 	}
 	*out = r;
 	return SP_OK;
+}
+
+sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
+                            const sp_probe *pr, sp_probe_result *out,
+                            sp_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!pr)
+		return sp__err_set(err, SP_EINVAL, "", 0, "", "no probe given");
+	sp_status s = sp__probe_check(m, pr, err);
+	if (s)
+		return s;
+	sp_sim_result r;
+	pacc pa;
+	memset(&r, 0, sizeof r);
+	if (!acc_init(&r.a, m->np, m->nf))
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	if (!pacc_init(&pa, pr->napps)) {
+		acc_free(&r.a);
+		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+	}
+	s = run_trials(m, o, pr, &r, &pa, err);
+	acc_free(&r.a);
+	long *ia = NULL, *ma = NULL;
+	if (!s) {
+		ia = sp_calloc(pr->napps + 1, sizeof *ia);
+		ma = sp_calloc(pr->napps + 1, sizeof *ma);
+		if (!ia || !ma) {
+			sp_free(ia);
+			sp_free(ma);
+			s = sp__err_set(err, SP_ENOMEM, "", 0, "",
+			                "out of memory");
+		}
+	}
+	if (!s) {
+		out->copies = (long)pa.copies;
+		out->matched = (long)pa.matched;
+		out->interviewed = (long)pa.interviewed;
+		for (size_t k = 0; k < pr->napps; k++) {
+			ia[k] = (long)pa.int_at[k];
+			ma[k] = (long)pa.match_at[k];
+		}
+		out->int_at = ia;
+		out->match_at = ma;
+	}
+	pacc_free(&pa);
+	return s;
 }
 
 void sp_sim_result_free(sp_sim_result *r)
@@ -388,6 +560,22 @@ void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
 	*mean = mu;
 	*sd = sqrt(SP_MAX(0.0, ss - mu * mu));
 	*n = (int)r->a.cut_n[j];
+}
+
+void sp_sim_result_match_cutoff(const sp_sim_result *r, int32_t j, double *mean,
+                                double *sd, int *n)
+{
+	*mean = -INFINITY;
+	*sd = 0;
+	*n = 0;
+	if (j < 0 || j >= r->np || r->a.mcut_n[j] == 0)
+		return;
+	double c = (double)r->a.mcut_n[j];
+	double mu = (double)r->a.mcut_s[j] / FIXED / c;
+	double ss = (double)r->a.mcut_ss[j] / FIXED / c;
+	*mean = mu;
+	*sd = sqrt(SP_MAX(0.0, ss - mu * mu));
+	*n = (int)r->a.mcut_n[j];
 }
 
 double sp_sim_result_filled(const sp_sim_result *r, int32_t j)

@@ -123,7 +123,7 @@ static void test_trial_conservation(void **state)
 	sp__trial t;
 	sp__trial_init(&t);
 	for (uint64_t trial = 0; trial < 3; trial++) {
-		OK(sp__trial_run(&t, m, 42, trial, &err));
+		OK(sp__trial_run(&t, m, 42, trial, NULL, &err));
 		assert_true(t.ap.n > 100);
 		/* No program over quota. */
 		for (int32_t j = 0; j < m->np; j++)
@@ -180,9 +180,9 @@ static void test_trial_deterministic(void **state)
 	sp__trial a, b;
 	sp__trial_init(&a);
 	sp__trial_init(&b);
-	OK(sp__trial_run(&a, m, 5, 9, &err));
-	OK(sp__trial_run(&b, m, 5, 8, &err)); /* dirty the scratch */
-	OK(sp__trial_run(&b, m, 5, 9, &err));
+	OK(sp__trial_run(&a, m, 5, 9, NULL, &err));
+	OK(sp__trial_run(&b, m, 5, 8, NULL, &err)); /* dirty the scratch */
+	OK(sp__trial_run(&b, m, 5, 9, NULL, &err));
 	assert_int_equal(a.ap.n, b.ap.n);
 	assert_int_equal(a.apps.n, b.apps.n);
 	for (size_t i = 0; i < a.ap.n; i++) {
@@ -222,6 +222,85 @@ static void test_sort_select(void **state)
 	}
 }
 
+/* The inlined generator draws the library's stream. */
+static void test_rng_inline(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 0; seed < 3; seed++) {
+		sp_rng a, b;
+		sp_rng_seed(&a, seed, 77);
+		sp_rng_seed(&b, seed, 77);
+		for (int i = 0; i < 1000; i++) {
+			assert_true(sp_rng_next(&a) == sp__rng_next(&b));
+			assert_true(sp_rng_uniform(&a) == sp__rng_uniform(&b));
+			uint64_t n = 1 + (uint64_t)i * 977;
+			assert_true(sp_rng_below(&a, n) ==
+			            sp__rng_below(&b, n));
+		}
+	}
+}
+
+/* sp__exp_fast within the bound draw_family's exactness rests on. */
+static void test_exp_fast(void **state)
+{
+	(void)state;
+	double worst = 0;
+	for (double x = -599; x < 599; x += 0.0137) {
+		double e = exp(x);
+		worst = fmax(worst, fabs(sp__exp_fast(x) - e) / e);
+	}
+	assert_true(worst < 1e-14);
+	assert_true(sp__exp_fast(0) == 1.0);
+}
+
+/* Integer keys order as sp__keyed_sort_desc does; their selection and
+ * sort agree with it. */
+static void test_keys(void **state)
+{
+	(void)state;
+	sp_rng r;
+	sp_rng_seed(&r, 9, 1);
+	static const float vals[] = {-INFINITY, -3.5f,  -1e-30f, -0.0f,
+	                             0.0f,      1e-30f, 2.0f,    INFINITY};
+	for (size_t i = 0; i < 8; i++)
+		for (size_t j = 0; j < 8; j++)
+			for (int32_t a = 0; a < 3; a++) {
+				int32_t b = 1;
+				bool before = vals[i] > vals[j] ||
+				              (vals[i] == vals[j] && a < b);
+				assert_int_equal(before,
+				                 sp__key(vals[i], a) >
+				                     sp__key(vals[j], b));
+				assert_true(sp__key_val(sp__key(vals[i], a)) ==
+				            vals[i]);
+				assert_int_equal(
+				    sp__key_id(sp__key(vals[i], a)), a);
+			}
+	sp__keyed k[700], c[700];
+	uint64_t v[700], w[700];
+	for (int n = 0; n < 700; n += 53) {
+		for (int i = 0; i < n; i++) {
+			k[i].key = (float)sp_rng_below(&r, 40) - 20.0f;
+			k[i].id = (int32_t)sp_rng_below(&r, 1u << 30);
+			v[i] = sp__key(k[i].key, k[i].id);
+		}
+		memcpy(c, k, sizeof(sp__keyed) * (size_t)n);
+		sp__keyed_sort_desc(c, (size_t)n);
+		memcpy(w, v, sizeof(uint64_t) * (size_t)n);
+		sp__key_sort(w, (size_t)n);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(sp__key_id(w[i]), c[i].id);
+		for (int top = 0; top <= n; top += 17) {
+			memcpy(w, v, sizeof(uint64_t) * (size_t)n);
+			sp__key_select(w, (size_t)n, (size_t)top);
+			/* The first `top` are the top `top`, in any order. */
+			sp__key_sort(w, (size_t)top);
+			for (int i = 0; i < top; i++)
+				assert_int_equal(sp__key_id(w[i]), c[i].id);
+		}
+	}
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -253,6 +332,9 @@ int main(void)
 	    cmocka_unit_test(test_trial_conservation),
 	    cmocka_unit_test(test_trial_deterministic),
 	    cmocka_unit_test(test_sort_select),
+	    cmocka_unit_test(test_rng_inline),
+	    cmocka_unit_test(test_exp_fast),
+	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

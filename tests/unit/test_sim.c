@@ -1,7 +1,9 @@
 /*
  * test_sim.c — the simulator (src/sim.c): identical results for any
  * thread count, sane aggregates, the JSON's by_group fields, option
- * checks.
+ * checks; match cutoffs; probes (sp_simulate_probe): conservation, the
+ * population left as drawn, outcomes at the extremes, determinism
+ * across threads, validation.
  */
 #include "testutil.h"
 
@@ -11,7 +13,7 @@
 
 static const char *const small[] = {"DERM", "TS", "VS"};
 
-static sp_model *small_model(void)
+static sp_model *model_of(const char *const *codes, size_t n)
 {
 	sp_specialty_info *specs;
 	sp_program_info *progs;
@@ -22,8 +24,13 @@ static sp_model *small_model(void)
 	OK(sp_model_new(specs, ns, progs, np, &m, &err));
 	sp_free(specs);
 	sp_free(progs);
-	OK(sp_model_select(m, small, 3, &err));
+	OK(sp_model_select(m, codes, n, &err));
 	return m;
+}
+
+static sp_model *small_model(void)
+{
+	return model_of(small, 3);
 }
 
 /* The JSON of a run without its timing line. */
@@ -142,12 +149,392 @@ static void test_options(void **state)
 	sp_model_free(m);
 }
 
+/* ------------------------------------------------------------------ */
+/* Match cutoffs. */
+
+/* In one trial, each full program's match cutoff is the rank key of
+ * the last applicant on its list whom it matched. */
+static void test_match_cutoff_trial(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	sp__trial t;
+	sp__trial_init(&t);
+	sp_err err;
+	int full = 0;
+	for (uint64_t trial = 0; trial < 2; trial++) {
+		OK(sp__trial_run(&t, m, 11, trial, NULL, &err));
+		for (int32_t j = 0; j < m->np; j++) {
+			if (t.inst_id[j] == SP_NONE || t.filled[j] == 0) {
+				assert_true(isinf(t.mcut[j]));
+				continue;
+			}
+			size_t n;
+			const int32_t *rol =
+			    sp_inst_program_rol(t.in, t.inst_id[j], &n);
+			int32_t last = SP_NONE;
+			for (size_t k = 0; k < n; k++) {
+				const sp__appl *a = &t.ap.v[rol[k]];
+				if (a->matched == j || a->supp == j)
+					last = rol[k];
+			}
+			assert_int_not_equal(last, SP_NONE);
+			const sp__appl *a = &t.ap.v[last];
+			float key = NAN;
+			for (int32_t k = 0; k < a->app_n; k++)
+				if (t.apps.v[a->app_off + k].prog == j)
+					key = t.apps.v[a->app_off + k].rank;
+			assert_true(key == t.mcut[j]);
+			full += t.filled[j] == m->progs[j].positions;
+		}
+	}
+	assert_true(full > 10);
+	sp__trial_free(&t);
+	sp_model_free(m);
+}
+
+static void test_match_cutoff_sim(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 4;
+	o.trials = 4;
+	sp_sim_result *r[2] = {NULL, NULL};
+	sp_err err;
+	o.threads = 1;
+	OK(sp_simulate(m, &o, &r[0], &err));
+	o.threads = 3;
+	OK(sp_simulate(m, &o, &r[1], &err));
+	int some = 0;
+	for (int32_t j = 0; j < m->np; j++) {
+		double mu[2], sd[2];
+		int n[2];
+		for (int k = 0; k < 2; k++)
+			sp_sim_result_match_cutoff(r[k], j, &mu[k], &sd[k],
+			                           &n[k]);
+		/* Bit-identical for any thread count. */
+		assert_int_equal(n[0], n[1]);
+		assert_memory_equal(&mu[0], &mu[1], sizeof mu[0]);
+		assert_memory_equal(&sd[0], &sd[1], sizeof sd[0]);
+		assert_true(n[0] >= 0 && n[0] <= o.trials);
+		if (n[0] == 0) {
+			assert_true(isinf(mu[0]) && mu[0] < 0);
+			continue;
+		}
+		assert_true(isfinite(mu[0]) && sd[0] >= 0);
+		some++;
+		/* Full in every trial: the cutoff counts every trial. */
+		if (sp_sim_result_filled(r[0], j) == m->progs[j].positions)
+			assert_int_equal(n[0], o.trials);
+	}
+	assert_true(some > 10);
+	double mu, sd;
+	int n;
+	sp_sim_result_match_cutoff(r[0], -1, &mu, &sd, &n);
+	assert_int_equal(n, 0);
+	sp_sim_result_match_cutoff(r[0], m->np, &mu, &sd, &n);
+	assert_int_equal(n, 0);
+	sp_sim_result_free(r[0]);
+	sp_sim_result_free(r[1]);
+	sp_model_free(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Probes. */
+
+/* Programs of specialty row `code`, least selective first when
+ * `least`, else most selective first. */
+static size_t programs_of(const sp_model *m, const char *code, bool least,
+                          int32_t *out, size_t want)
+{
+	int32_t s = 0;
+	while (s < m->ns && strcmp(m->specs[s].code, code))
+		s++;
+	assert_true(s < m->ns);
+	int32_t lo = m->sp_off[s], hi = m->sp_off[s + 1];
+	size_t n = 0;
+	for (int32_t k = 0; k < hi - lo && n < want; k++)
+		out[n++] = m->sp_prog[least ? hi - 1 - k : lo + k];
+	return n;
+}
+
+static sp_probe make_probe(sp_appl_type type, double step2, int research,
+                           const int32_t *apps, const uint8_t *tier, size_t n,
+                           int clones)
+{
+	sp_probe pr;
+	memset(&pr, 0, sizeof pr);
+	pr.profile.type = type;
+	pr.profile.step2 = step2;
+	pr.profile.research = research;
+	snprintf(pr.profile.state, sizeof pr.profile.state, "CA");
+	pr.apps = apps;
+	pr.tier = tier;
+	pr.napps = n;
+	pr.clones = clones;
+	return pr;
+}
+
+/* One trial with probes: quotas hold, probes match only where they
+ * interviewed, and the drawn population is the plain trial's. */
+static void test_probe_conservation(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	int32_t apps[30];
+	uint8_t tier[30] = {2, 1, 1};
+	size_t n = programs_of(m, "DERM", true, apps, 20);
+	n += programs_of(m, "VS", false, apps + n, 10);
+	double pref[30];
+	for (size_t k = 0; k < n; k++)
+		pref[k] = (double)(n - k);
+	sp_probe pr = make_probe(SP_APPL_US_MD, 262, 8, apps, tier, n, 30);
+	sp_err err;
+	OK(sp__probe_check(m, &pr, &err));
+	sp__trial plain, t;
+	sp__trial_init(&plain);
+	sp__trial_init(&t);
+	long matched = 0, interviewed = 0;
+	for (int with_pref = 0; with_pref < 2; with_pref++) {
+		pr.pref = with_pref ? pref : NULL;
+		for (uint64_t trial = 0; trial < 2; trial++) {
+			OK(sp__trial_run(&plain, m, 21, trial, NULL, &err));
+			OK(sp__trial_run(&t, m, 21, trial, &pr, &err));
+			/* The population as drawn without the probes. */
+			assert_int_equal(t.npop, plain.ap.n);
+			assert_int_equal(t.napop, plain.apps.n);
+			assert_int_equal(t.ap.n, t.npop + (size_t)pr.clones);
+			for (size_t i = 0; i < t.npop; i++) {
+				const sp__appl *a = &t.ap.v[i],
+				               *b = &plain.ap.v[i];
+				assert_int_equal(a->type, b->type);
+				assert_true(a->z == b->z &&
+				            a->step2 == b->step2);
+				assert_int_equal(a->fam, b->fam);
+				assert_int_equal(a->partner, b->partner);
+				assert_int_equal(a->app_n, b->app_n);
+			}
+			for (size_t k = 0; k < t.napop; k++) {
+				const sp__app *a = &t.apps.v[k],
+				              *b = &plain.apps.v[k];
+				assert_int_equal(a->prog, b->prog);
+				assert_true(a->u == b->u);
+				assert_int_equal(a->tier, b->tier);
+			}
+			/* Quotas hold, probes included. */
+			for (int32_t j = 0; j < m->np; j++)
+				assert_true(t.filled[j] <=
+				            m->progs[j].positions);
+			for (size_t i = t.npop; i < t.ap.n; i++) {
+				const sp__appl *a = &t.ap.v[i];
+				assert_int_equal(a->app_n, (int32_t)n);
+				assert_int_equal(a->supp, SP_NONE);
+				assert_int_equal(a->partner, -1);
+				int iv = 0;
+				bool found = a->matched == SP_NONE;
+				for (int32_t k = 0; k < a->app_n; k++) {
+					const sp__app *p =
+					    &t.apps.v[a->app_off + k];
+					assert_int_equal(p->prog, apps[k]);
+					if (p->status != SP__APP_ACCEPTED)
+						continue;
+					iv++;
+					found |= p->prog == a->matched;
+				}
+				assert_true(found);
+				assert_int_equal(iv, a->ninterviews);
+				assert_true(iv <= (int)m->g[SP__G_I_CAP]);
+				matched += a->matched != SP_NONE;
+				interviewed += iv > 0;
+			}
+		}
+	}
+	assert_true(interviewed > 0);
+	assert_true(matched > 0);
+	sp__trial_free(&plain);
+	sp__trial_free(&t);
+	sp_model_free(m);
+}
+
+static void probe_run(const sp_model *m, const sp_probe *pr, int trials,
+                      int threads, sp_probe_result *res)
+{
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 8;
+	o.trials = trials;
+	o.threads = threads;
+	sp_err err;
+	OK(sp_simulate_probe(m, &o, pr, res, &err));
+	assert_int_equal(res->copies, (long)trials * pr->clones);
+	assert_true(res->matched <= res->interviewed);
+	assert_true(res->interviewed <= res->copies);
+	long sum = 0;
+	for (size_t k = 0; k < pr->napps; k++) {
+		assert_true(res->match_at[k] <= res->int_at[k]);
+		assert_true(res->int_at[k] <= res->copies);
+		sum += res->match_at[k];
+	}
+	assert_int_equal(sum, res->matched);
+}
+
+static void test_probe_no_applications(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	sp_probe pr = make_probe(SP_APPL_US_MD, 270, 10, NULL, NULL, 0, 5);
+	sp_probe_result res;
+	probe_run(m, &pr, 2, 2, &res);
+	assert_int_equal(res.matched, 0);
+	assert_int_equal(res.interviewed, 0);
+	sp_free(res.int_at);
+	sp_free(res.match_at);
+	sp_model_free(m);
+}
+
+/* A very strong US MD senior applying to the 40 least selective
+ * Internal Medicine programs matches almost always. */
+static void test_probe_strong(void **state)
+{
+	(void)state;
+	static const char *const im[] = {"IM"};
+	sp_model *m = model_of(im, 1);
+	int32_t apps[40];
+	uint8_t tier[40] = {0};
+	size_t n = programs_of(m, "IM", true, apps, 40);
+	assert_int_equal(n, 40);
+	sp_probe pr = make_probe(SP_APPL_US_MD, 280, 20, apps, tier, n, 25);
+	sp_probe_result res;
+	probe_run(m, &pr, 2, 2, &res);
+	assert_true(res.matched >= 0.95 * (double)res.copies);
+	sp_free(res.int_at);
+	sp_free(res.match_at);
+	sp_model_free(m);
+}
+
+/* A very weak applicant applying to the 10 most selective Dermatology
+ * programs almost never matches. */
+static void test_probe_weak(void **state)
+{
+	(void)state;
+	static const char *const derm[] = {"DERM"};
+	sp_model *m = model_of(derm, 1);
+	int32_t apps[10];
+	uint8_t tier[10] = {2, 2, 2, 1, 1, 1, 1, 1, 1, 1};
+	size_t n = programs_of(m, "DERM", false, apps, 10);
+	sp_probe pr = make_probe(SP_APPL_OTHER, 214, 0, apps, tier, n, 50);
+	sp_probe_result res;
+	probe_run(m, &pr, 3, 2, &res);
+	assert_true(res.matched <= 0.02 * (double)res.copies);
+	sp_free(res.int_at);
+	sp_free(res.match_at);
+	sp_model_free(m);
+}
+
+static void test_probe_threads_identical(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	int32_t apps[25];
+	uint8_t tier[25] = {2, 0, 1};
+	size_t n = programs_of(m, "TS", true, apps, 15);
+	n += programs_of(m, "DERM", true, apps + n, 10);
+	sp_probe pr = make_probe(SP_APPL_US_DO, 245, 3, apps, tier, n, 40);
+	sp_probe_result res[3];
+	int threads[3] = {1, 2, 4};
+	for (int k = 0; k < 3; k++)
+		probe_run(m, &pr, 5, threads[k], &res[k]);
+	assert_true(res[0].interviewed > 0);
+	for (int k = 1; k < 3; k++) {
+		assert_int_equal(res[k].copies, res[0].copies);
+		assert_int_equal(res[k].matched, res[0].matched);
+		assert_int_equal(res[k].interviewed, res[0].interviewed);
+		assert_memory_equal(res[k].int_at, res[0].int_at,
+		                    n * sizeof(long));
+		assert_memory_equal(res[k].match_at, res[0].match_at,
+		                    n * sizeof(long));
+	}
+	for (int k = 0; k < 3; k++) {
+		sp_free(res[k].int_at);
+		sp_free(res[k].match_at);
+	}
+	sp_model_free(m);
+}
+
+static void expect_einval(const sp_model *m, const sp_probe *pr,
+                          const char *field)
+{
+	sp_sim_opts o = sp_sim_defaults();
+	o.trials = 1;
+	sp_probe_result res;
+	sp_err err;
+	sp__err_clear(&err);
+	assert_int_equal(sp_simulate_probe(m, &o, pr, &res, &err), SP_EINVAL);
+	assert_string_equal(err.field, field);
+	assert_true(strlen(err.msg) > 10);
+	assert_null(res.int_at);
+}
+
+static void test_probe_validation(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	int32_t apps[3];
+	uint8_t tier[3] = {0, 0, 0};
+	size_t n = programs_of(m, "DERM", true, apps, 3);
+	sp_probe pr = make_probe(SP_APPL_US_MD, 250, 1, apps, tier, n, 1);
+	apps[1] = m->np;
+	expect_einval(m, &pr, "apps");
+	apps[1] = -1;
+	expect_einval(m, &pr, "apps");
+	apps[1] = apps[0];
+	expect_einval(m, &pr, "apps");
+	/* A program outside the simulated specialties. */
+	int32_t other;
+	programs_of(m, "IM", true, &other, 1);
+	apps[1] = other;
+	expect_einval(m, &pr, "apps");
+	programs_of(m, "DERM", true, apps, 3);
+	tier[2] = 3;
+	expect_einval(m, &pr, "tier");
+	tier[2] = 0;
+	pr.clones = 0;
+	expect_einval(m, &pr, "clones");
+	pr.clones = 1001;
+	expect_einval(m, &pr, "clones");
+	pr.clones = 1;
+	pr.napps = 2001;
+	expect_einval(m, &pr, "apps");
+	pr.napps = n;
+	pr.profile.type = SP_APPL_NTYPES;
+	expect_einval(m, &pr, "type");
+	pr.profile.type = SP_APPL_US_MD;
+	double pref[3] = {1, NAN, 3};
+	pr.pref = pref;
+	expect_einval(m, &pr, "pref");
+	pr.pref = NULL;
+	/* And the good one runs. */
+	sp_probe_result res;
+	probe_run(m, &pr, 1, 1, &res);
+	sp_free(res.int_at);
+	sp_free(res.match_at);
+	sp_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_threads_identical),
 	    cmocka_unit_test(test_aggregates),
 	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_match_cutoff_trial),
+	    cmocka_unit_test(test_match_cutoff_sim),
+	    cmocka_unit_test(test_probe_conservation),
+	    cmocka_unit_test(test_probe_no_applications),
+	    cmocka_unit_test(test_probe_strong),
+	    cmocka_unit_test(test_probe_weak),
+	    cmocka_unit_test(test_probe_threads_identical),
+	    cmocka_unit_test(test_probe_validation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,26 @@
+/*
+ * advise.h — internal entry points of the advisor (advise.c) for tests
+ * and the fuzz harness.  The API is in smartpick.h ("The advisor").
+ */
+#ifndef SP_ADVISE_H
+#define SP_ADVISE_H
+
+#include "internal.h"
+
+/* Parses and validates a profile against model m alone (no catalog, no
+ * statistics): SP_OK or the field-level error sp_recommend would give. */
+sp_status sp__advise_check_profile(const sp_model *m, const char *json,
+                                   size_t len, const char *name,
+                                   sp_err *err) SP_MUST_CHECK;
+
+/* For tests: program j's P(interview) and P(interviewed and taken),
+ * integrated over the latent strength, for the profile in json with
+ * signal tier `tier` (0 none, 1 silver, 2 gold).  *pint = *q = 0 where
+ * the profile cannot be invited (visa). */
+sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
+                           int32_t j, int tier, double *pint, double *q,
+                           sp_err *err) SP_MUST_CHECK;
+/* For tests: the fee for n applications to one specialty. */
+double sp__advise_fee(const sp_advisor *a, int n);
+
+#endif

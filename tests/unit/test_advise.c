@@ -1,0 +1,534 @@
+/*
+ * test_advise.c — the advisor (advise.c): profiles refused field by
+ * field, cohorts, the fee schedule, estimates that move the right way
+ * (score, research, signal, home state), the correlation the latent
+ * strength induces, the list's constraints (count, budget, target, visa,
+ * refused states), the report's JSON, determinism, and the statistics
+ * stored in and read back from the catalog.
+ */
+#include "testutil.h"
+
+#include "advise.h"
+#include "json.h"
+#include "market.h"
+
+#include <math.h>
+
+static sp_catalog *cat;
+static sp_advisor *adv;
+static sp_model *model; /* the built-in one, for profile checks */
+
+static int setup(void **state)
+{
+	(void)state;
+	sp_err err;
+	if (sp_catalog_open(":memory:", 1, &cat, &err) ||
+	    sp_catalog_init_synthetic(cat, 1, &err) ||
+	    sp_advisor_prepare(cat, 2, 0, &err) ||
+	    sp_advisor_open(cat, &adv, &err)) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	sp_specialty_info *specs;
+	sp_program_info *progs;
+	size_t ns, np;
+	if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np, &err) ||
+	    sp_model_new(specs, ns, progs, np, &model, &err))
+		return -1;
+	sp_free(specs);
+	sp_free(progs);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_advisor_free(adv);
+	sp_catalog_close(cat);
+	sp_model_free(model);
+	return 0;
+}
+
+/* The report for a profile, as parsed JSON (free with sp__json_free). */
+static sp__json_doc *report(const char *profile)
+{
+	char *out;
+	size_t len;
+	sp_err err;
+	sp_status s = sp_recommend_json(adv, profile, strlen(profile), "t",
+	                                &out, &len, &err);
+	if (s)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(s, SP_OK);
+	sp__json_doc *d;
+	assert_int_equal(sp__json_parse(out, len, "report", NULL, &d, &err),
+	                 SP_OK);
+	sp_free(out);
+	return d;
+}
+
+static double num(const sp__json *obj, const char *key)
+{
+	const sp__json *v = sp__json_get(obj, key);
+	assert_non_null(v);
+	assert_int_equal(v->type, SP__JSON_NUMBER);
+	return v->u.num.d;
+}
+
+static const char *str(const sp__json *obj, const char *key)
+{
+	const sp__json *v = sp__json_get(obj, key);
+	assert_non_null(v);
+	assert_int_equal(v->type, SP__JSON_STRING);
+	return v->u.str.s;
+}
+
+/* Index of the program with this code in the catalog order. */
+static int32_t prog_index(const char *code)
+{
+	sp_program_info *p;
+	size_t n;
+	OK(sp_catalog_programs(cat, NULL, &p, &n, NULL));
+	int32_t j = -1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(p[i].code, code))
+			j = (int32_t)i;
+	sp_free(p);
+	assert_true(j >= 0);
+	return j;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void expect_error(const char *profile, sp_status want, const char *field,
+                         const char *text)
+{
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	sp_status s = sp__advise_check_profile(model, profile, strlen(profile),
+	                                       "p.json", &err);
+	if (s != want || !strstr(err.msg, field) || !strstr(err.msg, text))
+		fprintf(stderr, "profile %s\n  gave %d: %s\n", profile, s,
+		        err.msg);
+	assert_int_equal(s, want);
+	assert_non_null(strstr(err.msg, "p.json:"));
+	assert_non_null(strstr(err.msg, field));
+	assert_non_null(strstr(err.msg, text));
+}
+
+static void test_profile_errors(void **state)
+{
+	(void)state;
+	const char *ok = "{\"applicant_type\":\"us_md\",\"step2\":246,"
+	                 "\"specialty\":\"Internal Medicine\"}";
+	OK(sp__advise_check_profile(model, ok, strlen(ok), "p.json", NULL));
+	expect_error("{\"step2\":246,\"specialty\":\"IM\"}", SP_EPARSE,
+	             "applicant_type", "missing");
+	expect_error("{\"applicant_type\":\"doctor\",\"step2\":246,"
+	             "\"specialty\":\"IM\"}",
+	             SP_EINVAL, "applicant_type", "us_md");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":400,"
+	             "\"specialty\":\"IM\"}",
+	             SP_EPARSE, "step2", "300");
+	expect_error("{\"applicant_type\":\"us_md\",\"specialty\":\"IM\"}",
+	             SP_EINVAL, "step2", "missing");
+	expect_error("{\"applicant_type\":\"us_do\",\"step2\":240,"
+	             "\"comlex2\":550,\"specialty\":\"IM\"}",
+	             SP_EINVAL, "comlex2", "not both");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"Cardiology\"}",
+	             SP_ENOTFOUND, "specialty", "Cardiology");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"home_state\":\"ZZ\"}",
+	             SP_ENOTFOUND, "home_state", "ZZ");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"backups\":[\"IM\"]}",
+	             SP_EDUP, "backups", "already");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"backups\":[\"FM\",\"PEDS\","
+	             "\"PSYCH\"]}",
+	             SP_ELIMIT, "backups", "at most");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"budget\":900,"
+	             "\"applications\":20}",
+	             SP_EINVAL, "budget", "at most one");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"target\":1.5}",
+	             SP_EPARSE, "target", "0.999");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"settings_want\":[\"rural\"]}",
+	             SP_EINVAL, "settings_want", "rural");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"regions_want\":[\"Mars\"]}",
+	             SP_EINVAL, "regions_want", "census");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"signals\":{\"platinum\":1}}",
+	             SP_EPARSE, "platinum", "unknown");
+	expect_error("{\"applicant_type\":\"us_md\",\"step2\":246,"
+	             "\"specialty\":\"IM\",\"colour\":\"blue\"}",
+	             SP_EPARSE, "colour", "unknown");
+	expect_error("[1,2]", SP_EPARSE, "profile", "object");
+	expect_error("{\"applicant_type\":\"us_md\",", SP_EPARSE, "p.json", "");
+	/* Names: family, code, row name; any case. */
+	const char *alt[] = {"{\"applicant_type\":\"us_md\",\"step2\":246,"
+	                     "\"specialty\":\"internal medicine\"}",
+	                     "{\"applicant_type\":\"us_img\",\"step2\":246,"
+	                     "\"specialty\":\"DR-A\"}",
+	                     "{\"applicant_type\":\"us_do\",\"comlex2\":560,"
+	                     "\"specialty\":\"Family Medicine\"}"};
+	for (size_t i = 0; i < 3; i++)
+		OK(sp__advise_check_profile(model, alt[i], strlen(alt[i]), "p",
+		                            NULL));
+}
+
+static void test_cohort(void **state)
+{
+	(void)state;
+	const char *csv = "id,applicant_type,specialty,step2,backups,"
+	                  "needs_visa,signals_gold,budget\n"
+	                  "ann,us_md,IM,246,Family Medicine;Pediatrics,no,"
+	                  "3,900\n"
+	                  "bo.b-2,non_us_img,Internal Medicine,238,,yes,,\n";
+	sp_cohort *c;
+	sp_err err;
+	OK(sp_cohort_read(csv, strlen(csv), "c.csv", &c, &err));
+	assert_int_equal(sp_cohort_size(c), 2);
+	assert_string_equal(sp_cohort_id(c, 1), "bo.b-2");
+	assert_string_equal(sp_cohort_where(c, 1), "c.csv:3");
+	size_t len;
+	const char *js = sp_cohort_profile(c, 0, &len);
+	assert_string_equal(js, "{\"id\":\"ann\",\"applicant_type\":\"us_md\","
+	                        "\"specialty\":\"IM\",\"step2\":246,"
+	                        "\"needs_visa\":false,\"backups\":[\"Family "
+	                        "Medicine\",\"Pediatrics\"],\"budget\":900,"
+	                        "\"signals\":{\"gold\":3}}");
+	for (size_t i = 0; i < 2; i++) {
+		js = sp_cohort_profile(c, i, &len);
+		OK(sp__advise_check_profile(model, js, len,
+		                            sp_cohort_where(c, i), NULL));
+	}
+	sp_cohort_free(c);
+
+	const struct {
+		const char *csv, *text;
+	} bad[] = {
+	    {"id,applicant_type\nx,us_md\n", "specialty"},
+	    {"id,applicant_type,specialty\n../x,us_md,IM\n", "ids are"},
+	    {"id,applicant_type,specialty\na,us_md,IM\na,us_md,FM\n",
+	     "repeats"},
+	    {"id,applicant_type,specialty,step2\na,us_md,IM,high\n",
+	     "expected a number"},
+	    {"id,applicant_type,specialty,needs_visa\na,us_md,IM,maybe\n",
+	     "yes or no"},
+	    {"id,applicant_type,specialty,colour\na,us_md,IM,red\n", "colour"},
+	    {"id,applicant_type,specialty\n", "no students"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&err, 0, sizeof err);
+		c = NULL;
+		assert_int_not_equal(sp_cohort_read(bad[i].csv,
+		                                    strlen(bad[i].csv), "c.csv",
+		                                    &c, &err),
+		                     SP_OK);
+		assert_null(c);
+		if (!strstr(err.msg, bad[i].text))
+			fprintf(stderr, "%s\n", err.msg);
+		assert_non_null(strstr(err.msg, bad[i].text));
+		assert_non_null(strstr(err.msg, "c.csv"));
+	}
+	/* A row that is valid CSV but not a valid profile fails later,
+	 * naming its line. */
+	const char *later = "id,applicant_type,specialty,step2\n"
+	                    "a,us_md,IM,999\n";
+	OK(sp_cohort_read(later, strlen(later), "c.csv", &c, &err));
+	js = sp_cohort_profile(c, 0, &len);
+	assert_int_equal(sp__advise_check_profile(model, js, len,
+	                                          sp_cohort_where(c, 0), &err),
+	                 SP_EPARSE);
+	assert_non_null(strstr(err.msg, "c.csv:2"));
+	assert_non_null(strstr(err.msg, "step2"));
+	sp_cohort_free(c);
+}
+
+static void test_fees(void **state)
+{
+	(void)state;
+	/* ERAS 2026 (data/fees_eras.csv): $11 each to 30, $30 after. */
+	assert_true(fabs(sp__advise_fee(adv, 0)) < 1e-9);
+	assert_true(fabs(sp__advise_fee(adv, 1) - 11) < 1e-9);
+	assert_true(fabs(sp__advise_fee(adv, 30) - 330) < 1e-9);
+	assert_true(fabs(sp__advise_fee(adv, 31) - 360) < 1e-9);
+	assert_true(fabs(sp__advise_fee(adv, 60) - 1230) < 1e-9);
+}
+
+static void probs(const char *profile, int32_t j, int tier, double *pi,
+                  double *q)
+{
+	sp_err err;
+	OK(sp__advise_probs(adv, profile, strlen(profile), j, tier, pi, q,
+	                    &err));
+	assert_true(*q <= *pi + 1e-12);
+	assert_true(*pi >= 0 && *pi <= 1 && *q >= 0);
+}
+
+static void test_estimates_move_right(void **state)
+{
+	(void)state;
+	char buf[256];
+	/* A selective program with signals, somewhere. */
+	sp_program_info *p;
+	size_t n;
+	OK(sp_catalog_programs(cat, "IM", &p, &n, NULL));
+	int checked = 0;
+	for (size_t i = 0; i < n && checked < 12; i += n / 12) {
+		int32_t j = prog_index(p[i].code);
+		double lo_i, lo_q, hi_i, hi_q, r0, r0q, r1, r1q;
+		snprintf(buf, sizeof buf,
+		         "{\"applicant_type\":\"us_md\",\"step2\":235,"
+		         "\"specialty\":\"IM\",\"home_state\":\"%s\"}",
+		         strcmp(p[i].state, "AK") ? "AK" : "HI");
+		probs(buf, j, 0, &lo_i, &lo_q);
+		snprintf(buf, sizeof buf,
+		         "{\"applicant_type\":\"us_md\",\"step2\":260,"
+		         "\"specialty\":\"IM\",\"home_state\":\"%s\"}",
+		         strcmp(p[i].state, "AK") ? "AK" : "HI");
+		probs(buf, j, 0, &hi_i, &hi_q);
+		assert_true(hi_i >= lo_i);
+		assert_true(hi_q >= lo_q);
+		/* Research. */
+		probs("{\"applicant_type\":\"us_md\",\"step2\":240,"
+		      "\"specialty\":\"IM\",\"research\":0}",
+		      j, 0, &r0, &r0q);
+		probs("{\"applicant_type\":\"us_md\",\"step2\":240,"
+		      "\"specialty\":\"IM\",\"research\":20}",
+		      j, 0, &r1, &r1q);
+		assert_true(r1 >= r0);
+		/* Home state: in state beats out of state. */
+		double in_i, in_q, out_i, out_q;
+		snprintf(buf, sizeof buf,
+		         "{\"applicant_type\":\"us_md\",\"step2\":240,"
+		         "\"specialty\":\"IM\",\"home_state\":\"%s\"}",
+		         p[i].state);
+		probs(buf, j, 0, &in_i, &in_q);
+		snprintf(buf, sizeof buf,
+		         "{\"applicant_type\":\"us_md\",\"step2\":240,"
+		         "\"specialty\":\"IM\",\"home_state\":\"%s\"}",
+		         strcmp(p[i].state, "AK") ? "AK" : "HI");
+		probs(buf, j, 0, &out_i, &out_q);
+		assert_true(in_i >= out_i);
+		/* Signals: gold >= silver >= none (IM has both tiers). */
+		if (p[i].accepts_signals) {
+			double s0, s0q, s1, s1q, s2, s2q;
+			const char *pr = "{\"applicant_type\":\"us_md\","
+			                 "\"step2\":240,\"specialty\":\"IM\"}";
+			probs(pr, j, 0, &s0, &s0q);
+			probs(pr, j, 1, &s1, &s1q);
+			probs(pr, j, 2, &s2, &s2q);
+			assert_true(s2 >= s1 && s1 >= s0);
+			assert_true(s2q >= s0q);
+		}
+		/* Strictly, somewhere in the middle of the range. */
+		if (lo_i > 0.02 && hi_i < 0.98)
+			assert_true(hi_i > lo_i);
+		checked++;
+	}
+	sp_free(p);
+	assert_true(checked >= 10);
+}
+
+static void test_visa_and_exclusions(void **state)
+{
+	(void)state;
+	sp__json_doc *d = report(
+	    "{\"applicant_type\":\"non_us_img\",\"step2\":245,\"specialty\":"
+	    "\"IM\",\"needs_visa\":true,\"states_avoid\":[\"NY\",\"CA\"],"
+	    "\"settings_avoid\":[\"community\"],\"applications\":40}");
+	const sp__json *progs = sp__json_get(d->root, "programs");
+	assert_true(sp__json_len(progs) > 0);
+	sp_program_info *all;
+	size_t n;
+	OK(sp_catalog_programs(cat, NULL, &all, &n, NULL));
+	for (size_t i = 0; i < sp__json_len(progs); i++) {
+		const sp__json *p = sp__json_at(progs, i);
+		assert_string_not_equal(str(p, "state"), "NY");
+		assert_string_not_equal(str(p, "state"), "CA");
+		assert_string_not_equal(str(p, "setting"), "community");
+		int32_t id = (int32_t)num(p, "id");
+		for (size_t k = 0; k < n; k++)
+			if (all[k].id == id)
+				assert_int_equal(all[k].sponsors_visa, 1);
+	}
+	sp_free(all);
+	sp__json_free(d);
+}
+
+static void test_list_constraints(void **state)
+{
+	(void)state;
+	/* Count. */
+	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
+	                         "\"specialty\":\"IM\",\"applications\":31}");
+	assert_int_equal((int)num(d->root, "applications"), 31);
+	assert_int_equal(sp__json_len(sp__json_get(d->root, "programs")), 31);
+	assert_true(fabs(num(d->root, "cost") - 360) < 1e-9);
+	sp__json_free(d);
+	/* Budget: the fees fit. */
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
+	           "\"specialty\":\"IM\",\"budget\":500}");
+	assert_true(num(d->root, "cost") <= 500);
+	assert_true(num(d->root, "applications") >= 30);
+	sp__json_free(d);
+	/* Target: the shortest list reaching it. */
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":250,"
+	           "\"specialty\":\"IM\",\"target\":0.8}");
+	double p = num(d->root, "p_match");
+	const sp__json *curve = sp__json_get(d->root, "curve");
+	size_t k = (size_t)num(d->root, "applications");
+	if (num(sp__json_at(curve, sp__json_len(curve) - 1), "p_match") >= 0.8)
+		assert_true(p >= 0.8 - 1e-6 || k < sp__json_len(curve));
+	sp__json_free(d);
+}
+
+static void test_report_shape(void **state)
+{
+	(void)state;
+	const char *pr = "{\"applicant_type\":\"us_md\",\"step2\":246,"
+	                 "\"research\":4,\"home_state\":\"OH\",\"specialty\":"
+	                 "\"Internal Medicine\",\"backups\":[\"Family "
+	                 "Medicine\"],\"budget\":900}";
+	sp__json_doc *d = report(pr);
+	const sp__json *r = d->root;
+	double p = num(r, "p_match"), lo = num(r, "p_match_low"),
+	       hi = num(r, "p_match_high");
+	assert_true(p >= 0 && p <= 1);
+	assert_true(lo <= p + 1e-9 && p <= hi + 1e-9);
+	assert_true(num(r, "p_match_preferred") <= p + 1e-9);
+	assert_true(num(r, "cost") <= 900);
+	const sp__json *progs = sp__json_get(r, "programs");
+	size_t n = sp__json_len(progs);
+	assert_int_equal((size_t)num(r, "applications"), n);
+	double sum = 0, indep = 1;
+	int gold = 0;
+	for (size_t i = 0; i < n; i++) {
+		const sp__json *x = sp__json_at(progs, i);
+		const char *tier = str(x, "tier"), *sig = str(x, "signal");
+		assert_true(!strcmp(tier, "reach") || !strcmp(tier, "target") ||
+		            !strcmp(tier, "likely"));
+		assert_true(!strcmp(sig, "gold") || !strcmp(sig, "silver") ||
+		            !strcmp(sig, "none"));
+		gold += !strcmp(sig, "gold") &&
+		        !strcmp(str(x, "specialty"), "Internal Medicine");
+		double pi = num(x, "p_interview"), pm = num(x, "p_match");
+		assert_true(pi >= 0 && pi <= 1 && pm >= 0 && pm <= 1);
+		assert_true(num(x, "p_match_if_interviewed") <= 1 + 1e-9);
+		assert_true(sp__json_len(sp__json_get(x, "reasons")) >= 1);
+		assert_non_null(sp__json_get(x, "name"));
+		sum += pm;
+		indep *= 1 - num(x, "p_match_if_applied");
+	}
+	/* P(match there) sums to P(match). */
+	assert_true(fabs(sum - p) < 1e-3);
+	/* One latent strength: correlated decisions match less often than
+	 * independent coins with the same marginals would. */
+	assert_true(p <= 1 - indep + 1e-9);
+	/* Internal Medicine's allotment is used (3 gold in 2025). */
+	const sp__json *sig = sp__json_get(r, "signals");
+	assert_true(sp__json_len(sig) == 2);
+	assert_int_equal(gold, (int)num(sp__json_at(sig, 0), "gold_available"));
+	/* The curve: cost rises, P(match) rises. */
+	const sp__json *curve = sp__json_get(r, "curve");
+	for (size_t i = 1; i < sp__json_len(curve); i++) {
+		assert_true(num(sp__json_at(curve, i), "cost") >=
+		            num(sp__json_at(curve, i - 1), "cost"));
+		assert_true(num(sp__json_at(curve, i), "p_match") >=
+		            num(sp__json_at(curve, i - 1), "p_match") - 1e-9);
+	}
+	sp__json_free(d);
+	/* Deterministic. */
+	char *a, *b;
+	size_t la, lb;
+	OK(sp_recommend_json(adv, pr, strlen(pr), "t", &a, &la, NULL));
+	OK(sp_recommend_json(adv, pr, strlen(pr), "t", &b, &lb, NULL));
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	sp_free(a);
+	sp_free(b);
+}
+
+static void test_stronger_matches_more(void **state)
+{
+	(void)state;
+	double last = -1;
+	for (int s2 = 220; s2 <= 270; s2 += 10) {
+		char buf[160];
+		snprintf(buf, sizeof buf,
+		         "{\"applicant_type\":\"us_md\",\"step2\":%d,"
+		         "\"specialty\":\"IM\",\"applications\":25}",
+		         s2);
+		sp__json_doc *d = report(buf);
+		double p = num(d->root, "p_match");
+		assert_true(p >= last - 1e-3);
+		last = p;
+		sp__json_free(d);
+	}
+}
+
+static void test_stats_reused(void **state)
+{
+	(void)state;
+	/* A second advisor reads the stored statistics: same report. */
+	sp_advisor *b;
+	OK(sp_advisor_open(cat, &b, NULL));
+	const char *pr = "{\"applicant_type\":\"us_do\",\"comlex2\":560,"
+	                 "\"specialty\":\"FM\",\"applications\":20}";
+	char *x, *y;
+	size_t lx, ly;
+	OK(sp_recommend_json(adv, pr, strlen(pr), "t", &x, &lx, NULL));
+	OK(sp_recommend_json(b, pr, strlen(pr), "t", &y, &ly, NULL));
+	assert_int_equal(lx, ly);
+	assert_memory_equal(x, y, lx);
+	sp_free(x);
+	sp_free(y);
+	sp_advisor_free(b);
+	sp_advisor_free(NULL);
+	sp_advice_free(NULL);
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	const char *pr = "{\"applicant_type\":\"us_md\",\"step2\":246,"
+	                 "\"specialty\":\"IM\",\"backups\":[\"FM\"]}";
+	int failed = 0;
+	for (long n = 1; n < 400; n += 7) {
+		sp_advice *r = NULL;
+		sp_err err;
+		sp_alloc_fail_after(n);
+		sp_status s = sp_recommend(adv, pr, strlen(pr), "t", &r, &err);
+		sp_alloc_fail_after(0);
+		if (s) {
+			assert_int_equal(s, SP_ENOMEM);
+			assert_null(r);
+			failed++;
+		}
+		sp_advice_free(r);
+	}
+	assert_true(failed > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_profile_errors),
+	    cmocka_unit_test(test_cohort),
+	    cmocka_unit_test(test_fees),
+	    cmocka_unit_test(test_estimates_move_right),
+	    cmocka_unit_test(test_visa_and_exclusions),
+	    cmocka_unit_test(test_list_constraints),
+	    cmocka_unit_test(test_report_shape),
+	    cmocka_unit_test(test_stronger_matches_more),
+	    cmocka_unit_test(test_stats_reused),
+	    cmocka_unit_test(test_alloc_failures),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
