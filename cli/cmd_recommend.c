@@ -29,8 +29,8 @@ static const char usage_text[] =
     "                        with --batch, the directory for the reports\n"
     "      --check           cross-check the estimate by simulation: the\n"
     "                        applicant, with this list, in full seasons\n"
-    "  -n, --trials N        seasons for --check (default 20)\n"
-    "      --clones N        copies of the applicant per season (default 25)\n"
+    "  -n, --trials N        seasons for --check (default 40)\n"
+    "      --clones N        copies of the applicant per season (default 5)\n"
     "      --seed N          seed for --check (default 1)\n"
     "  -j, --threads N       threads for --check (default: all cores)\n"
     "      --batch FILE      a cohort CSV, one student per row (columns in\n"
@@ -270,8 +270,8 @@ int cmd_recommend(int argc, char **argv)
 	opts op;
 	memset(&op, 0, sizeof op);
 	op.so = sp_sim_defaults();
-	op.so.trials = 20;
-	op.clones = 25;
+	op.so.trials = 40;
+	op.clones = 5;
 	const char *db = NULL, *cohort = NULL;
 	long v;
 	int c;

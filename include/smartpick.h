@@ -444,6 +444,14 @@ sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
 sp_status sp_catalog_programs(sp_catalog *c, const char *specialty,
                               sp_program_info **out, size_t *n,
                               sp_err *err) SP_MUST_CHECK;
+/* The name of US census division d, 1..9 ("New England" ... "Pacific");
+ * "" otherwise. */
+const char *sp_division_name(int d);
+/* A setting's name as profiles and the HTTP API spell it:
+ * "university", "community_university", "community", "military"; ""
+ * otherwise.  (The catalog's CSV writes "community-university".) */
+const char *sp_setting_name(sp_setting s);
+
 /* 1 when the catalog is the synthetic one. */
 int sp_catalog_is_synthetic(sp_catalog *c);
 
@@ -579,9 +587,10 @@ double sp_sim_result_ms_per_trial(const sp_sim_result *r);
 /* Applicants per trial and the share matched, overall and by type. */
 double sp_sim_result_applicants(const sp_sim_result *r, sp_appl_type t);
 double sp_sim_result_match_rate(const sp_sim_result *r, sp_appl_type t);
-/* Program j's interview cutoff over the trials in which it had more
- * applicants than interview slots: mean and SD; *n trials (0: never
- * constrained, the cutoff is -inf). */
+/* Program j's interview cutoff (the score of the last applicant it
+ * offered an interview, second round included) over the trials in
+ * which it had more applicants than interview slots: mean and SD; *n
+ * trials (0: never constrained, the cutoff is -inf). */
 void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                           double *sd, int *n);
 /* Program j's mean positions filled per trial. */

@@ -45,20 +45,6 @@ static const char csp[] =
 
 static const char json_type[] = "application/json; charset=utf-8";
 
-static const char *const division_names[10] = {"",
-                                               "New England",
-                                               "Middle Atlantic",
-                                               "East North Central",
-                                               "West North Central",
-                                               "South Atlantic",
-                                               "East South Central",
-                                               "West South Central",
-                                               "Mountain",
-                                               "Pacific"};
-
-static const char *const setting_names[4] = {
-    "university", "community_university", "community", "military"};
-
 static const char *const track_names[5] = {"categorical", "preliminary",
                                            "advanced", "primary", "reserved"};
 
@@ -365,9 +351,9 @@ static void write_program(srv_buf *b, const srv_app *app,
 	srv_buf_puts(b, ",\"state\":");
 	srv_json_cstr(b, p->state);
 	srv_buf_printf(b, ",\"region\":%d,\"region_name\":", p->region);
-	srv_json_cstr(b, name_of(division_names, 10, p->region));
+	srv_json_cstr(b, sp_division_name(p->region));
 	srv_buf_puts(b, ",\"setting\":");
-	srv_json_cstr(b, name_of(setting_names, 4, (int)p->setting));
+	srv_json_cstr(b, sp_setting_name(p->setting));
 	srv_buf_printf(b,
 	               ",\"positions\":%d,\"interview_slots\":%d,"
 	               "\"accepts_signals\":%s,\"sponsors_visa\":%s,"
@@ -510,7 +496,7 @@ static bool parse_filter(const srv_app *app, const query *q, filter *f,
 	if ((v = param(q, "region")) != NULL) {
 		long d = 0;
 		for (int k = 1; k <= 9 && !d; k++)
-			if (ieq(v, division_names[k]))
+			if (ieq(v, sp_division_name(k)))
 				d = k;
 		if (!d && !parse_int(v, 1, 9, &d)) {
 			set_error(r, 400, "region",
@@ -522,7 +508,7 @@ static bool parse_filter(const srv_app *app, const query *q, filter *f,
 	}
 	if ((v = param(q, "setting")) != NULL) {
 		for (int k = 0; k < 4 && f->setting < 0; k++)
-			if (ieq(v, setting_names[k]))
+			if (ieq(v, sp_setting_name((sp_setting)k)))
 				f->setting = k;
 		if (f->setting < 0) {
 			set_error(

@@ -54,8 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NE             16    /* nodes over the latent strength */
-#define NGL            20    /* Gauss-Legendre nodes for the bivariate normal */
+#define NE             12    /* nodes over the latent strength */
+#define NGL            6     /* Gauss-Legendre nodes for the bivariate normal */
 #define MAX_FAM        3     /* preferred + two backups */
 #define MAX_LIST       400   /* longest list considered */
 #define STOP_GAIN      0.001 /* default stop: one more adds < 0.1 point */
@@ -88,6 +88,11 @@ struct sp_advisor {
 	 * match cutoffs bind, shrunk toward its specialty's (see
 	 * shrink_shares). */
 	double *fi, *fm;
+	/* Per program, from the statistics and the interview noise sigma
+	 * (a model constant): the SDs of X and Y and the nodes of their
+	 * bivariate normal (program_probs). */
+	double *sx, *sy;
+	struct bvn_nodes *bn;
 	double sd_z; /* SD of the latent strength noise */
 };
 
@@ -193,7 +198,7 @@ static void stats_key(const sp_advisor *a, char *key, size_t size)
 		h = fnv(h, spec, strlen(spec));
 		h = fnv(h, &v, sizeof v);
 	}
-	snprintf(key, size, "v1-%d-%016llx", STATS_SEED, (unsigned long long)h);
+	snprintf(key, size, "v2-%d-%016llx", STATS_SEED, (unsigned long long)h);
 }
 
 static sp_status simulate_stats(sp_advisor *a, int trials, int threads,
@@ -219,6 +224,29 @@ static sp_status simulate_stats(sp_advisor *a, int trials, int threads,
 	return SP_OK;
 }
 
+/* Genz's form of Plackett's identity for Phi2(h, k; r) = P(X < h,
+ * Y < k), standard normals with correlation r in [0, 1):
+ *   Phi2 = Phi(h) Phi(k) + 1/(2 pi) int_0^asin(r)
+ *          exp(-(h^2 + k^2 - 2hk sin(theta)) / (2 cos^2(theta))) dtheta,
+ * on NGL Gauss-Legendre nodes.  The integrand is smooth; with 6 nodes
+ * the error is below 5e-7 for |h|, |k| <= 4 and r <= 0.9 (against 200
+ * nodes), and here r is at most sigma^2 / (sigma^2 + rho^2) ~ 0.74.
+ * The angles depend on r alone, so one program's nodes share them. */
+typedef struct bvn_nodes {
+	double w[NGL], sn[NGL], c2[NGL]; /* weight * scale, sin, 2 cos^2 */
+} bvn_nodes;
+
+static void bvn_init(const sp_advisor *a, double r, bvn_nodes *b)
+{
+	double th = asin(r);
+	for (int i = 0; i < NGL; i++) {
+		double t = 0.5 * th * (a->glx[i] + 1), c = cos(t);
+		b->w[i] = a->glw[i] * 0.5 * th / (2 * M_PI);
+		b->sn[i] = sin(t);
+		b->c2[i] = 2 * c * c;
+	}
+}
+
 /* The shares of seasons in which a program's cutoffs bind, from a
  * finite simulation, shrunk toward its specialty row's mean with
  * SHRINK_SEASONS pseudo-seasons.  For a weak applicant the seasons in
@@ -241,6 +269,19 @@ static sp_status shrink_shares(sp_advisor *a)
 		si[r] += a->st[j].icn / t;
 		sm[r] += a->st[j].mcn / t;
 		cnt[r]++;
+	}
+	a->sx = sp_calloc(a->np, sizeof *a->sx);
+	a->sy = sp_calloc(a->np, sizeof *a->sy);
+	a->bn = sp_calloc(a->np, sizeof *a->bn);
+	if (!a->sx || !a->sy || !a->bn)
+		s = SP_ENOMEM;
+	double sig = m->g[SP__G_I_NOISE];
+	for (size_t j = 0; !s && j < a->np; j++) {
+		const sp__prog_stats *st = &a->st[j];
+		a->sx[j] = sqrt(sig * sig + st->ics * st->ics);
+		a->sy[j] =
+		    sqrt(sig * sig + a->rho * a->rho + st->mcs * st->mcs);
+		bvn_init(a, sig * sig / (a->sx[j] * a->sy[j]), &a->bn[j]);
 	}
 	for (size_t j = 0; !s && j < a->np; j++) {
 		int32_t r = m->prog_spec[j];
@@ -374,6 +415,9 @@ void sp_advisor_free(sp_advisor *a)
 	sp_free(a->st);
 	sp_free(a->fi);
 	sp_free(a->fm);
+	sp_free(a->sx);
+	sp_free(a->sy);
+	sp_free(a->bn);
 	sp_free(a);
 }
 
@@ -381,19 +425,6 @@ void sp_advisor_free(sp_advisor *a)
 /* The profile (docs/profile.md). */
 
 enum { MODE_DEFAULT, MODE_BUDGET, MODE_COUNT, MODE_TARGET };
-
-static const char *const setting_names[] = {
-    "university", "community_university", "community", "military"};
-static const char *const division_names[10] = {"",
-                                               "New England",
-                                               "Middle Atlantic",
-                                               "East North Central",
-                                               "West North Central",
-                                               "South Atlantic",
-                                               "East South Central",
-                                               "West South Central",
-                                               "Mountain",
-                                               "Pacific"};
 
 typedef struct {
 	sp_profile p;
@@ -487,7 +518,7 @@ static sp_status get_settings(const sp__json_doc *d, const sp__json *obj,
 			return s;
 		int k = -1;
 		for (int t = 0; t < 4; t++)
-			if (ieq(v, setting_names[t]))
+			if (ieq(v, sp_setting_name((sp_setting)t)))
 				k = t;
 		if (ieq(v, "community-university"))
 			k = SP_SETTING_COMMUNITY_UNIVERSITY;
@@ -673,7 +704,7 @@ static sp_status parse_profile(const sp_model *m, const char *json, size_t len,
 			div = (int)iv;
 		else if (e->type == SP__JSON_STRING)
 			for (int k = 1; k <= 9; k++)
-				if (ieq(e->u.str.s, division_names[k]))
+				if (ieq(e->u.str.s, sp_division_name(k)))
 					div = k;
 		if (div < 0 || i >= 9) {
 			s = sp__json_err(err, d, e, SP_EINVAL, "regions_want",
@@ -770,48 +801,48 @@ static double phi(double x)
 	return 0.5 * erfc(-x / M_SQRT2);
 }
 
-/* Phi2(a, b; r) = P(X < a, Y < b) for standard normals with
- * correlation r (|r| < 1), by Plackett's identity
- *   Phi2 = Phi(a) Phi(b) + 1/(2 pi) int_0^r
- *          exp(-(a^2 - 2tab + b^2) / (2 (1 - t^2))) / sqrt(1 - t^2) dt
- * on 20 Gauss–Legendre nodes: accurate to ~1e-8 for |r| <= 0.9, which
- * holds here (r is at most sigma^2 / (sigma^2 + rho^2)). */
-static double phi2(const sp_advisor *a, double h, double k, double r)
+static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
 {
-	double acc = 0;
-	for (int i = 0; i < NGL; i++) {
-		double t = 0.5 * r * (a->glx[i] + 1);
-		double u = 1 - t * t;
-		acc += a->glw[i] *
-		       exp(-(h * h - 2 * t * h * k + k * k) / (2 * u)) /
-		       sqrt(u);
-	}
-	return phi(h) * phi(k) + 0.5 * r * acc / (2 * M_PI);
+	double acc = 0, hk = h * h + k * k, two = 2 * h * k;
+	for (int i = 0; i < NGL; i++)
+		acc += b->w[i] * exp(-(hk - two * b->sn[i]) / b->c2[i]);
+	return ph * pk + acc;
 }
 
-/* P(interview) and q = P(interview and taken) for the score S ~
- * Normal(mu, sig) at a program with statistics st; `shift` moves both
- * cutoffs.  With X = S - C_I and Y = S + R - C_M (cutoffs normal over
- * the seasons in which they bind, R the rank noise), X and Y are
- * bivariate normal with covariance sig^2; a cutoff that did not bind in
- * a season lets everyone through. */
-static void program_probs(const sp_advisor *a, const sp__prog_stats *st,
-                          double mu, double sig, double shift, double *pint,
-                          double *q)
+/* P(interview) and q = P(interview and taken) at program j for the
+ * interview score S ~ Normal(mu0 + ex[k] sd_z, sig) at every latent
+ * strength node k; `shift` moves both cutoffs.  With X = S - C_I and
+ * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
+ * R the rank noise), X and Y are bivariate normal with covariance
+ * sig^2; a cutoff that did not bind in a season lets everyone
+ * through. */
+static void program_probs(const sp_advisor *a, size_t j, double mu0,
+                          double shift, double *pint, double *q)
 {
-	size_t j = (size_t)(st - a->st);
-	double fi = a->fi[j], fm = a->fm[j];
-	double sx = sqrt(sig * sig + st->ics * st->ics);
-	double sy = sqrt(sig * sig + a->rho * a->rho + st->mcs * st->mcs);
-	double px = fi > 0 ? phi((mu - st->icm - shift) / sx) : 1;
-	double py = fm > 0 ? phi((mu - st->mcm - shift) / sy) : 1;
-	double both = px * py;
-	if (fi > 0 && fm > 0)
-		both = phi2(a, (mu - st->icm - shift) / sx,
-		            (mu - st->mcm - shift) / sy, sig * sig / (sx * sy));
-	*pint = fi * px + (1 - fi);
-	*q = fi * fm * both + fi * (1 - fm) * px + (1 - fi) * fm * py +
-	     (1 - fi) * (1 - fm);
+	const sp__prog_stats *st = &a->st[j];
+	double fi = a->fi[j], fm = a->fm[j], sx = a->sx[j], sy = a->sy[j];
+	const bvn_nodes *b = &a->bn[j];
+	bool both_bind = fi > 0 && fm > 0;
+	for (int k = 0; k < NE; k++) {
+		double mu = mu0 + a->ex[k] * a->sd_z;
+		double h = (mu - st->icm - shift) / sx;
+		double px = fi > 0 ? phi(h) : 1;
+		if (px < 1e-12 && fi >= 1) { /* never invited here */
+			pint[k] = q[k] = 0;
+			continue;
+		}
+		double g = (mu - st->mcm - shift) / sy;
+		double py = fm > 0 ? phi(g) : 1;
+		double both = px * py;
+		/* Where either event is all but certain or impossible the
+		 * product is exact to 1e-9 and saves the integral. */
+		if (both_bind && px > 1e-9 && py > 1e-9 && px < 1 - 1e-9 &&
+		    py < 1 - 1e-9)
+			both = bvn(b, h, g, px, py);
+		pint[k] = fi * px + (1 - fi);
+		q[k] = fi * fm * both + fi * (1 - fm) * px +
+		       (1 - fi) * fm * py + (1 - fi) * (1 - fm);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -962,24 +993,31 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 			if (!x->q || !x->qi)
 				return SP_ENOMEM;
 		}
+		/* The home-state terms once (tier 0); the signal bonus is
+		 * the difference the tier makes to a stateless score. */
+		double mu0, sig, base, with;
+		sp_profile bare = pf->p;
+		bare.state[0] = 0;
+		if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, 0, &mu0,
+		                              &sig) ||
+		    !sp_model_interview_score(a->m, x->j, &bare, 0, 0, &base,
+		                              &sig)) {
+			x->pi[0] = x->pi[1] = x->pi[2] = NAN;
+			continue;
+		}
 		for (int t = 0; t < 3; t++) {
 			x->pi[t] = NAN;
 			if (!(x->tiers >> t & 1))
 				continue;
-			double mu0, sig;
-			if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, t,
-			                              &mu0, &sig))
+			if (t && !sp_model_interview_score(a->m, x->j, &bare, 0,
+			                                   t, &with, &sig))
 				continue;
+			program_probs(a, (size_t)x->j,
+			              mu0 + (t ? with - base : 0), shift,
+			              &x->qi[t * NE], &x->q[t * NE]);
 			double acc = 0;
-			for (int k = 0; k < NE; k++) {
-				double pint, q;
-				program_probs(a, &a->st[x->j],
-				              mu0 + a->ex[k] * a->sd_z, sig,
-				              shift, &pint, &q);
-				x->q[t * NE + k] = q;
-				x->qi[t * NE + k] = pint;
-				acc += a->ew[k] * pint;
-			}
+			for (int k = 0; k < NE; k++)
+				acc += a->ew[k] * x->qi[t * NE + k];
 			x->pi[t] = acc;
 		}
 	}
@@ -1081,7 +1119,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 	else if (pf->p.state[0] &&
 	         sp__catalog_division(pf->p.state) == p->region)
 		add_reason(r, "In your home region (%s).",
-		           division_names[p->region]);
+		           sp_division_name(p->region));
 	if (pf->p.needs_visa)
 		add_reason(r, "Sponsors visas.");
 	if (x->slot)
@@ -1611,10 +1649,10 @@ sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 		sp__json_write_strz(&o, p->state);
 		sp__out_str(&o, ",");
 		jkey(&o, "region");
-		sp__json_write_strz(&o, division_names[p->region % 10]);
+		sp__json_write_strz(&o, sp_division_name(p->region));
 		sp__out_str(&o, ",");
 		jkey(&o, "setting");
-		sp__json_write_strz(&o, setting_names[p->setting & 3]);
+		sp__json_write_strz(&o, sp_setting_name(p->setting));
 		sp__out_str(&o, ",");
 		jkey(&o, "positions");
 		sp__json_write_int(&o, p->positions);
@@ -1935,15 +1973,13 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	if (j < 0 || (size_t)j >= a->np || tier < 0 || tier > 2)
 		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 		                   "no such program or tier");
-	double mu0, sig;
+	double mu0, sig, pi[NE], qq[NE];
 	if (!sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mu0, &sig))
 		return SP_OK;
+	program_probs(a, (size_t)j, mu0, 0, pi, qq);
 	for (int k = 0; k < NE; k++) {
-		double pi, qq;
-		program_probs(a, &a->st[j], mu0 + a->ex[k] * a->sd_z, sig, 0,
-		              &pi, &qq);
-		*pint += a->ew[k] * pi;
-		*q += a->ew[k] * qq;
+		*pint += a->ew[k] * pi[k];
+		*q += a->ew[k] * qq[k];
 	}
 	return SP_OK;
 }

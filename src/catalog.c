@@ -2077,3 +2077,15 @@ sp_status sp__catalog_stats_put(sp_catalog *c, const char *key, int trials,
 		s = set_meta(c, "stats_trials", num, err);
 	return finish(c, s, err);
 }
+
+const char *sp_division_name(int d)
+{
+	return d >= 1 && d <= 9 ? division_names[d] : "";
+}
+
+const char *sp_setting_name(sp_setting s)
+{
+	static const char *const names[] = {
+	    "university", "community_university", "community", "military"};
+	return (unsigned)s < 4 ? names[s] : "";
+}

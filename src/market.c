@@ -1890,6 +1890,13 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r,
 		d = SP_MIN(d, rest);
 		/* d <= min(slots, rest): within the next `slots`. */
 		sp__key_select(kk, (size_t)SP_MIN(rest, slots), (size_t)d);
+		/* The interview cutoff is the last offer's score, second
+		 * round included: an applicant scoring above it was offered
+		 * an interview (what the advisor reads). */
+		uint64_t lo = kk[0];
+		for (int32_t i = 1; i < d; i++)
+			lo = SP_MIN(lo, kk[i]);
+		t->cutoff[j] = sp__key_val(lo);
 		for (int32_t i = 0; i < d; i++) {
 			sp__app *p = &apps[sp__key_id(kk[i])];
 			p->offered = 1;

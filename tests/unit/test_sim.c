@@ -521,6 +521,45 @@ static void test_probe_validation(void **state)
 	sp_model_free(m);
 }
 
+/* A specialty subset sees the national market's applications: Family
+ * Medicine's interview cutoffs agree with the national run's (an applicant
+ * whose preferred family was outside once sent its whole list to its
+ * backup, which raised them by about 0.4). */
+static void test_subset_interview_cutoffs(void **state)
+{
+	(void)state;
+	static const char *const fm[] = {"FM"};
+	sp_model *nat = model_of(NULL, 0), *sub = model_of(fm, 1);
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 11;
+	o.trials = 2;
+	sp_sim_result *rn, *rs;
+	sp_err err;
+	OK(sp_simulate(nat, &o, &rn, &err));
+	OK(sp_simulate(sub, &o, &rs, &err));
+	double dn = 0, ds = 0;
+	int k = 0;
+	for (int32_t j = 0; j < nat->np; j++) {
+		if (strcmp(nat->progs[j].specialty, "FM"))
+			continue;
+		double m1, s1, m2, s2;
+		int n1, n2;
+		sp_sim_result_cutoff(rn, j, &m1, &s1, &n1);
+		sp_sim_result_cutoff(rs, j, &m2, &s2, &n2);
+		if (n1 == 2 && n2 == 2) {
+			dn += m1;
+			ds += m2;
+			k++;
+		}
+	}
+	assert_true(k > 300);
+	assert_true(fabs(dn - ds) / k < 0.1);
+	sp_sim_result_free(rn);
+	sp_sim_result_free(rs);
+	sp_model_free(nat);
+	sp_model_free(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +574,7 @@ int main(void)
 	    cmocka_unit_test(test_probe_weak),
 	    cmocka_unit_test(test_probe_threads_identical),
 	    cmocka_unit_test(test_probe_validation),
+	    cmocka_unit_test(test_subset_interview_cutoffs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
