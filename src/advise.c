@@ -4,9 +4,11 @@
  * signals, how many applications), with the reasons.
  *
  * The estimates come from the calibrated market model (market.c) and a
- * simulation of it (sim.c), summarised per program by two cutoffs:
+ * simulation of the national market (sim.c; `catalog stats`, stored in
+ * the catalog), summarised per program by two cutoffs:
  *   - the interview cutoff C_I: the interview score of the last applicant
- *     a program invites (when it has more applicants than slots);
+ *     a program offers an interview, second round included (when it has
+ *     more applicants than slots);
  *   - the match cutoff C_M: the program-side rank score of the last
  *     applicant it matches (when it fills).
  * In a large market a program's cutoffs hardly move when one applicant
@@ -16,24 +18,33 @@
  *   P(interview at j | e)  = P(S > C_I),
  *   q_j(e) = P(interview and taken at j | e) = P(S > C_I, S + R > C_M),
  * with R ~ N(0, rho^2) the program's rank noise and C_I, C_M normal over
- * simulated seasons (a program that was not constrained in a season
- * takes everyone at that stage).  q_j is a one-dimensional integral over
- * S (Gauss–Hermite).  Given e, the programs' decisions are independent;
- * the applicant then matches at the best program that takes them, so
- * P(match | e) = 1 - prod_j (1 - q_j(e)).  The latent strength e is the
- * same at every program: it is integrated out with Gauss–Hermite nodes
- * (the "scenarios" of sp_mixture), never treated as independent coins.
+ * the simulated seasons in which they bind (a program that does not
+ * bind in a season takes everyone at that stage; the shares of such
+ * seasons are shrunk toward the specialty's).  X = S - C_I and
+ * Y = S + R - C_M are bivariate normal, so q_j is Phi2 (Genz's form of
+ * Plackett's identity, 4 Gauss–Legendre nodes).  Given e, the programs'
+ * decisions are independent; the applicant matches at the best program
+ * that takes them, so P(match | e) = 1 - prod_j (1 - q_j(e)).  The
+ * latent strength e is the same at every program: it is integrated out
+ * with 10 Gauss–Hermite nodes (the "scenarios" of sp_mixture), never
+ * treated as independent coins.  docs/validation.md compares the result
+ * with the applicant inserted into simulated seasons (--check).
  *
  * The list (portfolio.c): signals are allocated first, exactly for the
  * separable first-order gains (each program's gain in expected value when
  * signalled); the signalled programs are fixed applications; the rest of
  * the list is the greedy order by exact marginal value under the mixture
- * over e, improved by single swaps.  That is exact for one scenario
- * (Kapur's nested optimum) and a heuristic under correlation — measured
- * against brute force in tests/unit/test_portfolio.c.  The number of
- * applications comes from the profile (budget, count or target
- * probability) or, by default, is where one more application adds less
- * than STOP_GAIN to P(match).
+ * over e (among the MAX_CAND best candidates by value times chance),
+ * improved by single swaps.  That is exact for one scenario (Kapur's
+ * nested optimum) and a heuristic under correlation — measured against
+ * brute force in tests/unit/test_portfolio.c.  The number of applications
+ * comes from the profile (budget, count or target probability) or, by
+ * default, is where one more application adds less than STOP_GAIN to
+ * P(match).
+ *
+ * Cost: O(programs x tiers x nodes) for the estimates and O(h n K) for
+ * the greedy; about 10 ms for Internal Medicine with Family Medicine as
+ * a backup (docs/benchmarks.md).
  *
  * Rejected: estimating P(match) from the simulated match rates of
  * applicants "like" the profile.  Cells of type x score x specialty x
@@ -54,10 +65,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NE             12    /* nodes over the latent strength */
-#define NGL            6     /* Gauss-Legendre nodes for the bivariate normal */
+#define NE             10    /* nodes over the latent strength */
+#define NGL            4     /* Gauss-Legendre nodes for the bivariate normal */
 #define MAX_FAM        3     /* preferred + two backups */
 #define MAX_LIST       400   /* longest list considered */
+#define MAX_CAND       600   /* candidates kept for the optimizer */
 #define STOP_GAIN      0.001 /* default stop: one more adds < 0.1 point */
 #define STATS_TRIALS   16    /* seasons simulated for the statistics */
 #define STATS_SEED     20251 /* their seed */
@@ -228,9 +240,9 @@ static sp_status simulate_stats(sp_advisor *a, int trials, int threads,
  * Y < k), standard normals with correlation r in [0, 1):
  *   Phi2 = Phi(h) Phi(k) + 1/(2 pi) int_0^asin(r)
  *          exp(-(h^2 + k^2 - 2hk sin(theta)) / (2 cos^2(theta))) dtheta,
- * on NGL Gauss-Legendre nodes.  The integrand is smooth; with 6 nodes
- * the error is below 5e-7 for |h|, |k| <= 4 and r <= 0.9 (against 200
- * nodes), and here r is at most sigma^2 / (sigma^2 + rho^2) ~ 0.74.
+ * on NGL Gauss-Legendre nodes.  The integrand is smooth; with 4 nodes
+ * the error is below 2e-5 for |h|, |k| <= 4 and r <= 0.9 (6 nodes: 5e-7;
+ * against 200 nodes), and here r is at most sigma^2 / (sigma^2 + rho^2) ~ 0.74.
  * The angles depend on r alone, so one program's nodes share them. */
 typedef struct bvn_nodes {
 	double w[NGL], sn[NGL], c2[NGL]; /* weight * scale, sin, 2 cos^2 */
@@ -1154,6 +1166,9 @@ static sp_status allocate_signals(const sp_advisor *a, sp_advice *r, cand *c,
 	uint8_t *tier = sp_calloc(n ? n : 1, 1);
 	size_t *idx = sp_calloc(n ? n : 1, sizeof *idx);
 	sp_status s = gain && tier && idx ? SP_OK : SP_ENOMEM;
+	/* With a fixed number of applications, signals go to at most that
+	 * many programs (the preferred specialty's first). */
+	int room = pf->mode == MODE_COUNT ? pf->count : 1 << 30;
 	for (int slot = 0; !s && slot < pf->nfam; slot++) {
 		const sp__family *fm = &a->m->fam[pf->fam[slot]];
 		int gold = slot == 0 && pf->gold >= 0 ? pf->gold : fm->gold;
@@ -1161,6 +1176,9 @@ static sp_status allocate_signals(const sp_advisor *a, sp_advice *r, cand *c,
 		    slot == 0 && pf->silver >= 0 ? pf->silver : fm->silver;
 		r->gold[slot] = gold;
 		r->silver[slot] = silver;
+		gold = SP_MIN(gold, room);
+		silver = SP_MIN(silver, room - gold);
+		room -= gold + silver;
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (c[i].slot != slot)
@@ -1192,6 +1210,17 @@ static sp_status allocate_signals(const sp_advisor *a, sp_advice *r, cand *c,
 	if (s == SP_ENOMEM)
 		return sp__err_set(err, s, NULL, 0, NULL, "out of memory");
 	return s;
+}
+
+/* Candidates by value times P(match there if applied), best first;
+ * ties by program index (deterministic). */
+static int by_worth(const void *x, const void *y)
+{
+	const cand *a = x, *b = y;
+	double u = a->value * a->qbar, v = b->value * b->qbar;
+	if (u != v)
+		return u > v ? -1 : 1;
+	return (a->j > b->j) - (a->j < b->j);
 }
 
 /* How far the greedy order must go at first: a count or budget
@@ -1296,6 +1325,23 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		}
 	}
 	n = k;
+	/* Keep the MAX_CAND best by value times chance (and every
+	 * signalled one): with equal values the greedy takes programs in
+	 * exactly that order when outcomes are independent, and a list
+	 * holds at most MAX_LIST, so the rest only cost time. */
+	if (n > MAX_CAND) {
+		qsort(c, n, sizeof *c, by_worth);
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i < MAX_CAND || c[i].tier) {
+				c[k++] = c[i];
+			} else {
+				sp_free(c[i].q);
+				sp_free(c[i].qi);
+			}
+		}
+		n = k;
+	}
 	if (n == 0) {
 		add_note((sp_advice *)r,
 		         "No program of these specialties is open to this "
