@@ -40,6 +40,9 @@ void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Maps a library status to an exit code. */
 int cli_exit_for(sp_status s);
+/* Prints the library's message for s (err's, else sp_strerror) and
+ * returns the exit code for s. */
+int cli_fail(const char *cmd, sp_status s, const sp_err *err);
 
 /* Output that appears at `path` whole or not at all: write to the FILE
  * from cli_out_open, then cli_out_commit renames it into place (or

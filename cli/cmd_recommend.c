@@ -64,11 +64,7 @@ static int open_advisor(const char *cmd, const char *db, sp_advisor **a)
 	if (!s)
 		s = sp_advisor_open(c, a, &err);
 	sp_catalog_close(c);
-	if (s) {
-		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
-		return cli_exit_for(s);
-	}
-	return EXIT_OKAY;
+	return s ? cli_fail(cmd, s, &err) : EXIT_OKAY;
 }
 
 /* Writes the report to path (atomically) as JSON or a table. */
@@ -130,8 +126,7 @@ static int one(const char *cmd, const sp_advisor *a, const char *path,
 	    a, buf, len, strcmp(path, "-") ? path : "stdin", &r, &err);
 	free(buf);
 	if (s) {
-		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
-		return cli_exit_for(s);
+		return cli_fail(cmd, s, &err);
 	}
 	int rc = op->check ? check(cmd, a, r, op) : EXIT_OKAY;
 	if (!rc && op->csv)
@@ -157,8 +152,7 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 	sp_status s = sp_cohort_read(buf, len, path, &co, &err);
 	free(buf);
 	if (s) {
-		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
-		return cli_exit_for(s);
+		return cli_fail(cmd, s, &err);
 	}
 	if (mkdir(op->out, 0777) != 0 && errno != EEXIST) {
 		cli_error(cmd, "cannot create %s: %s", op->out,

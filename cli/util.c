@@ -183,3 +183,9 @@ char *cli_read_file(const char *path, size_t *len)
 	*len = n;
 	return buf;
 }
+
+int cli_fail(const char *cmd, sp_status s, const sp_err *err)
+{
+	cli_error(cmd, "%s", err && err->msg[0] ? err->msg : sp_strerror(s));
+	return cli_exit_for(s);
+}
