@@ -66,19 +66,9 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 		s = sp_model_new(specs, ns, progs, np, m, &err);
 	sp_free(specs);
 	sp_free(progs);
-	if (!s && c) {
-		/* The database's fitted parameters override the shipped
-		 * ones; missing ones keep their value. */
-		size_t n = sp_model_nparams(*m);
-		for (size_t k = 0; k < n; k++) {
-			const char *name, *spec, *st;
-			double v;
-			sp_model_param_at(*m, k, &name, &spec, &v, &st);
-			if (sp_catalog_param_get(c, name, spec, &v) == SP_OK &&
-			    sp_model_param_set(*m, name, spec, v) != SP_OK)
-				continue;
-		}
-	}
+	/* The database's fitted parameters override the shipped ones. */
+	if (!s && c)
+		sp_catalog_apply_params(c, *m);
 	sp_catalog_close(c);
 	if (s) {
 		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));

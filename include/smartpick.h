@@ -530,6 +530,11 @@ sp_status sp_model_params_load_csv(sp_model *m, const char *buf, size_t len,
                                    const char *name, size_t *skipped,
                                    sp_err *err) SP_MUST_CHECK;
 
+/* Gives model m the fitted parameters the catalog holds (those it does
+ * not hold keep their values): what simulate, calibrate and the advisor
+ * run on. */
+void sp_catalog_apply_params(sp_catalog *c, sp_model *m);
+
 /* One applicant, as the advisor sees them. */
 typedef struct {
 	sp_appl_type type;

@@ -321,20 +321,10 @@ static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 		s = sp_model_new(a->specs, a->ns, a->progs, a->np, &a->m, err);
 	if (s)
 		return s;
-	/* The database's fitted parameters override the shipped ones (as
-	 * for simulate). */
-	size_t n = sp_model_nparams(a->m);
-	for (size_t k = 0; k < n; k++) {
-		const char *name, *spec, *st;
-		double v;
-		sp_model_param_at(a->m, k, &name, &spec, &v, &st);
-		if (sp_catalog_param_get(c, name, spec, &v) == SP_OK &&
-		    sp_model_param_set(a->m, name, spec, v) != SP_OK)
-			continue;
-	}
+	/* The database's fitted parameters override the shipped ones. */
+	sp_catalog_apply_params(c, a->m);
 	a->synthetic = sp_catalog_is_synthetic(c);
-	if (sp_model_param_get(a->m, "rank_noise_program", "", &a->rho))
-		a->rho = 0.6;
+	a->rho = a->m->g[SP__G_R_NOISE_PROG];
 	a->sd_z = sp_model_strength_sd(a->m);
 	if ((s = load_fees(a, err)))
 		return s;
@@ -808,6 +798,14 @@ typedef struct {
 	int cls; /* 0 reach, 1 target, 2 likely */
 } cand;
 
+/* Frees a candidate's per-node tables (not the candidate). */
+static void cand_free(cand *x)
+{
+	sp_free(x->q);
+	sp_free(x->qi);
+	x->q = x->qi = NULL;
+}
+
 static double phi(double x)
 {
 	return 0.5 * erfc(-x / M_SQRT2);
@@ -889,10 +887,8 @@ void sp_advice_free(sp_advice *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
-		sp_free(r->pr[i].c.q);
-		sp_free(r->pr[i].c.qi);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		cand_free(&r->pr[i].c);
 	sp_free(r->pr);
 	sp_free(r->curve_p);
 	sp_free(r->curve_cost);
@@ -1038,27 +1034,24 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 
 /* P(match anywhere) of the first len of list (by node) under the tiers
  * assigned. */
-static double p_any(const sp_advisor *a, const cand *const *list, size_t len)
+static double p_any(const sp_advisor *a, const cand *c, size_t len)
 {
 	double surv[NE];
 	for (int k = 0; k < NE; k++)
 		surv[k] = 1;
 	for (size_t i = 0; i < len; i++)
 		for (int k = 0; k < NE; k++)
-			surv[k] *= 1 - list[i]->q[list[i]->tier * NE + k];
+			surv[k] *= 1 - c[i].q[c[i].tier * NE + k];
 	double p = 0;
 	for (int k = 0; k < NE; k++)
 		p += a->ew[k] * (1 - surv[k]);
 	return p;
 }
 
-/* The fee for the list: per specialty family. */
-static double list_cost(const sp_advisor *a, const prof *pf,
-                        const cand *const *list, size_t len)
+/* The fees for cnt[s] applications to each specialty s: ERAS charges
+ * per specialty. */
+static double fees(const sp_advisor *a, const prof *pf, const int *cnt)
 {
-	int cnt[MAX_FAM] = {0};
-	for (size_t i = 0; i < len; i++)
-		cnt[list[i]->slot]++;
 	double f = 0;
 	for (int s = 0; s < pf->nfam; s++)
 		f += fee_of(a, cnt[s]);
@@ -1274,11 +1267,8 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 			p += a->ew[e] * (1 - surv[e]);
 		}
 		cnt[x->slot]++;
-		double cost = 0;
-		for (int sl = 0; sl < pf->nfam; sl++)
-			cost += fee_of(a, cnt[sl]);
 		r->curve_p[i] = p;
-		r->curve_cost[i] = cost;
+		r->curve_cost[i] = fees(a, pf, cnt);
 	}
 	r->ncurve = h;
 	r->stop_at = (int)h;
@@ -1299,7 +1289,6 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	const prof *pf = &r->pf;
 	cand *c = NULL;
 	size_t n = 0;
-	const cand **list = NULL;
 	double *pmx = NULL, *val = NULL, *curve = NULL;
 	int32_t *order = NULL, *fixed = NULL;
 	sp_status s = candidates(a, pf, &c, &n);
@@ -1319,10 +1308,8 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		c[i].qbar = qb;
 		if (qb >= 1e-4 || c[i].tier)
 			c[k++] = c[i];
-		else {
-			sp_free(c[i].q);
-			sp_free(c[i].qi);
-		}
+		else
+			cand_free(&c[i]);
 	}
 	n = k;
 	/* Keep the MAX_CAND best by value times chance (and every
@@ -1336,16 +1323,14 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 			if (i < MAX_CAND || c[i].tier) {
 				c[k++] = c[i];
 			} else {
-				sp_free(c[i].q);
-				sp_free(c[i].qi);
+				cand_free(&c[i]);
 			}
 		}
 		n = k;
 	}
 	if (n == 0) {
-		add_note((sp_advice *)r,
-		         "No program of these specialties is open to this "
-		         "profile (visa, refused states or settings).");
+		add_note(r, "No program of these specialties is open to this "
+		            "profile (visa, refused states or settings).");
 		goto done;
 	}
 	/* The mixture: scenarios = latent-strength nodes. */
@@ -1354,8 +1339,7 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	order = sp_malloc(n * sizeof *order);
 	fixed = sp_malloc(n * sizeof *fixed);
 	curve = sp_malloc(n * sizeof *curve);
-	list = sp_malloc(n * sizeof *list);
-	if (!pmx || !val || !order || !fixed || !curve || !list) {
+	if (!pmx || !val || !order || !fixed || !curve) {
 		s = SP_ENOMEM;
 		goto done;
 	}
@@ -1390,8 +1374,6 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 			break;
 		h = 2 * h < hmax ? 2 * h : hmax;
 	}
-	for (size_t i = 0; i < h; i++)
-		list[i] = &c[order[i]];
 	size_t len = (size_t)r->stop_at;
 	switch (pf->mode) {
 	case MODE_COUNT:
@@ -1439,17 +1421,8 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		len = 1;
 	/* Single swaps on the chosen list, keeping the signalled ones and
 	 * (with several specialties or a budget) the cost. */
-	if (pf->nfam == 1 || pf->mode != MODE_BUDGET) {
-		int32_t *set = order;
-		double before = sp_mixture_value(&mx, set, len);
-		int32_t *save = fixed; /* reuse as scratch */
-		memcpy(save, set, len * sizeof *set);
-		double after = sp_mixture_improve(&mx, set, len, nfixed);
-		if (after < before)
-			memcpy(set, save, len * sizeof *set);
-		for (size_t i = 0; i < len; i++)
-			list[i] = &c[order[i]];
-	}
+	if (pf->nfam == 1 || pf->mode != MODE_BUDGET)
+		(void)sp_mixture_improve(&mx, order, len, nfixed);
 	/* The report's programs. */
 	r->pr = sp_calloc(len, sizeof *r->pr);
 	if (!r->pr) {
@@ -1465,10 +1438,12 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	qsort(r->pr, len, sizeof *r->pr, by_pref);
 	/* P(match there): taken there and by nothing preferred. */
 	double surv[NE], pp = 0;
+	int cnt[MAX_FAM] = {0};
 	for (int e = 0; e < NE; e++)
 		surv[e] = 1;
 	for (size_t i = 0; i < len; i++) {
 		cand *x = &r->pr[i].c;
+		cnt[x->slot]++;
 		double pm = 0;
 		for (int e = 0; e < NE; e++) {
 			double q = x->q[x->tier * NE + e];
@@ -1486,59 +1461,43 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		reasons(a, pf, &r->pr[i]);
 	}
 	r->p_pref = pp;
-	{
-		const cand **l = list;
-		for (size_t i = 0; i < len; i++)
-			l[i] = &r->pr[i].c;
-		r->p_match = p_any(a, l, len);
-		r->cost = list_cost(a, pf, l, len);
-		/* The band: the same list with every cutoff shifted by
-		 * +/- BAND_SHIFT (model uncertainty; docs/validation.md). */
-		cand *tmp = sp_calloc(len, sizeof *tmp);
-		if (!tmp) {
-			s = SP_ENOMEM;
-			goto done;
-		}
-		for (int side = 0; side < 2 && !s; side++) {
-			for (size_t i = 0; i < len; i++) {
-				tmp[i] = r->pr[i].c;
-				tmp[i].q = tmp[i].qi = NULL;
-			}
-			s = estimate(a, pf, tmp, len,
-			             side ? -BAND_SHIFT : BAND_SHIFT);
-			for (size_t i = 0; !s && i < len; i++)
-				l[i] = &tmp[i];
-			if (!s) {
-				double p = p_any(a, l, len);
-				if (side)
-					r->hi = p;
-				else
-					r->lo = p;
-			}
-			for (size_t i = 0; i < len; i++) {
-				sp_free(tmp[i].q);
-				sp_free(tmp[i].qi);
-			}
-		}
-		sp_free(tmp);
+	r->p_match = 0;
+	for (int e = 0; e < NE; e++)
+		r->p_match += a->ew[e] * (1 - surv[e]);
+	r->cost = fees(a, pf, cnt);
+	/* The band: the same list with every cutoff shifted by +/-
+	 * BAND_SHIFT (model uncertainty; docs/validation.md). */
+	cand *tmp = sp_calloc(len, sizeof *tmp);
+	if (!tmp) {
+		s = SP_ENOMEM;
+		goto done;
 	}
+	for (int side = 0; side < 2 && !s; side++) {
+		for (size_t i = 0; i < len; i++) {
+			tmp[i] = r->pr[i].c;
+			tmp[i].q = tmp[i].qi = NULL;
+		}
+		s = estimate(a, pf, tmp, len, side ? -BAND_SHIFT : BAND_SHIFT);
+		if (!s)
+			*(side ? &r->hi : &r->lo) = p_any(a, tmp, len);
+		for (size_t i = 0; i < len; i++)
+			cand_free(&tmp[i]);
+	}
+	sp_free(tmp);
 	if (a->m->fam[pf->fam[0]].adv_only || a->m->fam[pf->fam[0]].advanced)
 		add_note(r,
 		         "Advanced (PGY-2) positions start after a PGY-1 year: "
 		         "apply to preliminary or transitional programs too "
 		         "(add them as a backup to see them here).");
 done:
-	for (size_t i = 0; i < n; i++) {
-		sp_free(c[i].q);
-		sp_free(c[i].qi);
-	}
+	for (size_t i = 0; i < n; i++)
+		cand_free(&c[i]);
 	sp_free(c);
 	sp_free(pmx);
 	sp_free(val);
 	sp_free(order);
 	sp_free(fixed);
 	sp_free(curve);
-	sp_free((void *)list);
 	if (s == SP_ENOMEM)
 		return sp__err_set(err, s, NULL, 0, NULL, "out of memory");
 	return s;

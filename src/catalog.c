@@ -2089,3 +2089,16 @@ const char *sp_setting_name(sp_setting s)
 	    "university", "community_university", "community", "military"};
 	return (unsigned)s < 4 ? names[s] : "";
 }
+
+void sp_catalog_apply_params(sp_catalog *c, sp_model *m)
+{
+	size_t n = sp_model_nparams(m);
+	for (size_t k = 0; k < n; k++) {
+		const char *name, *code, *st;
+		double v;
+		sp_model_param_at(m, k, &name, &code, &v, &st);
+		if (sp_catalog_param_get(c, name, code, &v) == SP_OK &&
+		    sp_model_param_set(m, name, code, v) != SP_OK)
+			continue;
+	}
+}
