@@ -210,7 +210,8 @@ static void stats_key(const sp_advisor *a, char *key, size_t size)
 		h = fnv(h, spec, strlen(spec));
 		h = fnv(h, &v, sizeof v);
 	}
-	snprintf(key, size, "v2-%d-%016llx", STATS_SEED, (unsigned long long)h);
+	snprintf(key, size, "v%d-%d-%016llx", SP__MODEL_VERSION, STATS_SEED,
+	         (unsigned long long)h);
 }
 
 static sp_status simulate_stats(sp_advisor *a, int trials, int threads,

@@ -1593,7 +1593,7 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	if (n <= 0 || want <= 0)
 		return SP_OK;
 	bool all = want >= n; /* apply everywhere it may */
-	if (!SP_VEC_RESERVE(t->apps, all ? (size_t)n : (size_t)want))
+	if (!SP_VEC_RESERVE(t->apps, all ? (size_t)n : (size_t)want + 1))
 		return SP_ENOMEM;
 	sp__app *out = t->apps.v + t->apps.n;
 	const int32_t *prog = m->sp_prog + off;
@@ -1627,24 +1627,34 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	double center = q - m->g[SP__G_APPLY_REACH];
 	float penalty =
 	    kind == SP__KIND_BACKUP ? (float)m->g[SP__G_U_BACKUP] : 0.0f;
+	/* Every candidate draws a home coin and a home program (one 64-bit
+	 * number) and a position in the row, and takes one or the other by
+	 * a select: no branch on the coin.  A duplicate or a program the
+	 * visa bars is redrawn; the others draw their taste. */
+	if (rn <= 0)
+		home = 0;
 	long tries = 0, max_tries = 4 * want + 16;
 	while (got < want && tries++ < max_tries) {
-		int32_t j;
-		if (rn > 0 && sp__rng_uniform(&rl) < home) {
-			j = home_prog[(int32_t)sp__rng_below(&rl,
-			                                     (uint64_t)rn)];
-		} else {
-			double x = center + spread * normal(m, &rl);
-			long k = round_half_away(x * n - 0.5);
-			k = k < 0 ? 0 : k >= n ? n - 1 : k;
-			j = prog[k];
-		}
+		/* One draw gives the coin (high 32 bits) and the home
+		 * program (low 32 bits, by multiply-shift). */
+		uint64_t h = sp__rng_next(&rl);
+		bool at_home = (double)(h >> 32) * 0x1.0p-32 < home;
+		int32_t jh =
+		    home_prog[((h & 0xffffffffu) * (uint64_t)rn) >> 32];
+		double x = center + spread * normal(m, &rl);
+		/* Reflected at the row's ends (not clamped: a pile of
+		 * draws on the last program would only be redrawn). */
+		x = x < 0 ? -x : x;
+		x = x > 1 ? 2 - x : x;
+		long k = (long)(x * n);
+		k = k < 0 ? 0 : k >= n ? n - 1 : k;
+		int32_t jn = prog[k];
+		/* A select, not a branch: at_home is a coin. */
+		int32_t j = jn ^ ((jn ^ jh) & -(int32_t)at_home);
 		if (mark[j] == stamp || (visa && !pvisa[j]))
 			continue;
 		mark[j] = stamp;
-		float u = (float)utility(m, a, j, &rl);
-		if (kind == SP__KIND_BACKUP)
-			u -= penalty;
+		float u = (float)utility(m, a, j, &rl) - penalty;
 		out[got++] = new_app(j, ai, u, kind);
 	}
 	t->apps.n += (size_t)got;
@@ -1676,9 +1686,16 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 	return SP_OK;
 }
 
-/* Stage 3 and 4: applications and signals. */
+static sp_status draw_signals(sp__trial *t, const sp_model *m, size_t i);
+static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
+                   size_t to);
+
+/* Stages 3 to 5a, one applicant at a time while its applications are
+ * in cache: applications, signals, and the programs' interview
+ * scores. */
 static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
 {
+	memset(t->p_n, 0, ((size_t)m->np + 1) * sizeof *t->p_n);
 	static const int apid[SP_APPL_NTYPES] = {
 	    SP__G_APPS_US_MD, SP__G_APPS_US_DO, SP__G_APPS_US_IMG,
 	    SP__G_APPS_NON_US_IMG, SP__G_APPS_OTHER};
@@ -1720,6 +1737,9 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
 		if (s)
 			return s;
 		a->app_n = (int32_t)t->apps.n - a->app_off;
+		if ((s = draw_signals(t, m, i)))
+			return s;
+		scores(t, m, r, (size_t)a->app_off, t->apps.n);
 	}
 	return SP_OK;
 }
@@ -1728,10 +1748,10 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m, sp_rng *r)
  * applications to programs that take signals, silver to the next.  Only
  * which applications get which tier matters, so two selections do
  * (no sort). */
-static sp_status draw_signals(sp__trial *t, const sp_model *m)
+static sp_status draw_signals(sp__trial *t, const sp_model *m, size_t i)
 {
 	double kappa = m->g[SP__G_SIG_REACH];
-	for (size_t i = 0; i < t->ap.n; i++) {
+	{
 		const sp__appl *a = &t->ap.v[i];
 		if (!SP_VEC_RESERVE(t->kx, (size_t)a->app_n))
 			return SP_ENOMEM;
@@ -1802,8 +1822,8 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *r,
 	int32_t np = m->np;
 	size_t na = t->apps.n;
 	sp__app *apps = t->apps.v;
-	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
-	scores(t, m, r, 0, t->napop);
+	(void)r; /* the population's scores were drawn with its
+	          * applications */
 	scores(t, m, rp, t->napop, na);
 	/* Applications by program; each program's best `slots` are moved
 	 * to the front of its range (selection, not a sort: the order
@@ -2138,9 +2158,9 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *r,
 			sp_rng rl = w ? *rp : *r;
 			for (; i < n && (w || (size_t)idx[i] < nreg); i++) {
 				sp__app *p = &apps[idx[i]];
-				p->rank =
+				p->score =
 				    (float)(p->score + noise * normal(m, &rl));
-				kx[i] = sp__key(p->rank, p->appl);
+				kx[i] = sp__key(p->score, p->appl);
 			}
 			*(w ? rp : r) = rl;
 		}
@@ -2218,7 +2238,7 @@ static float rank_key(const sp__trial *t, const sp__appl *a, int32_t j)
 	for (int32_t k = 0; k < a->app_n; k++) {
 		const sp__app *p = &t->apps.v[a->app_off + k];
 		if (p->prog == j && p->status == SP__APP_ACCEPTED)
-			return p->rank;
+			return p->score;
 	}
 	assert(!"a match without an interview");
 	return INFINITY;
@@ -2384,8 +2404,6 @@ sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
 		family_stats(t, m);
 		s = draw_applications(t, m, &r);
 	}
-	if (!s)
-		s = draw_signals(t, m);
 	t->npop = t->ap.n;
 	t->napop = t->apps.n;
 	if (!s && probe)

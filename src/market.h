@@ -71,6 +71,12 @@ enum {
 	    SP__NG
 };
 
+/* The model's version: raise it with any change to the code that moves
+ * simulated outcomes for the same catalog, parameters and seed (it keys
+ * the advisor's stored statistics, which are then recomputed).
+ * 3: applications reflected at the ends of a row; draws reordered. */
+#define SP__MODEL_VERSION 3
+
 /* Per-family parameters. */
 #define SP__FPARAMS(X)                            \
 	X(DEMAND, "demand", 0, "fitted")          \
@@ -172,11 +178,13 @@ enum { SP__APP_APPLIED, SP__APP_OFFERED, SP__APP_ACCEPTED, SP__APP_DECLINED };
  * does not sponsor the visa the probe needs); never offered. */
 enum { SP__KIND_PREFERRED, SP__KIND_BACKUP, SP__KIND_PRELIM, SP__KIND_BARRED };
 
-/* One application.  rank: the program's rank key of the applicant
- * (score + rank noise), set when the program's list is built. */
+/* One application: 20 bytes, as the stages stream through a million
+ * and more of them.  score: the program's interview score of the
+ * applicant; once the program's rank list is built, its rank key (score
+ * + rank noise), which the match cutoff reads. */
 typedef struct {
 	int32_t prog, appl;
-	float u, score, rank;
+	float u, score;
 	uint8_t tier, status, kind, offered; /* offered: ever offered */
 } sp__app;
 

@@ -183,7 +183,7 @@ static void test_match_cutoff_trial(void **state)
 			float key = NAN;
 			for (int32_t k = 0; k < a->app_n; k++)
 				if (t.apps.v[a->app_off + k].prog == j)
-					key = t.apps.v[a->app_off + k].rank;
+					key = t.apps.v[a->app_off + k].score;
 			assert_true(key == t.mcut[j]);
 			full += t.filled[j] == m->progs[j].positions;
 		}
