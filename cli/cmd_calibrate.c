@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  -j, --threads N       worker threads (default: all cores)\n"
     "      --max-iter N      optimizer iterations (default 8)\n"
     "      --step H          finite-difference step (default 0.15)\n"
+    "      --full-jacobian   one evaluation per parameter for the Jacobian\n"
+    "                        (slower; default: grouped by family)\n"
     "      --db PATH         catalog database (default: $SMARTPICK_DB or\n"
     "                        smartpick.db); the fit is stored there\n"
     "      --builtin         use the built-in synthetic catalog; nothing is\n"
@@ -114,7 +116,8 @@ int cmd_calibrate(int argc, char **argv)
 		O_STEP,
 		O_PARAMS,
 		O_PARAMS_OUT,
-		O_EVAL
+		O_EVAL,
+		O_FULLJ
 	};
 	static const struct option longs[] = {
 	    {"trials", required_argument, NULL, 'n'},
@@ -129,6 +132,7 @@ int cmd_calibrate(int argc, char **argv)
 	    {"report", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"evaluate", no_argument, NULL, O_EVAL},
+	    {"full-jacobian", no_argument, NULL, O_FULLJ},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -191,6 +195,9 @@ int cmd_calibrate(int argc, char **argv)
 			break;
 		case O_EVAL:
 			eval_only = true;
+			break;
+		case O_FULLJ:
+			co.full_jacobian = 1;
 			break;
 		case 'q':
 			quiet = true;

@@ -652,6 +652,10 @@ typedef struct {
 	int threads;    /* 0: all cores */
 	int max_iter;   /* outer iterations of the optimizer */
 	double fd_step; /* finite-difference step on the parameters */
+	/* true: one evaluation per parameter for the Jacobian; false (the
+	 * default): per-family parameters of one kind share evaluations
+	 * (docs/model.md, Calibration). */
+	int full_jacobian;
 	/* Called after each evaluation; may be NULL. */
 	void (*progress)(void *ctx, int evals, double cost);
 	void *progress_ctx;
@@ -672,6 +676,10 @@ void sp_calib_report_free(sp_calib_report *r);
 /* Targets met / all targets. */
 size_t sp_calib_report_ntargets(const sp_calib_report *r);
 size_t sp_calib_report_npassed(const sp_calib_report *r);
+/* The weighted sum of squares at the start and at the end, and the
+ * number of evaluations (simulations) the fit ran. */
+void sp_calib_report_cost(const sp_calib_report *r, double *before,
+                          double *after, int *evals);
 /* Writes the report as Markdown (target beside simulated, pass/fail)
  * or as JSON. */
 sp_status sp_calib_report_write_md(const sp_calib_report *r,

@@ -33,6 +33,17 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* A rank floor is fitted for families with a fill target below this
+ * (percent); a demand group holds at most this share of the positions
+ * of the families whose demand is fitted. */
+#define FLOOR_FILL   97.5
+#define FLOOR_START  -3.0
+#define FLOOR_OFF    -9.5 /* at or below: off (the default is -10) */
+#define DEMAND_SHARE 0.06
+/* The match rates by type weigh double: five figures that every
+ * applicant's P(match) rests on, against 160 others. */
+#define TYPE_WEIGHT 2.0
+
 enum {
 	T_FILL,     /* fill rate of a specialty row */
 	T_TYPE,     /* match rate of an applicant type */
@@ -54,16 +65,17 @@ typedef struct {
 } target;
 
 typedef struct {
-	long slot; /* parameter slot */
-	double x0;
+	long slot;   /* parameter slot */
+	int32_t fam; /* a per-family parameter's family; -1: global */
+	int group;   /* perturbed together in the Jacobian (see jac) */
 } fparam;
 
 struct sp_calib_report {
 	SP_VEC(target) t;
 	int evals;
 	double cost0, cost;
-	int iters;
-	char method[128];
+	int iters, restarts;
+	char method[192];
 };
 
 sp_calib_opts sp_calib_defaults(void)
@@ -171,8 +183,8 @@ static bool type_targets(sp_calib_report *r)
 		for (int k = 0; k < SP_APPL_NTYPES; k++)
 			if (!strcmp(str(&t, 1),
 			            sp_appl_type_name((sp_appl_type)k)))
-				ok = add(r, T_TYPE, k, 0, num(&t, 2), 1.0,
-				         "match rate", str(&t, 1));
+				ok = add(r, T_TYPE, k, 0, num(&t, 2),
+				         TYPE_WEIGHT, "match rate", str(&t, 1));
 	}
 	sp__csv_free(&t.c);
 	return ok;
@@ -284,6 +296,18 @@ void sp_calib_report_free(sp_calib_report *r)
 	sp_free(r);
 }
 
+static double cost_of(const sp_calib_report *r)
+{
+	double c = 0;
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		if (isfinite(x->sim))
+			c += x->weight * x->weight * (x->sim - x->value) *
+			     (x->sim - x->value);
+	}
+	return c;
+}
+
 /* Runs the trials and fills every target's simulated value. */
 static sp_status evaluate(const sp_model *m, const sp_calib_opts *o,
                           sp_calib_report *r, sp_err *err)
@@ -316,6 +340,7 @@ sp_status sp_calib_evaluate(const sp_model *m, const sp_calib_opts *o,
 		sp_calib_report_free(r);
 		return s;
 	}
+	r->cost0 = r->cost = cost_of(r);
 	*out = r;
 	return SP_OK;
 }
@@ -329,9 +354,13 @@ typedef struct {
 	sp_calib_report *r;
 	fparam *p;
 	size_t np;
+	int ngroups;
+	int32_t *tfam; /* each target's family; -1: none (a type's rate) */
 	sp_status status;
 	sp_err *err;
 	double h;
+	gsl_vector *xlast, *flast; /* the last evaluation */
+	bool have_last;
 } fit;
 
 static void set_x(fit *F, const gsl_vector *x)
@@ -339,18 +368,6 @@ static void set_x(fit *F, const gsl_vector *x)
 	for (size_t k = 0; k < F->np; k++)
 		*sp__model_slot(F->m, (size_t)F->p[k].slot) =
 		    gsl_vector_get(x, k);
-}
-
-static double cost_of(const sp_calib_report *r)
-{
-	double c = 0;
-	for (size_t k = 0; k < r->t.n; k++) {
-		const target *x = &r->t.v[k];
-		if (isfinite(x->sim))
-			c += x->weight * x->weight * (x->sim - x->value) *
-			     (x->sim - x->value);
-	}
-	return c;
 }
 
 static int resid(const gsl_vector *x, void *arg, gsl_vector *f)
@@ -367,12 +384,35 @@ static int resid(const gsl_vector *x, void *arg, gsl_vector *f)
 		double d = isfinite(t->sim) ? t->sim - t->value : 0;
 		gsl_vector_set(f, k, t->weight * d);
 	}
+	gsl_vector_memcpy(F->xlast, x);
+	gsl_vector_memcpy(F->flast, f);
+	F->have_last = true;
 	if (F->o->progress)
 		F->o->progress(F->o->progress_ctx, F->r->evals, cost_of(F->r));
 	return GSL_SUCCESS;
 }
 
-/* Forward differences with the wide step h, all columns. */
+static bool same_x(const gsl_vector *a, const gsl_vector *b)
+{
+	for (size_t k = 0; k < a->size; k++)
+		if (gsl_vector_get(a, k) != gsl_vector_get(b, k))
+			return false;
+	return true;
+}
+
+/* Forward differences with the wide step h, one evaluation per group
+ * of parameters (Curtis, Powell and Reid's grouping).  A parameter
+ * alone in its group gets its whole column.  The members of a group
+ * (per-family parameters of one kind) are perturbed together, and a
+ * target's change is credited to the member of the target's own family
+ * (zero to the others and for targets of no family): the Jacobian is
+ * taken as block-diagonal by family there.  That is exact for nothing
+ * and close for what the groups hold (signal bonuses and rank floors
+ * act on their own family; the demand groups hold families with a few
+ * percent of the positions between them); the trust region checks every
+ * step against the true residuals, so an inexact Jacobian costs
+ * iterations, never a wrong answer.  f(x) is not evaluated again when
+ * the solver has just done so. */
 static int jac(const gsl_vector *x, void *arg, gsl_matrix *J)
 {
 	fit *F = arg;
@@ -380,17 +420,34 @@ static int jac(const gsl_vector *x, void *arg, gsl_matrix *J)
 	gsl_vector *f0 = gsl_vector_alloc(n), *f1 = gsl_vector_alloc(n);
 	gsl_vector *xx = gsl_vector_alloc(x->size);
 	int rc = f0 && f1 && xx ? GSL_SUCCESS : GSL_ENOMEM;
-	if (!rc)
+	if (!rc && F->have_last && same_x(x, F->xlast))
+		gsl_vector_memcpy(f0, F->flast);
+	else if (!rc)
 		rc = resid(x, F, f0);
-	for (size_t k = 0; !rc && k < F->np; k++) {
+	for (int g = 0; !rc && g < F->ngroups; g++) {
 		gsl_vector_memcpy(xx, x);
-		gsl_vector_set(xx, k, gsl_vector_get(x, k) + F->h);
+		size_t members = 0;
+		for (size_t k = 0; k < F->np; k++)
+			if (F->p[k].group == g) {
+				gsl_vector_set(xx, k,
+				               gsl_vector_get(x, k) + F->h);
+				members++;
+			}
+		if (members == 0)
+			continue;
 		rc = resid(xx, F, f1);
-		for (size_t i = 0; !rc && i < n; i++)
-			gsl_matrix_set(
-			    J, i, k,
-			    (gsl_vector_get(f1, i) - gsl_vector_get(f0, i)) /
-			        F->h);
+		for (size_t k = 0; !rc && k < F->np; k++) {
+			if (F->p[k].group != g)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				double d = (gsl_vector_get(f1, i) -
+				            gsl_vector_get(f0, i)) /
+				           F->h;
+				if (members > 1 && F->tfam[i] != F->p[k].fam)
+					d = 0;
+				gsl_matrix_set(J, i, k, d);
+			}
+		}
 	}
 	if (f0)
 		gsl_vector_free(f0);
@@ -410,7 +467,7 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 	bool want[SP__NF][512];
 	memset(want, 0, sizeof want);
 	bool md_type[SP_APPL_NTYPES] = {false};
-	bool state = false;
+	bool state = false, reach = false;
 	for (size_t k = 0; k < r->t.n; k++) {
 		const target *x = &r->t.v[k];
 		if (x->kind == T_FILL)
@@ -423,20 +480,116 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 			want[SP__F_SIG_SILVER][x->idx] = true;
 		if (x->kind == T_IV && (x->what == 3 || x->what == 4))
 			state = true;
+		if (x->kind == T_S2_UNM)
+			reach = true;
+		/* Unfilled positions that persist: some applicants would
+		 * rather not rank the family's programs. */
+		if (x->kind == T_FILL && x->value < FLOOR_FILL)
+			want[SP__F_RANK_FLOOR][m->spec_fam[x->idx]] = true;
 	}
 	static const int zs[SP_APPL_NTYPES] = {
 	    -1, SP__G_Z_US_DO, SP__G_Z_US_IMG, SP__G_Z_NON_US_IMG,
 	    SP__G_Z_OTHER};
 	for (int t = 1; t < SP_APPL_NTYPES; t++)
 		if (md_type[t])
-			p[n++].slot = zs[t];
+			p[n++] = (fparam){zs[t], -1, 0};
 	if (state)
-		p[n++].slot = SP__G_I_STATE;
+		p[n++] = (fparam){SP__G_I_STATE, -1, 0};
+	/* Who goes unmatched: applicants who aim at their own level fail
+	 * about as often whatever their strength; aiming lower (safety
+	 * programs) makes the unmatched the weaker ones, as the Step 2
+	 * medians of unmatched seniors say they are. */
+	if (reach)
+		p[n++] = (fparam){SP__G_APPLY_REACH, -1, 0};
+	/* Who has a second specialty to fall back on: what the match rates
+	 * of US seniors (high, with few backups) and of IMGs (many backups)
+	 * rest on besides strength. */
+	if (md_type[SP_APPL_US_MD])
+		p[n++] = (fparam){SP__G_BACKUP_US, -1, 0};
+	if (md_type[SP_APPL_US_IMG] || md_type[SP_APPL_NON_US_IMG])
+		p[n++] = (fparam){SP__G_BACKUP_IMG, -1, 0};
 	for (int k = 0; k < SP__NF; k++)
 		for (int32_t f = 0; f < m->nf; f++)
 			if (want[k][f])
-				p[n++].slot = SP__NG + (long)k * m->nf + f;
+				p[n++] = (fparam){SP__NG + (long)k * m->nf + f,
+				                  f, 0};
 	return n;
+}
+
+static int32_t target_family(const sp_model *m, const target *x)
+{
+	switch (x->kind) {
+	case T_FILL:
+		return m->spec_fam[x->idx];
+	case T_TYPE:
+		return -1;
+	default:
+		return x->idx;
+	}
+}
+
+/* Groups for jac: a global parameter alone; the signal bonuses of one
+ * tier together, the rank floors together; the demands packed, largest
+ * first, into groups of at most DEMAND_SHARE of their positions (a
+ * family larger than that alone).  `full`: every parameter alone. */
+static bool is_demand(const sp_model *m, const fparam *x)
+{
+	return x->fam >= 0 && (x->slot - SP__NG) / m->nf == SP__F_DEMAND;
+}
+
+static int make_groups(const sp_model *m, fparam *p, size_t np, bool full)
+{
+	int ng = 0;
+	double total = 0;
+	for (size_t k = 0; k < np; k++) {
+		p[k].group = -1;
+		if (is_demand(m, &p[k]))
+			total += m->fam[p[k].fam].positions;
+	}
+	if (!full) {
+		double share[64];
+		int dg[64], nd = 0;
+		for (;;) {
+			size_t best = np;
+			for (size_t k = 0; k < np; k++)
+				if (p[k].group < 0 && is_demand(m, &p[k]) &&
+				    (best == np ||
+				     m->fam[p[k].fam].positions >
+				         m->fam[p[best].fam].positions))
+					best = k;
+			if (best == np)
+				break;
+			double sh = total > 0
+			                ? m->fam[p[best].fam].positions / total
+			                : 1;
+			int q = 0;
+			while (q < nd && share[q] + sh > DEMAND_SHARE)
+				q++;
+			if (q == nd && nd == 64)
+				q = nd - 1;
+			else if (q == nd) {
+				share[nd] = 0;
+				dg[nd++] = ng++;
+			}
+			share[q] += sh;
+			p[best].group = dg[q];
+		}
+		int kind_group[SP__NF];
+		for (int k = 0; k < SP__NF; k++)
+			kind_group[k] = -1;
+		for (size_t k = 0; k < np; k++) {
+			if (p[k].group >= 0 || p[k].fam < 0)
+				continue;
+			int kind = (int)((p[k].slot - SP__NG) / m->nf);
+			if (kind_group[kind] < 0)
+				kind_group[kind] = ng++;
+			p[k].group = kind_group[kind];
+		}
+	}
+	for (size_t k = 0; k < np; k++)
+		if (p[k].group < 0)
+			p[k].group = ng++;
+	return ng;
 }
 
 sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
@@ -450,18 +603,42 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	sp_calib_report *r;
 	if (new_report(m, &r))
 		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
-	fparam *p = sp_calloc(sp__model_nslots(m), sizeof *p);
-	if (!p) {
-		sp_calib_report_free(r);
-		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
-	}
-	fit F = {m, o, r, p, 0, SP_OK, err, o->fd_step};
-	F.np = free_params(m, r, p);
 	size_t n = r->t.n;
+	fparam *p = sp_calloc(sp__model_nslots(m), sizeof *p);
+	fit F = {.m = m,
+	         .o = o,
+	         .r = r,
+	         .p = p,
+	         .tfam = sp_calloc(n + 1, sizeof *F.tfam),
+	         .err = err,
+	         .h = o->fd_step};
 	sp_status s = SP_OK;
+	if (!p || !F.tfam) {
+		s = sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+		goto done;
+	}
+	F.np = free_params(m, r, p);
 	if (F.np == 0 || n < F.np) {
 		s = evaluate(m, o, r, err);
 		goto done;
+	}
+	F.xlast = gsl_vector_alloc(F.np);
+	F.flast = gsl_vector_alloc(n);
+	if (!F.xlast || !F.flast) {
+		s = sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		F.tfam[i] = target_family(m, &r->t.v[i]);
+	F.ngroups = make_groups(m, p, F.np, o->full_jacobian);
+	/* A rank floor that is off (far below any utility) has no
+	 * derivative: the fit starts it where it bites a little. */
+	for (size_t k = 0; k < F.np; k++) {
+		double *v = sp__model_slot(m, (size_t)p[k].slot);
+		if (p[k].fam >= 0 &&
+		    (p[k].slot - SP__NG) / m->nf == SP__F_RANK_FLOOR &&
+		    *v <= FLOOR_OFF)
+			*v = FLOOR_START;
 	}
 	gsl_set_error_handler_off();
 	gsl_multifit_nlinear_parameters fp =
@@ -493,17 +670,36 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	double c0;
 	gsl_blas_ddot(res, res, &c0);
 	r->cost0 = c0;
+	/* The trust region shrinks after failed steps and the solver then
+	 * stops (no progress, or a step below the tolerance); on a noisy
+	 * objective that happens long before the optimum.  While a run
+	 * still lowered the cost by 1%, the solver restarts from where it
+	 * stopped with a fresh Jacobian and trust region. */
 	int iter = 0;
-	for (; !rc && iter < o->max_iter; iter++) {
-		rc = gsl_multifit_nlinear_iterate(w);
-		if (rc == GSL_ENOPROG) {
-			rc = 0;
-			break;
+	double start = c0;
+	while (!rc && iter < o->max_iter) {
+		bool stopped = false;
+		for (; !rc && !stopped && iter < o->max_iter; iter++) {
+			rc = gsl_multifit_nlinear_iterate(w);
+			int info;
+			if (rc == GSL_ENOPROG) {
+				rc = 0;
+				stopped = true;
+			} else if (!rc && gsl_multifit_nlinear_test(
+			                      1e-4, 1e-6, 1e-6, &info, w) ==
+			                      GSL_SUCCESS) {
+				stopped = true;
+			}
 		}
-		int info;
-		if (!rc && gsl_multifit_nlinear_test(1e-4, 1e-6, 1e-6, &info,
-		                                     w) == GSL_SUCCESS)
+		double c;
+		gsl_blas_ddot(res, res, &c);
+		if (rc || !stopped || !(c < 0.99 * start))
 			break;
+		start = c;
+		gsl_vector_memcpy(x, gsl_multifit_nlinear_position(w));
+		rc = gsl_multifit_nlinear_init(x, &fdf, w);
+		res = gsl_multifit_nlinear_residual(w);
+		r->restarts++;
 	}
 	r->iters = iter;
 	if (F.status) {
@@ -515,13 +711,19 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	}
 	snprintf(r->method, sizeof r->method,
 	         "gsl_multifit_nlinear (trust region, Levenberg-Marquardt), "
-	         "%zu parameters, %zu targets",
-	         F.np, n);
+	         "%zu parameters in %d Jacobian groups, %zu targets, "
+	         "%d restarts",
+	         F.np, F.ngroups, n, r->restarts);
 	gsl_multifit_nlinear_free(w);
 	gsl_vector_free(x);
 done:
 	r->cost = cost_of(r);
 	sp_free(p);
+	sp_free(F.tfam);
+	if (F.xlast)
+		gsl_vector_free(F.xlast);
+	if (F.flast)
+		gsl_vector_free(F.flast);
 	if (s) {
 		sp_calib_report_free(r);
 		return s;
@@ -536,6 +738,14 @@ done:
 size_t sp_calib_report_ntargets(const sp_calib_report *r)
 {
 	return r->t.n;
+}
+
+void sp_calib_report_cost(const sp_calib_report *r, double *before,
+                          double *after, int *evals)
+{
+	*before = r->cost0;
+	*after = r->cost;
+	*evals = r->evals;
 }
 
 static bool passed(const target *x)

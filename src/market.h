@@ -42,10 +42,10 @@
 	X(APPS_OTHER, "apps_mean_other", 90, "assumption")                \
 	X(APPS_SDLOG, "apps_sd_log", 0.45, "assumption")                  \
 	X(APPLY_SPREAD, "apply_spread", 0.3, "assumption")                \
-	X(APPLY_REACH, "apply_reach", 0.05, "assumption")                 \
+	X(APPLY_REACH, "apply_reach", 0.05, "fitted")                     \
 	X(APPLY_HOME, "apply_home", 0.25, "assumption")                   \
-	X(BACKUP_US, "backup_base_us", 0.05, "assumption")                \
-	X(BACKUP_IMG, "backup_base_img", 0.35, "assumption")              \
+	X(BACKUP_US, "backup_base_us", 0.05, "fitted")                    \
+	X(BACKUP_IMG, "backup_base_img", 0.35, "fitted")                  \
 	X(BACKUP_SLOPE, "backup_slope", 0.25, "assumption")               \
 	X(BACKUP_SHARE, "backup_share", 0.3, "assumption")                \
 	X(PRELIM_APPS, "prelim_apps", 15, "assumption")                   \
@@ -74,14 +74,16 @@ enum {
 /* The model's version: raise it with any change to the code that moves
  * simulated outcomes for the same catalog, parameters and seed (it keys
  * the advisor's stored statistics, which are then recomputed).
- * 3: applications reflected at the ends of a row; draws reordered. */
+ * 3: applications reflected at the ends of a row; substreams per
+ *    applicant and program; rank_floor. */
 #define SP__MODEL_VERSION 3
 
 /* Per-family parameters. */
-#define SP__FPARAMS(X)                            \
-	X(DEMAND, "demand", 0, "fitted")          \
-	X(SIG_GOLD, "signal_gold", 1.5, "fitted") \
-	X(SIG_SILVER, "signal_silver", 0.8, "fitted")
+#define SP__FPARAMS(X)                                \
+	X(DEMAND, "demand", 0, "fitted")              \
+	X(SIG_GOLD, "signal_gold", 1.5, "fitted")     \
+	X(SIG_SILVER, "signal_silver", 0.8, "fitted") \
+	X(RANK_FLOOR, "rank_floor", -10, "fitted")
 
 enum {
 #define SP_X(id, name, def, st) SP__F_##id,
@@ -147,6 +149,9 @@ struct sp_model {
 	 * nqd[k] = nq[k + 1] - nq[k] (in float, as the sampler computed
 	 * it before the table had it). */
 	float *nq, *nqd;
+	/* The same for the standard Gumbel (market.c: gumbel()), cells
+	 * 1..SP__NQ-2. */
+	double *gq, *gqd;
 };
 #define SP__NQ 4096
 
@@ -160,6 +165,7 @@ typedef struct {
 	int16_t state;       /* index into the model's states, or -1 */
 	int16_t fam, backup; /* families, backup -1 when none */
 	int16_t research;
+	int32_t id; /* index in the national population: names its streams */
 	float step2, z;
 	float q;         /* target quantile within the preferred family */
 	int32_t partner; /* the other member of a couple, or -1 */
@@ -222,17 +228,33 @@ typedef struct {
 	/* Family weights' parts for market.c: draw_family's fast path:
 	 * positions · affinity · exp(demand) by type and family, c_F, and
 	 * whether the family is advanced-only. */
-	double fw_base[SP_APPL_NTYPES][512], fw_c[512], fw_cmax;
+	/* Family weights' parts: log(positions · affinity) + demand (-inf
+	 * when the family has no positions), competitiveness c_F. */
+	double fw_lbase[SP_APPL_NTYPES][512], fw_c[512];
 	uint8_t fw_adv[512];
-	bool fw_ok;
 	int32_t *inst_id; /* program -> instance id, or SP_NONE */
 	int32_t *inst_prog;
 	size_t npop, napop;
 	int32_t ncouples;
 	int stable;
+	uint64_t key; /* the trial's key: its substreams derive from it */
 	sp_inst *in;
 	sp_matching *mt;
 } sp__trial;
+
+/* The trial's random substreams, one per applicant and stage (by the
+ * applicant's national index) and per program: what one applicant or
+ * program draws does not depend on what any other drew, so a change of
+ * parameters that alters one applicant's choices leaves the others'
+ * numbers as they were (common random numbers that hold; calibration
+ * differences depend on it), and a specialty subset draws its
+ * applicants' numbers as the national market does. */
+enum { SP__SUB_POP = 1, SP__SUB_APPS, SP__SUB_RANK, SP__SUB_PROG };
+static inline void sp__substream(sp_rng *r, uint64_t key, unsigned what,
+                                 uint64_t id)
+{
+	sp_rng_seed(r, key, (uint64_t)what << 40 ^ id);
+}
 
 void sp__trial_init(sp__trial *t);
 void sp__trial_free(sp__trial *t);
@@ -288,38 +310,6 @@ static inline uint64_t sp__rng_below(sp_rng *r, uint64_t n)
 		}
 	}
 	return (uint64_t)(m >> 64);
-}
-
-/* exp(x) for |x| < 600 to about 1e-15 relative, without the library
- * call (market.c: draw_family's fast path needs 1e-12; test_market.c
- * checks the bound): x = (8k + i) ln(2)/8 + y with |y| <= ln(2)/16,
- * e^y by its Taylor polynomial to degree 7 (remainder below 1e-15),
- * 2^(i/8) from a table, 2^k through the exponent bits. */
-static inline double sp__exp_fast(double x)
-{
-	static const double exp2_8[8] = {
-	    1.0,
-	    1.0905077326652576592070106557607079789927027185400671,
-	    1.1892071150027210667174999705604759152929720924638174,
-	    1.2968395546510096659337541177924511070655359223089539,
-	    1.4142135623730950488016887242096980785696718753769481,
-	    1.5422108254079408236122918620907048814261124347521380,
-	    1.6817928305074290860622509524664297900800415003576725,
-	    1.8340080864093424634870831895883097390010043583082040};
-	double nf = (x * (8 * 1.4426950408889634) + 0x1.8p52) - 0x1.8p52;
-	double y = x - nf * (6.93147180369123816490e-01 / 8) -
-	           nf * (1.90821492927058770002e-10 / 8);
-	int64_t n = (int64_t)nf;
-	double p =
-	    1 +
-	    y * (1 + y * (0.5 + y * (1.0 / 6 +
-	                             y * (1.0 / 24 +
-	                                  y * (1.0 / 120 +
-	                                       y * (1.0 / 720 + y / 5040))))));
-	uint64_t bits = (uint64_t)((n >> 3) + 1023) << 52;
-	double scale;
-	memcpy(&scale, &bits, sizeof scale);
-	return p * exp2_8[n & 7] * scale;
 }
 
 /* A sort key in one integer: a float key, larger first, then an id

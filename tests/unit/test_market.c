@@ -240,19 +240,6 @@ static void test_rng_inline(void **state)
 	}
 }
 
-/* sp__exp_fast within the bound draw_family's exactness rests on. */
-static void test_exp_fast(void **state)
-{
-	(void)state;
-	double worst = 0;
-	for (double x = -599; x < 599; x += 0.0137) {
-		double e = exp(x);
-		worst = fmax(worst, fabs(sp__exp_fast(x) - e) / e);
-	}
-	assert_true(worst < 1e-14);
-	assert_true(sp__exp_fast(0) == 1.0);
-}
-
 /* Integer keys order as sp__keyed_sort_desc does; their selection and
  * sort agree with it. */
 static void test_keys(void **state)
@@ -333,7 +320,6 @@ int main(void)
 	    cmocka_unit_test(test_trial_deterministic),
 	    cmocka_unit_test(test_sort_select),
 	    cmocka_unit_test(test_rng_inline),
-	    cmocka_unit_test(test_exp_fast),
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_bad_input),
 	};
