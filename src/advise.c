@@ -1917,7 +1917,16 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 		for (size_t i = 0; i < r->n; i++) {
 			apps[i] = r->pr[i].c.j;
 			tier[i] = r->pr[i].c.tier;
-			pref[i] = (double)(r->n - i); /* the report's order */
+			/* Preference, and among equals the likelier match
+			 * first: when offered more interviews than the cap,
+			 * the copies attend those (a real applicant with no
+			 * preference among programs would not keep its
+			 * reaches and decline its likely ones), and rank
+			 * them in that order. */
+			const cand *c = &r->pr[i].c;
+			double pmi =
+			    c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
+			pref[i] = c->value + 1e-3 * pmi;
 		}
 		sp_probe pr;
 		memset(&pr, 0, sizeof pr);
