@@ -532,9 +532,15 @@ static int32_t target_family(const sp_model *m, const target *x)
  * tier together, the rank floors together; the demands packed, largest
  * first, into groups of at most DEMAND_SHARE of their positions (a
  * family larger than that alone).  `full`: every parameter alone. */
+/* A per-family parameter's kind (SP__F_*); -1 for a global one. */
+static int param_kind(const sp_model *m, const fparam *x)
+{
+	return x->fam >= 0 ? (int)((x->slot - SP__NG) / m->nf) : -1;
+}
+
 static bool is_demand(const sp_model *m, const fparam *x)
 {
-	return x->fam >= 0 && (x->slot - SP__NG) / m->nf == SP__F_DEMAND;
+	return param_kind(m, x) == SP__F_DEMAND;
 }
 
 static int make_groups(const sp_model *m, fparam *p, size_t np, bool full)
@@ -580,7 +586,7 @@ static int make_groups(const sp_model *m, fparam *p, size_t np, bool full)
 		for (size_t k = 0; k < np; k++) {
 			if (p[k].group >= 0 || p[k].fam < 0)
 				continue;
-			int kind = (int)((p[k].slot - SP__NG) / m->nf);
+			int kind = param_kind(m, &p[k]);
 			if (kind_group[kind] < 0)
 				kind_group[kind] = ng++;
 			p[k].group = kind_group[kind];
@@ -635,9 +641,7 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	 * derivative: the fit starts it where it bites a little. */
 	for (size_t k = 0; k < F.np; k++) {
 		double *v = sp__model_slot(m, (size_t)p[k].slot);
-		if (p[k].fam >= 0 &&
-		    (p[k].slot - SP__NG) / m->nf == SP__F_RANK_FLOOR &&
-		    *v <= FLOOR_OFF)
+		if (param_kind(m, &p[k]) == SP__F_RANK_FLOOR && *v <= FLOOR_OFF)
 			*v = FLOOR_START;
 	}
 	gsl_set_error_handler_off();
