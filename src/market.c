@@ -787,8 +787,12 @@ static sp_status build_families(sp_model *m)
 		x->advanced |= adv;
 		x->adv_only &= adv;
 		x->prelim &= si->track == SP_TRACK_PRELIMINARY;
-		x->gold = SP_MAX(x->gold, si->signals_gold);
-		x->silver = SP_MAX(x->silver, si->signals_silver);
+		/* At most SP__MAX_SIGNALS in all (the largest allotment
+		 * is 30), whatever a database says. */
+		x->gold =
+		    SP_MIN(SP_MAX(x->gold, si->signals_gold), SP__MAX_SIGNALS);
+		x->silver = SP_MIN(SP_MAX(x->silver, si->signals_silver),
+		                   SP__MAX_SIGNALS - x->gold);
 		/* The main row: the first PGY-1 row, else the first row. */
 		if (!x->code[0] || (was_adv_only && !adv && x->nspecs > 1))
 			copy_str(x->code, sizeof x->code, si->code);
@@ -1248,6 +1252,7 @@ void sp__trial_free(sp__trial *t)
 	SP_VEC_FREE(t->sel);
 	SP_VEC_FREE(t->pairs);
 	SP_VEC_FREE(t->acc);
+	SP_VEC_FREE(t->accl);
 	SP_VEC_FREE(t->pidx);
 	void *ptrs[] = {t->p_off, t->p_n,     t->p_acc,       t->slots,
 	                t->mark,  t->cutoff,  t->constrained, t->filled,
@@ -1551,6 +1556,26 @@ static inline sp__app new_app(int32_t j, int32_t ai, float u, int kind)
 	return x;
 }
 
+/* Offers key x to top[0..n), the largest keys seen so far in
+ * decreasing order, at most cap of them (cap >= 1); returns the new n.
+ * Once the buffer is full most keys fail the one comparison with its
+ * last; one that passes is inserted without a branch per position
+ * (the place where it goes would be a guess the processor mostly
+ * loses): new[k] = max(top[k], min(top[k-1], x)), top[-1] = +inf. */
+static inline size_t top_offer(uint64_t *top, size_t n, size_t cap, uint64_t x)
+{
+	if (n < cap)
+		top[n++] = 0; /* below every key */
+	else if (x <= top[n - 1])
+		return n;
+	for (size_t k = n - 1; k > 0; k--) {
+		uint64_t up = top[k - 1] < x ? top[k - 1] : x;
+		top[k] = top[k] > up ? top[k] : up;
+	}
+	top[0] = top[0] > x ? top[0] : x;
+	return n;
+}
+
 /* Draws up to `want` programs of specialty row sx for applicant a
  * (marked in t->mark with the applicant's stamp) and appends the
  * applications. */
@@ -1635,6 +1660,34 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	return SP_OK;
 }
 
+/* Signals: gold to the top `gold` of the signal key among the
+ * family's applications [from, to) to programs that take signals
+ * (the applicant's start at off),
+ * silver to the next.  The key is the utility less signal_reach times
+ * the program's selectivity above the applicant's standing zs.  A
+ * buffer of the best gold + silver, kept as the keys come, finds them
+ * (keys are distinct: the set a sort would give). */
+static void draw_signals(sp__trial *t, const sp_model *m, const sp__family *x,
+                         double zs, int32_t off, int32_t from, int32_t to)
+{
+	double kappa = m->g[SP__G_SIG_REACH];
+	sp__app *apps = t->apps.v;
+	uint64_t top[SP__MAX_SIGNALS];
+	size_t n = 0, cap = (size_t)(x->gold + x->silver);
+	for (int32_t k = from; k < to; k++) {
+		int32_t j = apps[k].prog;
+		if (!m->psig[j])
+			continue;
+		double key = apps[k].u - kappa * SP_MAX(0.0, m->pseld[j] - zs);
+		/* The applicant's own index: the order a sort by key
+		 * breaks ties in. */
+		n = top_offer(top, n, cap, sp__key((float)key, k - off));
+	}
+	for (size_t k = 0; k < n; k++)
+		apps[off + sp__key_id(top[k])].tier =
+		    k < (size_t)x->gold ? 2 : 1;
+}
+
 /* Applications of one family split over its rows by positions. */
 static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
                               int32_t ai, int32_t f, long want, int kind,
@@ -1644,6 +1697,7 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 	const sp__appl *a = &t->ap.v[ai];
 	double zs = (a->z - t->fam_mu[f]) / t->fam_sd[f];
 	double q = 1.0 - sp__market_phi(zs);
+	int32_t from = (int32_t)t->apps.n;
 	long left = want;
 	int pos_left = x->positions;
 	for (int k = 0; k < x->nspecs && left > 0; k++) {
@@ -1656,10 +1710,11 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 		if (s)
 			return s;
 	}
+	if (kind != SP__KIND_PRELIM && x->gold + x->silver > 0)
+		draw_signals(t, m, x, zs, a->app_off, from, (int32_t)t->apps.n);
 	return SP_OK;
 }
 
-static sp_status draw_signals(sp__trial *t, const sp_model *m, size_t i);
 static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
                    size_t to);
 
@@ -1713,53 +1768,7 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m)
 		if (s)
 			return s;
 		a->app_n = (int32_t)t->apps.n - a->app_off;
-		if ((s = draw_signals(t, m, i)))
-			return s;
 		scores(t, m, r, (size_t)a->app_off, t->apps.n);
-	}
-	return SP_OK;
-}
-
-/* Signals: gold to the top `gold` of the signal key among the family's
- * applications to programs that take signals, silver to the next.  Only
- * which applications get which tier matters, so two selections do
- * (no sort). */
-static sp_status draw_signals(sp__trial *t, const sp_model *m, size_t i)
-{
-	double kappa = m->g[SP__G_SIG_REACH];
-	{
-		const sp__appl *a = &t->ap.v[i];
-		if (!SP_VEC_RESERVE(t->kx, (size_t)a->app_n))
-			return SP_ENOMEM;
-		uint64_t *kx = t->kx.v;
-		for (int which = 0; which < 2; which++) {
-			int32_t f = which ? a->backup : a->fam;
-			if (f < 0 || !m->fam[f].selected)
-				continue;
-			const sp__family *x = &m->fam[f];
-			if (x->gold + x->silver == 0)
-				continue;
-			double zs = (a->z - t->fam_mu[f]) / t->fam_sd[f];
-			size_t n = 0;
-			for (int32_t k = 0; k < a->app_n; k++) {
-				const sp__app *p = &t->apps.v[a->app_off + k];
-				int32_t j = p->prog;
-				if (p->kind == SP__KIND_PRELIM ||
-				    m->pfam[j] != f || !m->psig[j])
-					continue;
-				double key =
-				    p->u -
-				    kappa * SP_MAX(0.0, m->pseld[j] - zs);
-				kx[n++] = sp__key((float)key, a->app_off + k);
-			}
-			size_t top = SP_MIN(n, (size_t)(x->gold + x->silver));
-			size_t gold = SP_MIN(top, (size_t)x->gold);
-			sp__key_select(kx, n, top);
-			sp__key_select(kx, top, gold);
-			for (size_t k = 0; k < top; k++)
-				t->apps.v[sp__key_id(kx[k])].tier =
-				    k < gold ? 2 : 1;
-		}
 	}
 	return SP_OK;
 }
@@ -1807,7 +1816,9 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 	for (int32_t j = 0; j < np; j++)
 		t->p_off[j + 1] = t->p_off[j] + t->p_n[j];
 	t->pk.n = 0;
-	if (!SP_VEC_RESERVE(t->pk, na + 1) || !SP_VEC_RESERVE(t->acc, t->ap.n))
+	if (!SP_VEC_RESERVE(t->pk, na + 1) ||
+	    !SP_VEC_RESERVE(t->acc, t->ap.n) ||
+	    !SP_VEC_RESERVE(t->accl, na + 1))
 		return SP_ENOMEM;
 	uint64_t *pk = t->pk.v;
 	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
@@ -1842,7 +1853,7 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 	 * offered more, the best `cap` (a selection again). */
 	int cap = (int)SP_MAX(1.0, m->g[SP__G_I_CAP]);
 	uint32_t *taken = t->mark; /* reused: declined slots */
-	int32_t *acc = t->acc.v, *p_acc = t->p_acc;
+	int32_t *acc = t->acc.v, *p_acc = t->p_acc, *accl = t->accl.v;
 	memset(taken, 0, ((size_t)np + 1) * sizeof *taken);
 	memset(p_acc, 0, ((size_t)np + 1) * sizeof *p_acc);
 	for (size_t i = 0; i < t->ap.n; i++) {
@@ -1866,9 +1877,10 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 			}
 		}
 		for (size_t k = 0; k < keep; k++) {
-			sp__app *p = &apps[sp__key_id(kx[k])];
-			p->status = SP__APP_ACCEPTED;
-			p_acc[p->prog]++;
+			int32_t id = sp__key_id(kx[k]);
+			apps[id].status = SP__APP_ACCEPTED;
+			p_acc[apps[id].prog]++;
+			accl[a->app_off + k] = id;
 		}
 		acc[i] = (int32_t)keep;
 	}
@@ -1896,15 +1908,27 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 			p->offered = 1;
 			if (acc[p->appl] < cap) {
 				p->status = SP__APP_ACCEPTED;
-				acc[p->appl]++;
+				accl[t->ap.v[p->appl].app_off +
+				     acc[p->appl]++] = sp__key_id(kk[i]);
 				p_acc[j]++;
 			} else {
 				p->status = SP__APP_DECLINED;
 			}
 		}
 	}
-	for (size_t i = 0; i < t->ap.n; i++)
-		t->ap.v[i].ninterviews = acc[i];
+	/* Each list in application order (ranked_interviews draws in that
+	 * order, program_lists gathers in it). */
+	for (size_t i = 0; i < t->ap.n; i++) {
+		sp__appl *a = &t->ap.v[i];
+		int32_t *l = accl + a->app_off;
+		for (int32_t k = 1; k < acc[i]; k++) {
+			int32_t x = l[k], h = k;
+			for (; h > 0 && l[h - 1] > x; h--)
+				l[h] = l[h - 1];
+			l[h] = x;
+		}
+		a->ninterviews = acc[i];
+	}
 	memset(t->mark, 0, ((size_t)np + 1) * sizeof *t->mark);
 	t->stamp = 0;
 	return SP_OK;
@@ -1927,11 +1951,11 @@ static sp_status ranked_interviews(sp__trial *t, const sp_model *m, sp_rng *r,
 	if (!SP_VEC_RESERVE(t->kx, cap) || !SP_VEC_RESERVE(t->sel, cap))
 		return SP_ENOMEM;
 	const sp__app *apps = t->apps.v + a->app_off;
+	const int32_t *accl = t->accl.v + a->app_off;
 	int32_t *ids = t->sel.v;
 	size_t nm = 0, np = 0;
-	for (int32_t k = 0; k < a->app_n; k++) {
-		if (apps[k].status != SP__APP_ACCEPTED)
-			continue;
+	for (int32_t q = 0; q < a->ninterviews; q++) {
+		int32_t k = accl[q] - a->app_off;
 		if (apps[k].kind != SP__KIND_PRELIM)
 			ids[nm++] = k;
 		else if (prelim)
@@ -2126,11 +2150,15 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 	if (!SP_VEC_RESERVE(t->pidx, (size_t)t->p_off[np] + 1))
 		return SP_ENOMEM;
 	int32_t *pidx = t->pidx.v;
-	for (size_t k = 0; k < t->apps.n; k++) {
-		const sp__app *p = &apps[k];
-		if (p->status == SP__APP_ACCEPTED)
-			pidx[t->p_off[p->prog] + t->p_n[p->prog]++] =
-			    (int32_t)k;
+	/* Applicants in order, each one's interviews in order: the
+	 * applications in order. */
+	for (size_t i = 0; i < t->ap.n; i++) {
+		const sp__appl *a = &t->ap.v[i];
+		const int32_t *l = t->accl.v + a->app_off;
+		for (int32_t q = 0; q < a->ninterviews; q++) {
+			int32_t j = apps[l[q]].prog;
+			pidx[t->p_off[j] + t->p_n[j]++] = l[q];
+		}
 	}
 	for (int32_t j = 0; j < np; j++) {
 		if (t->inst_id[j] == SP_NONE)
@@ -2231,11 +2259,10 @@ static sp_status build_instance(sp__trial *t, const sp_model *m, sp_rng *rp,
 /* The program's rank key of applicant i, whom it matched. */
 static float rank_key(const sp__trial *t, const sp__appl *a, int32_t j)
 {
-	for (int32_t k = 0; k < a->app_n; k++) {
-		const sp__app *p = &t->apps.v[a->app_off + k];
-		if (p->prog == j && p->status == SP__APP_ACCEPTED)
-			return p->score;
-	}
+	const int32_t *l = t->accl.v + a->app_off;
+	for (int32_t q = 0; q < a->ninterviews; q++)
+		if (t->apps.v[l[q]].prog == j)
+			return t->apps.v[l[q]].score;
 	assert(!"a match without an interview");
 	return INFINITY;
 }

@@ -78,6 +78,9 @@ enum {
  *    applicant and program; rank_floor. */
 #define SP__MODEL_VERSION 3
 
+/* Signals one applicant may send in one family, gold and silver. */
+#define SP__MAX_SIGNALS 64
+
 /* Per-family parameters. */
 #define SP__FPARAMS(X)                                \
 	X(DEMAND, "demand", 0, "fitted")              \
@@ -212,7 +215,10 @@ typedef struct {
 	SP_VEC(int32_t) iv;   /* scratch list */
 	SP_VEC(int32_t) sel;  /* scratch list */
 	SP_VEC(int32_t) pairs;
-	SP_VEC(int32_t) acc;  /* interviews accepted, per applicant */
+	SP_VEC(int32_t) acc; /* interviews accepted, per applicant */
+	/* The interviews applicant a accepted: application indexes in
+	 * increasing order, at accl[a->app_off .. + a->ninterviews). */
+	SP_VEC(int32_t) accl;
 	SP_VEC(int32_t) pidx; /* interviews by program */
 	int32_t *p_off, *p_n; /* applications by program: range, count */
 	int32_t *p_acc;       /* interviews accepted, per program */
