@@ -275,24 +275,16 @@ static double quantile_slow(double p)
 
 static sp_status build_normal_table(sp_model *m)
 {
-	m->nq = sp_malloc((SP__NQ + 1) * sizeof *m->nq);
-	m->nqd = sp_malloc(SP__NQ * sizeof *m->nqd);
-	if (!m->nq || !m->nqd)
+	m->nq = sp_calloc(SP__NQ + 1, sizeof *m->nq);
+	m->gq = sp_calloc(SP__NQ + 1, sizeof *m->gq);
+	if (!m->nq || !m->gq)
 		return SP_ENOMEM;
 	for (int k = 1; k < SP__NQ; k++)
 		m->nq[k] = (float)quantile_slow((double)k / SP__NQ);
 	m->nq[0] = -m->nq[SP__NQ - 1];
 	m->nq[SP__NQ] = m->nq[SP__NQ - 1];
-	for (int k = 0; k < SP__NQ; k++)
-		m->nqd[k] = m->nq[k + 1] - m->nq[k];
-	m->gq = sp_calloc(SP__NQ + 1, sizeof *m->gq);
-	m->gqd = sp_calloc(SP__NQ, sizeof *m->gqd);
-	if (!m->gq || !m->gqd)
-		return SP_ENOMEM;
 	for (int k = 1; k < SP__NQ; k++)
 		m->gq[k] = -log(-log((double)k / SP__NQ));
-	for (int k = 1; k + 1 < SP__NQ; k++)
-		m->gqd[k] = m->gq[k + 1] - m->gq[k];
 	return SP_OK;
 }
 
@@ -320,7 +312,8 @@ static inline double normal(const sp_model *m, sp_rng *r)
 		*r = tmp;
 		return k ? x : -x;
 	}
-	return m->nq[k] + f * m->nqd[k];
+	float lo = m->nq[k], hi = m->nq[k + 1];
+	return lo + f * (float)(hi - lo);
 }
 
 /* A standard Gumbel, -log(-log u), by the same kind of table; in the
@@ -335,7 +328,7 @@ static inline double gumbel(const sp_model *m, sp_rng *r)
 		double u = ((double)k + f) / SP__NQ;
 		return -log(-log(u > 0 ? u : 0x1.0p-64));
 	}
-	return m->gq[k] + f * m->gqd[k];
+	return m->gq[k] + f * (m->gq[k + 1] - m->gq[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -718,9 +711,8 @@ void sp_model_free(sp_model *m)
 	    m->fam,       m->sp_off,     m->sp_prog,    m->sr_off,
 	    m->sr_prog,   m->prog_rank,  m->state_code, m->state_region,
 	    m->state_cum, m->prog_state, m->fp,         m->nq,
-	    m->nqd,       m->psel,       m->pseld,      m->preg,
-	    m->pvisa,     m->psig,       m->pfam,       m->gq,
-	    m->gqd};
+	    m->psel,      m->pseld,      m->preg,       m->pvisa,
+	    m->psig,      m->pfam,       m->gq};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (m->pnames) {
@@ -1525,15 +1517,29 @@ static uint32_t next_stamp(sp__trial *t, const sp_model *m)
 	return t->stamp;
 }
 
-static inline double utility(const sp_model *m, const sp__appl *a, int32_t j,
-                             sp_rng *r)
+/* Applicant a's taste for program j, given a standard normal e; and
+ * program j's interview score of a before any signal's bonus, given
+ * another.  Products, not branches (the compiler makes branches of
+ * `c ? x : 0.0`): whether a program is in the applicant's state or
+ * division is a coin the processor would often guess wrong. */
+static inline double taste(const sp_model *m, const sp__appl *a, int32_t j,
+                           double e)
 {
-	double u = m->psel[j] + m->g[SP__G_U_NOISE] * normal(m, r);
-	if (a->region && a->region == m->preg[j])
-		u += m->g[SP__G_U_REGION];
-	if (a->state >= 0 && a->state == m->prog_state[j])
-		u += m->g[SP__G_U_STATE];
-	return u;
+	bool reg = a->region && a->region == m->preg[j];
+	bool st = a->state >= 0 && a->state == m->prog_state[j];
+	return m->psel[j] + m->g[SP__G_U_NOISE] * e +
+	       (double)reg * m->g[SP__G_U_REGION] +
+	       (double)st * m->g[SP__G_U_STATE];
+}
+
+static inline double interview_score(const sp_model *m, const sp__appl *a,
+                                     int32_t j, double e)
+{
+	bool reg = a->region && a->region == m->preg[j];
+	bool st = a->state >= 0 && a->state == m->prog_state[j];
+	return a->z + m->g[SP__G_I_NOISE] * e +
+	       (double)st * m->g[SP__G_I_STATE] +
+	       (double)reg * m->g[SP__G_I_REGION];
 }
 
 /* lround(y) for |y| < 2^52 without the library call: rounds half away
@@ -1556,29 +1562,22 @@ static inline sp__app new_app(int32_t j, int32_t ai, float u, int kind)
 	return x;
 }
 
-/* Offers key x to top[0..n), the largest keys seen so far in
- * decreasing order, at most cap of them (cap >= 1); returns the new n.
- * Once the buffer is full most keys fail the one comparison with its
- * last; one that passes is inserted without a branch per position
- * (the place where it goes would be a guess the processor mostly
- * loses): new[k] = max(top[k], min(top[k-1], x)), top[-1] = +inf. */
-static inline size_t top_offer(uint64_t *top, size_t n, size_t cap, uint64_t x)
+/* Applicant a's application to program j, from two standard normals:
+ * its taste (less `penalty`) and its interview score (the signal's
+ * bonus is added when signals are drawn). */
+static inline sp__app draw_app(const sp_model *m, const sp__appl *a, int32_t ai,
+                               int32_t j, int kind, float penalty, double eu,
+                               double es)
 {
-	if (n < cap)
-		top[n++] = 0; /* below every key */
-	else if (x <= top[n - 1])
-		return n;
-	for (size_t k = n - 1; k > 0; k--) {
-		uint64_t up = top[k - 1] < x ? top[k - 1] : x;
-		top[k] = top[k] > up ? top[k] : up;
-	}
-	top[0] = top[0] > x ? top[0] : x;
-	return n;
+	sp__app x = new_app(j, ai, (float)taste(m, a, j, eu) - penalty, kind);
+	x.score = (float)interview_score(m, a, j, es);
+	return x;
 }
 
 /* Draws up to `want` programs of specialty row sx for applicant a
- * (marked in t->mark with the applicant's stamp) and appends the
- * applications. */
+ * (marked in t->mark with the applicant's stamp), appends the
+ * applications with their tastes and interview scores, and counts them
+ * in t->p_n. */
 static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
                            int32_t ai, int32_t sx, long want, double q,
                            int kind, uint32_t stamp)
@@ -1593,18 +1592,22 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	sp__app *out = t->apps.v + t->apps.n;
 	const int32_t *prog = m->sp_prog + off;
 	uint32_t *mark = t->mark;
+	int32_t *p_n = t->p_n;
 	const uint8_t *pvisa = m->pvisa;
 	bool visa = a->visa;
+	float penalty =
+	    kind == SP__KIND_BACKUP ? (float)m->g[SP__G_U_BACKUP] : 0.0f;
 	long got = 0;
 	sp_rng rl = *r;
 	if (all) {
 		for (int32_t k = 0; k < n; k++) {
 			int32_t j = prog[k];
-			if (visa && !pvisa[j])
-				continue;
+			double eu = normal(m, &rl), es = normal(m, &rl);
+			bool ok = !visa || pvisa[j];
 			mark[j] = stamp;
-			out[got++] =
-			    new_app(j, ai, (float)utility(m, a, j, &rl), kind);
+			out[got] = draw_app(m, a, ai, j, kind, penalty, eu, es);
+			p_n[j] += ok;
+			got += ok;
 		}
 		t->apps.n += (size_t)got;
 		*r = rl;
@@ -1620,14 +1623,14 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	double spread = m->g[SP__G_APPLY_SPREAD];
 	double home = m->g[SP__G_APPLY_HOME];
 	double center = q - m->g[SP__G_APPLY_REACH];
-	float penalty =
-	    kind == SP__KIND_BACKUP ? (float)m->g[SP__G_U_BACKUP] : 0.0f;
-	/* Every candidate draws a home coin and a home program (one 64-bit
-	 * number) and a position in the row, and takes one or the other by
-	 * a select: no branch on the coin.  A duplicate or a program the
-	 * visa bars is redrawn; the others draw their taste. */
 	if (rn <= 0)
 		home = 0;
+	/* Every candidate draws four numbers whatever becomes of it: a home
+	 * coin and a home program (one 64-bit number), a position in the
+	 * row, its taste and its score.  Whether it is taken (not a
+	 * duplicate, not barred by the visa) is decided without a branch:
+	 * the next candidate's draws never wait on this one's fate, and no
+	 * misguessed duplicate throws away the work begun after it. */
 	long tries = 0, max_tries = 4 * want + 16;
 	while (got < want && tries++ < max_tries) {
 		/* One draw gives the coin (high 32 bits) and the home
@@ -1640,20 +1643,21 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 		/* Reflected at the row's ends (not clamped: a pile of
 		 * draws on the last program would only be redrawn). */
 		x = x < 0 ? -x : x;
-		x = x > 1 ? 2 - x : x;
+		double y = 2 - x; /* a min, not a branch */
+		x = y < x ? y : x;
 		long k = (long)(x * n);
 		k = k < 0 ? 0 : k >= n ? n - 1 : k;
 		int32_t jn = prog[k];
-		/* A select, not a branch: at_home is a coin. */
 		int32_t j = jn ^ ((jn ^ jh) & -(int32_t)at_home);
-		if (mark[j] == stamp || (visa && !pvisa[j]))
-			continue;
-		mark[j] = stamp;
-		float u = (float)utility(m, a, j, &rl) - penalty;
+		double eu = normal(m, &rl), es = normal(m, &rl);
+		bool ok = (mark[j] != stamp) & (!visa | (pvisa[j] != 0));
+		mark[j] = stamp; /* a barred program stays barred */
 		/* The list grows into memory not yet in cache: ask for the
 		 * line a few applications ahead before writing it. */
 		__builtin_prefetch(out + got + 12, 1, 3);
-		out[got++] = new_app(j, ai, u, kind);
+		out[got] = draw_app(m, a, ai, j, kind, penalty, eu, es);
+		p_n[j] += ok;
+		got += ok;
 	}
 	t->apps.n += (size_t)got;
 	*r = rl;
@@ -1661,31 +1665,52 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 }
 
 /* Signals: gold to the top `gold` of the signal key among the
- * family's applications [from, to) to programs that take signals
- * (the applicant's start at off),
- * silver to the next.  The key is the utility less signal_reach times
- * the program's selectivity above the applicant's standing zs.  A
- * buffer of the best gold + silver, kept as the keys come, finds them
- * (keys are distinct: the set a sort would give). */
+ * family's applications [from, to) to programs that take signals (the
+ * applicant's start at off), silver to the next; the signal's bonus
+ * added to the program's score.  The key is the taste less
+ * signal_reach times the program's selectivity above the applicant's
+ * standing zs.
+ *
+ * The best gold + silver = cap keys are found in one pass: a key above
+ * the threshold (the cap-th best seen so far) is appended without a
+ * branch, and when 2 cap have gathered the best cap are kept by a
+ * selection and the threshold rises.  Keys are distinct: the set a sort
+ * would give. */
 static void draw_signals(sp__trial *t, const sp_model *m, const sp__family *x,
-                         double zs, int32_t off, int32_t from, int32_t to)
+                         const double *bonus, double zs, int32_t off,
+                         int32_t from, int32_t to)
 {
 	double kappa = m->g[SP__G_SIG_REACH];
 	sp__app *apps = t->apps.v;
-	uint64_t top[SP__MAX_SIGNALS];
+	uint64_t buf[4 * SP__MAX_SIGNALS];
+	uint64_t thr = 0; /* below every key */
 	size_t n = 0, cap = (size_t)(x->gold + x->silver);
 	for (int32_t k = from; k < to; k++) {
 		int32_t j = apps[k].prog;
-		if (!m->psig[j])
-			continue;
-		double key = apps[k].u - kappa * SP_MAX(0.0, m->pseld[j] - zs);
+		/* max(0, d) as 0.5 (d + |d|), exact and without a branch */
+		double d = m->pseld[j] - zs;
+		double key = apps[k].u - kappa * 0.5 * (d + fabs(d));
 		/* The applicant's own index: the order a sort by key
 		 * breaks ties in. */
-		n = top_offer(top, n, cap, sp__key((float)key, k - off));
+		uint64_t v = sp__key((float)key, k - off);
+		buf[n] = v;
+		n += (v > thr) & (m->psig[j] != 0);
+		if (n == 4 * cap) {
+			sp__key_select(buf, n, cap);
+			n = cap;
+			thr = buf[0];
+			for (size_t i = 1; i < cap; i++)
+				thr = SP_MIN(thr, buf[i]);
+		}
 	}
-	for (size_t k = 0; k < n; k++)
-		apps[off + sp__key_id(top[k])].tier =
-		    k < (size_t)x->gold ? 2 : 1;
+	size_t top = SP_MIN(n, cap), gold = SP_MIN(top, (size_t)x->gold);
+	sp__key_select(buf, n, top);
+	sp__key_select(buf, top, gold);
+	for (size_t k = 0; k < top; k++) {
+		sp__app *p = &apps[off + sp__key_id(buf[k])];
+		p->tier = k < gold ? 2 : 1;
+		p->score = (float)(p->score + bonus[p->tier]);
+	}
 }
 
 /* Applications of one family split over its rows by positions. */
@@ -1711,12 +1736,10 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 			return s;
 	}
 	if (kind != SP__KIND_PRELIM && x->gold + x->silver > 0)
-		draw_signals(t, m, x, zs, a->app_off, from, (int32_t)t->apps.n);
+		draw_signals(t, m, x, t->sigb + (size_t)f * 3, zs, a->app_off,
+		             from, (int32_t)t->apps.n);
 	return SP_OK;
 }
-
-static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
-                   size_t to);
 
 /* Stages 3 to 5a, one applicant at a time while its applications are
  * in cache: applications, signals, and the programs' interview
@@ -1768,30 +1791,23 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m)
 		if (s)
 			return s;
 		a->app_n = (int32_t)t->apps.n - a->app_off;
-		scores(t, m, r, (size_t)a->app_off, t->apps.n);
 	}
 	return SP_OK;
 }
 
-/* Interview scores of applications [from, to), in order (the draw
- * order is fixed), and the number each program considers. */
+/* The probes' interview scores: applications [from, to), in order (the
+ * draw order is fixed), and the number each program considers (the
+ * population's were drawn and counted with its applications). */
 static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
                    size_t to)
 {
-	double inoise = m->g[SP__G_I_NOISE];
-	double istate = m->g[SP__G_I_STATE], iregion = m->g[SP__G_I_REGION];
 	sp_rng rl = *r;
 	for (size_t k = from; k < to; k++) {
 		sp__app *p = &t->apps.v[k];
 		const sp__appl *a = &t->ap.v[p->appl];
 		int32_t j = p->prog;
-		double s = a->z + t->sigb[m->pfam[j] * 3 + p->tier] +
-		           inoise * normal(m, &rl);
-		if (a->state >= 0 && a->state == m->prog_state[j])
-			s += istate;
-		if (a->region && a->region == m->preg[j])
-			s += iregion;
-		p->score = (float)s;
+		p->score = (float)(interview_score(m, a, j, normal(m, &rl)) +
+		                   t->sigb[m->pfam[j] * 3 + p->tier]);
 		p->status = SP__APP_APPLIED;
 		p->offered = 0;
 		t->p_n[j] += p->kind != SP__KIND_BARRED;
@@ -1821,6 +1837,10 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 	    !SP_VEC_RESERVE(t->accl, na + 1))
 		return SP_ENOMEM;
 	uint64_t *pk = t->pk.v;
+	/* Each applicant's offers are listed where its accepted interviews
+	 * will be (accl from app_off), acc[i] counting them. */
+	int32_t *acc = t->acc.v, *p_acc = t->p_acc, *accl = t->accl.v;
+	memset(acc, 0, t->ap.n * sizeof *acc);
 	memset(t->p_n, 0, ((size_t)np + 1) * sizeof *t->p_n);
 	for (size_t k = 0; k < na; k++) {
 		int32_t j = apps[k].prog;
@@ -1844,29 +1864,28 @@ static sp_status interviews(sp__trial *t, const sp_model *m, sp_rng *rp)
 			t->cutoff[j] = sp__key_val(lo);
 		}
 		for (int32_t i = 0; i < n && i < slots; i++) {
-			sp__app *p = &apps[sp__key_id(kk[i])];
+			int32_t id = sp__key_id(kk[i]);
+			sp__app *p = &apps[id];
 			p->status = SP__APP_OFFERED;
 			p->offered = 1;
+			accl[t->ap.v[p->appl].app_off + acc[p->appl]++] = id;
 		}
 	}
 	/* Applicants accept up to the cap by their own utility: when
 	 * offered more, the best `cap` (a selection again). */
 	int cap = (int)SP_MAX(1.0, m->g[SP__G_I_CAP]);
 	uint32_t *taken = t->mark; /* reused: declined slots */
-	int32_t *acc = t->acc.v, *p_acc = t->p_acc, *accl = t->accl.v;
 	memset(taken, 0, ((size_t)np + 1) * sizeof *taken);
 	memset(p_acc, 0, ((size_t)np + 1) * sizeof *p_acc);
 	for (size_t i = 0; i < t->ap.n; i++) {
 		const sp__appl *a = &t->ap.v[i];
-		if (!SP_VEC_RESERVE(t->kx, (size_t)a->app_n))
+		size_t n = (size_t)acc[i];
+		if (!SP_VEC_RESERVE(t->kx, n))
 			return SP_ENOMEM;
 		uint64_t *kx = t->kx.v;
-		size_t n = 0;
-		for (int32_t k = 0; k < a->app_n; k++) {
-			const sp__app *p = &apps[a->app_off + k];
-			if (p->status == SP__APP_OFFERED)
-				kx[n++] = sp__key(p->u, a->app_off + k);
-		}
+		const int32_t *l = accl + a->app_off;
+		for (size_t k = 0; k < n; k++)
+			kx[k] = sp__key(apps[l[k]].u, l[k]);
 		size_t keep = SP_MIN(n, (size_t)cap);
 		if (n > keep) {
 			sp__key_select(kx, n, keep);
@@ -2399,8 +2418,9 @@ static sp_status add_probes(sp__trial *t, const sp_model *m, const sp_probe *pr,
 		int32_t ai = (int32_t)t->ap.n;
 		for (size_t k = 0; k < pr->napps; k++) {
 			int32_t j = pr->apps[k];
-			float u = pr->pref ? (float)pr->pref[k]
-			                   : (float)utility(m, &a, j, rp);
+			float u = pr->pref
+			              ? (float)pr->pref[k]
+			              : (float)taste(m, &a, j, normal(m, rp));
 			bool barred = a.visa && !m->pvisa[j];
 			sp__app x = new_app(j, ai, u,
 			                    barred ? SP__KIND_BARRED

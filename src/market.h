@@ -75,8 +75,11 @@ enum {
  * simulated outcomes for the same catalog, parameters and seed (it keys
  * the advisor's stored statistics, which are then recomputed).
  * 3: applications reflected at the ends of a row; substreams per
- *    applicant and program; rank_floor. */
-#define SP__MODEL_VERSION 3
+ *    applicant and program; rank_floor.
+ * 4: every candidate application draws its taste and score whether or
+ *    not it is taken; the backup penalty also when a row is applied to
+ *    whole. */
+#define SP__MODEL_VERSION 4
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
@@ -147,14 +150,14 @@ struct sp_model {
 	/* Step 2 CK inverse CDF knots (score at cumulative probability). */
 	double s2_p[16], s2_x[16];
 	int s2_n;
-	/* The standard normal quantile at k / SP__NQ, k = 0..SP__NQ, for
-	 * the table sampler (market.c: normal()), and each cell's width
-	 * nqd[k] = nq[k + 1] - nq[k] (in float, as the sampler computed
-	 * it before the table had it). */
-	float *nq, *nqd;
-	/* The same for the standard Gumbel (market.c: gumbel()), cells
-	 * 1..SP__NQ-2. */
-	double *gq, *gqd;
+	/* The standard normal quantile at k / SP__NQ, k = 0..SP__NQ, in
+	 * float, for the table sampler (market.c: normal()); and the
+	 * standard Gumbel's, cells 1..SP__NQ-2 (market.c: gumbel()).  A
+	 * cell's width is the difference of its two ends, computed as it is
+	 * needed (16 and 32 KB: a stored width doubled them, and the first
+	 * level cache holds the smaller tables better). */
+	float *nq;
+	double *gq;
 };
 #define SP__NQ 4096
 

@@ -54,13 +54,19 @@ typedef struct {
 	int64_t *s2;   /* per family, US MD: [matched_pref][NS2] */
 	int64_t *iv;   /* per program: apps/offers by tier (3), state (2),
 	                  type (5): 20 counters */
+	/* This trial's applications by program and (tier, in state, type,
+	 * offered): one counter an application, where iv would take three
+	 * (each a likely cache miss); added into iv after the trial.  Not
+	 * part of the totals (acc_merge leaves it). */
+	uint32_t *ivt;
 	int64_t *pref; /* per family and type: preferring, matched there */
 	int64_t interviews, applications;
 	double ms; /* wall time of trials (not part of the result's
 	              determinism) */
 } acc;
 
-#define IVN 20
+#define IVN  20
+#define IVTN (3 * 2 * SP_APPL_NTYPES * 2)
 
 struct sp_sim_result {
 	const sp_model *m; /* borrowed: valid while the model lives */
@@ -77,9 +83,9 @@ static size_t ngrp(int32_t nf)
 
 static void acc_free(acc *a)
 {
-	void *p[] = {a->filled, a->cut_n,  a->cut_s,   a->cut_ss,
-	             a->mcut_n, a->mcut_s, a->mcut_ss, a->grp,
-	             a->cont,   a->s2,     a->iv,      a->pref};
+	void *p[] = {a->filled, a->cut_n,   a->cut_s, a->cut_ss, a->mcut_n,
+	             a->mcut_s, a->mcut_ss, a->grp,   a->cont,   a->s2,
+	             a->iv,     a->pref,    a->ivt};
 	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
 		sp_free(p[i]);
 	memset(a, 0, sizeof *a);
@@ -100,10 +106,11 @@ static bool acc_init(acc *a, int32_t np, int32_t nf)
 	a->cont = sp_calloc(g * NCONTIG, sizeof(int64_t));
 	a->s2 = sp_calloc((size_t)nf * 2 * NS2, sizeof(int64_t));
 	a->iv = sp_calloc(n * IVN, sizeof(int64_t));
+	a->ivt = sp_calloc(n * IVTN, sizeof(uint32_t));
 	a->pref = sp_calloc((size_t)nf * SP_APPL_NTYPES * 2, sizeof(int64_t));
 	if (!a->filled || !a->cut_n || !a->cut_s || !a->cut_ss || !a->mcut_n ||
 	    !a->mcut_s || !a->mcut_ss || !a->grp || !a->cont || !a->s2 ||
-	    !a->iv || !a->pref) {
+	    !a->iv || !a->ivt || !a->pref) {
 		acc_free(a);
 		return false;
 	}
@@ -156,22 +163,46 @@ static void cut_add(int64_t *n, int64_t *s, int64_t *ss, double v)
 	*ss += c * c / (int64_t)FIXED;
 }
 
-/* Adds one applicant's applications to the interview-rate counters. */
+/* Adds one applicant's applications to this trial's interview
+ * counters (a->ivt). */
 static void count_interviews(acc *a, const sp_model *m, const sp__trial *t,
                              const sp__appl *ap)
 {
 	a->interviews += ap->ninterviews;
 	for (int32_t k = 0; k < ap->app_n; k++) {
 		const sp__app *p = &t->apps.v[ap->app_off + k];
-		int64_t *iv = a->iv + (size_t)p->prog * IVN;
-		int off = p->offered != 0;
-		iv[p->tier * 2 + off] += 1;
-		bool instate =
+		int instate =
 		    ap->state >= 0 && ap->state == m->prog_state[p->prog];
-		iv[6 + instate * 2 + off] += 1;
-		iv[10 + ap->type * 2 + off] += 1;
+		size_t c =
+		    (((size_t)p->tier * 2 + (size_t)instate) * SP_APPL_NTYPES +
+		     ap->type) *
+		        2 +
+		    (p->offered != 0);
+		a->ivt[(size_t)p->prog * IVTN + c]++;
 	}
 	a->applications += ap->app_n;
+}
+
+/* Adds the trial's counters into the totals by tier, state and type,
+ * and clears them. */
+static void flush_interviews(acc *a, const sp_model *m)
+{
+	for (int32_t j = 0; j < m->np; j++) {
+		if (!m->fam[m->pfam[j]].selected)
+			continue; /* never applied to */
+		uint32_t *c = a->ivt + (size_t)j * IVTN;
+		int64_t *iv = a->iv + (size_t)j * IVN;
+		for (int tier = 0; tier < 3; tier++)
+			for (int st = 0; st < 2; st++)
+				for (int ty = 0; ty < SP_APPL_NTYPES; ty++)
+					for (int off = 0; off < 2; off++) {
+						int64_t v = *c;
+						*c++ = 0;
+						iv[tier * 2 + off] += v;
+						iv[6 + st * 2 + off] += v;
+						iv[10 + ty * 2 + off] += v;
+					}
+	}
 }
 
 /* Adds one trial's outcome (the population's: probes are left out). */
@@ -220,6 +251,7 @@ static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 		}
 		count_interviews(a, m, t, ap);
 	}
+	flush_interviews(a, m);
 }
 
 /* The iv counters: [k*2] counts applications that were not offered,
