@@ -3,7 +3,7 @@
  * thread count, sane aggregates, the JSON's by_group fields, option
  * checks; match cutoffs; probes (sp_simulate_probe): conservation, the
  * population left as drawn, outcomes at the extremes, determinism
- * across threads, validation.
+ * across threads, validation; one trial's signals and interviews.
  */
 #include "testutil.h"
 
@@ -629,6 +629,106 @@ static void test_substreams(void **state)
 	sp_model_free(sub);
 }
 
+/* One trial's internals on Internal Medicine and Dermatology (two signal
+ * tiers, an allotment above and below the applications): every
+ * applicant signals exactly the top of its signal key among its
+ * applications of the family to programs that take signals (gold to
+ * the first, silver to the next); applies to a program at most once;
+ * attends at most the cap, its accepted list in application order
+ * holding exactly the applications marked accepted; no program
+ * interviews more than its slots. */
+static int cmp_desc(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a < b) - (a > b);
+}
+
+static void test_trial_signals_interviews(void **state)
+{
+	(void)state;
+	static const char *const codes[] = {"IM", "DERM"};
+	sp_model *m = model_of(codes, 2);
+	sp__trial t;
+	sp__trial_init(&t);
+	sp_err err;
+	OK(sp__trial_run(&t, m, 9, 0, NULL, &err));
+	double kappa = m->g[SP__G_SIG_REACH];
+	int cap = (int)m->g[SP__G_I_CAP];
+	uint64_t *keys = sp_malloc(t.apps.n * sizeof *keys);
+	int32_t *seen = sp_calloc((size_t)m->np, sizeof *seen);
+	int32_t *acc = sp_calloc((size_t)m->np, sizeof *acc);
+	assert_non_null(keys);
+	assert_non_null(seen);
+	assert_non_null(acc);
+	long gold = 0, silver = 0, capped = 0;
+	for (size_t i = 0; i < t.npop; i++) {
+		const sp__appl *a = &t.ap.v[i];
+		const sp__app *ap = t.apps.v + a->app_off;
+		for (int32_t k = 0; k < a->app_n; k++) {
+			assert_true(seen[ap[k].prog] != (int32_t)i + 1);
+			seen[ap[k].prog] = (int32_t)i + 1;
+		}
+		for (int w = 0; w < 2; w++) {
+			int32_t f = w ? a->backup : a->fam;
+			if (f < 0 || !m->fam[f].selected)
+				continue;
+			const sp__family *x = &m->fam[f];
+			double zs = (a->z - t.fam_mu[f]) / t.fam_sd[f];
+			size_t n = 0;
+			for (int32_t k = 0; k < a->app_n; k++) {
+				int32_t j = ap[k].prog;
+				if (m->pfam[j] != f ||
+				    ap[k].kind == SP__KIND_PRELIM)
+					continue;
+				if (!m->psig[j]) {
+					assert_int_equal(ap[k].tier, 0);
+					continue;
+				}
+				double key =
+				    ap[k].u -
+				    kappa * SP_MAX(0.0, m->pseld[j] - zs);
+				keys[n++] = sp__key((float)key, k);
+			}
+			qsort(keys, n, sizeof *keys, cmp_desc);
+			for (size_t r = 0; r < n; r++) {
+				int want = r < (size_t)x->gold ? 2
+				           : r < (size_t)(x->gold + x->silver)
+				               ? 1
+				               : 0;
+				assert_int_equal(ap[sp__key_id(keys[r])].tier,
+				                 want);
+				gold += want == 2;
+				silver += want == 1;
+			}
+		}
+		/* Interviews: the accepted list. */
+		assert_true(a->ninterviews <= cap);
+		capped += a->ninterviews == cap;
+		const int32_t *l = t.accl.v + a->app_off;
+		int32_t marked = 0;
+		for (int32_t k = 0; k < a->app_n; k++)
+			marked += ap[k].status == SP__APP_ACCEPTED;
+		assert_int_equal(marked, a->ninterviews);
+		for (int32_t q = 0; q < a->ninterviews; q++) {
+			assert_true(l[q] >= a->app_off &&
+			            l[q] < a->app_off + a->app_n);
+			assert_true(q == 0 || l[q - 1] < l[q]);
+			assert_int_equal(t.apps.v[l[q]].status,
+			                 SP__APP_ACCEPTED);
+			assert_true(t.apps.v[l[q]].offered);
+			acc[t.apps.v[l[q]].prog]++;
+		}
+	}
+	for (int32_t j = 0; j < m->np; j++)
+		assert_true(acc[j] <= t.slots[j]);
+	assert_true(gold > 1000 && silver > 1000 && capped > 0);
+	sp_free(keys);
+	sp_free(seen);
+	sp_free(acc);
+	sp__trial_free(&t);
+	sp_model_free(m);
+}
+
 /* A short calibration on three small specialties lowers the weighted
  * sum of squares, with fewer evaluations per Jacobian than parameters
  * (grouped differences), and leaves the model where it reports. */
@@ -680,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_probe_validation),
 	    cmocka_unit_test(test_subset_interview_cutoffs),
 	    cmocka_unit_test(test_substreams),
+	    cmocka_unit_test(test_trial_signals_interviews),
 	    cmocka_unit_test(test_calibrate_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
