@@ -811,7 +811,8 @@ typedef struct {
 	const char *specialty;         /* the preferred one */
 	double p_match, p_low, p_high; /* overall, with its band */
 	double p_preferred;            /* matched in the preferred one */
-	double cost;                   /* ERAS fees in dollars */
+	double interviews; /* expected interviews attended (at most the cap) */
+	double cost;       /* ERAS fees in dollars */
 	size_t applications;
 	int stop_at; /* where one more application stops paying */
 } sp_advice_summary;

@@ -261,26 +261,55 @@ static void bvn_init(const sp_advisor *a, double r, bvn_nodes *b)
 }
 
 /* The shares of seasons in which a program's cutoffs bind, from a
- * finite simulation, shrunk toward its specialty row's mean with
- * SHRINK_SEASONS pseudo-seasons.  For a weak applicant the seasons in
- * which a program does not fill dominate its chance there, and with a
- * few dozen seasons those shares are noisy; the optimizer would pick
- * exactly the programs whose share came out too high (a winner's
- * curse the validation panel showed, docs/validation.md). */
+ * finite simulation, shrunk toward its specialty row's mean.  For a weak
+ * applicant the seasons in which a program does not fill dominate its
+ * chance there, and with a few dozen seasons those shares are noisy; the
+ * optimizer would pick exactly the programs whose share came out too
+ * high (a winner's curse the validation panel showed,
+ * docs/validation.md).
+ *
+ * How hard to shrink is the row's own evidence (empirical Bayes, a beta
+ * prior by the method of moments): the spread of its programs' shares
+ * beyond what binomial noise over the seasons explains.  A row whose
+ * programs all fill about as often gets many pseudo-seasons (at most
+ * SHRINK_SEASONS); a row where some programs always fill and others
+ * rarely do gets few, so a program that filled in every season keeps a
+ * share near 1.  A fixed 8 pseudo-seasons had given every always-filling
+ * Internal Medicine program a 5% chance of a season in which it takes
+ * everyone it interviewed, which a weak applicant with a long list
+ * collected twenty times over (+8 points, docs/validation.md). */
+double sp__shrink_weight(double s1, double s2, double sb, double n, double t)
+{
+	if (n < 2)
+		return SHRINK_SEASONS;
+	double mu = s1 / n, var = s2 / n - mu * mu;
+	double noise = sb / n / t; /* mean p(1 - p) / t */
+	double tv = var - noise;
+	if (mu <= 0 || mu >= 1 || tv <= 0)
+		return SHRINK_SEASONS;
+	double k = mu * (1 - mu) / tv - 1;
+	return k < 0.5 ? 0.5 : k > SHRINK_SEASONS ? SHRINK_SEASONS : k;
+}
+
 static sp_status shrink_shares(sp_advisor *a)
 {
 	const sp_model *m = a->m;
 	a->fi = sp_calloc(a->np, sizeof *a->fi);
 	a->fm = sp_calloc(a->np, sizeof *a->fm);
-	double *si = sp_calloc((size_t)m->ns, sizeof *si);
-	double *sm = sp_calloc((size_t)m->ns, sizeof *sm);
+	/* Per row: sums of the shares, of their squares and of p(1 - p),
+	 * for interviews [0..3) and the match [3..6); the count. */
+	double *sum = sp_calloc((size_t)m->ns * 6, sizeof *sum);
 	double *cnt = sp_calloc((size_t)m->ns, sizeof *cnt);
-	sp_status s = a->fi && a->fm && si && sm && cnt ? SP_OK : SP_ENOMEM;
+	sp_status s = a->fi && a->fm && sum && cnt ? SP_OK : SP_ENOMEM;
 	double t = a->trials > 0 ? a->trials : 1;
 	for (size_t j = 0; !s && j < a->np; j++) {
 		int32_t r = m->prog_spec[j];
-		si[r] += a->st[j].icn / t;
-		sm[r] += a->st[j].mcn / t;
+		double p[2] = {a->st[j].icn / t, a->st[j].mcn / t};
+		for (int w = 0; w < 2; w++) {
+			sum[r * 6 + w * 3] += p[w];
+			sum[r * 6 + w * 3 + 1] += p[w] * p[w];
+			sum[r * 6 + w * 3 + 2] += p[w] * (1 - p[w]);
+		}
 		cnt[r]++;
 	}
 	a->sx = sp_calloc(a->np, sizeof *a->sx);
@@ -298,12 +327,13 @@ static sp_status shrink_shares(sp_advisor *a)
 	}
 	for (size_t j = 0; !s && j < a->np; j++) {
 		int32_t r = m->prog_spec[j];
-		double k = SHRINK_SEASONS;
-		a->fi[j] = (a->st[j].icn + k * si[r] / cnt[r]) / (t + k);
-		a->fm[j] = (a->st[j].mcn + k * sm[r] / cnt[r]) / (t + k);
+		const double *u = sum + r * 6;
+		double ki = sp__shrink_weight(u[0], u[1], u[2], cnt[r], t);
+		double km = sp__shrink_weight(u[3], u[4], u[5], cnt[r], t);
+		a->fi[j] = (a->st[j].icn + ki * u[0] / cnt[r]) / (t + ki);
+		a->fm[j] = (a->st[j].mcn + km * u[3] / cnt[r]) / (t + km);
 	}
-	sp_free(si);
-	sp_free(sm);
+	sp_free(sum);
 	sp_free(cnt);
 	return s;
 }
@@ -871,6 +901,7 @@ struct sp_advice {
 	rprog *pr; /* the list, in rank (preference) order */
 	size_t n;
 	double p_match, lo, hi, p_pref, cost, value;
+	double interviews; /* expected, attended (within the cap) */
 	int stop_at;
 	double *curve_p, *curve_cost;
 	size_t ncurve;
@@ -915,6 +946,7 @@ void sp_advice_get_summary(const sp_advice *r, sp_advice_summary *out)
 	out->p_low = r->lo;
 	out->p_high = r->hi;
 	out->p_preferred = r->p_pref;
+	out->interviews = r->interviews;
 	out->cost = r->cost;
 	out->applications = r->n;
 	out->stop_at = r->stop_at;
@@ -1033,20 +1065,120 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 	return SP_OK;
 }
 
-/* P(match anywhere) of the first len of list (by node) under the tiers
- * assigned. */
-static double p_any(const sp_advisor *a, const cand *c, size_t len)
+/* The interview cap.  An applicant attends at most interview_cap
+ * interviews (16): offered more, it declines the rest, and a program it
+ * did not interview at cannot match it.  Programs are attended in the
+ * order the simulated applicant uses (value, then the likeliest match
+ * first: the --check copies' order); given the latent-strength node,
+ * offers are independent, so the number of offers before a program is
+ * a sum of independent coins, kept as a distribution cut at the cap.
+ * `attend` returns in att[i * NE + e] the probability that c[i] is
+ * reached with fewer than cap offers before it at node e.  Since the
+ * likeliest are attended first, the cap costs the panel's profiles at
+ * most a few tenths of a point (docs/validation.md); it matters for the
+ * expected interviews the report gives, and for lists whose offers run
+ * well past the cap. */
+typedef struct {
+	double value, qbar;
+	int32_t j;
+	size_t i;
+} att_key;
+
+static int by_attend(const void *x, const void *y)
 {
-	double surv[NE];
-	for (int k = 0; k < NE; k++)
-		surv[k] = 1;
+	const att_key *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value > b->value ? -1 : 1;
+	if (a->qbar != b->qbar)
+		return a->qbar > b->qbar ? -1 : 1;
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+/* The distribution of offers so far, dist[0..cap] (cap: the cap
+ * reached), after one more program offering with probability p. */
+static void offer_step(double *dist, int cap, double p)
+{
+	dist[cap] += dist[cap - 1] * p;
+	for (int k = cap - 1; k > 0; k--)
+		dist[k] = dist[k] * (1 - p) + dist[k - 1] * p;
+	dist[0] *= 1 - p;
+}
+
+static int interview_cap(const sp_advisor *a)
+{
+	double cap = a->m->g[SP__G_I_CAP];
+	return cap >= MAX_LIST ? MAX_LIST : cap >= 1 ? (int)cap : 1;
+}
+
+static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
+                        double *att)
+{
+	int cap = interview_cap(a);
+	for (size_t i = 0; i < len * NE; i++)
+		att[i] = 1;
+	if ((size_t)cap >= len)
+		return SP_OK;
+	att_key *o = sp_malloc(len * sizeof *o);
+	double *dist = sp_calloc((size_t)NE * (size_t)(cap + 1), sizeof *dist);
+	if (!o || !dist) {
+		sp_free(o);
+		sp_free(dist);
+		return SP_ENOMEM;
+	}
 	for (size_t i = 0; i < len; i++)
-		for (int k = 0; k < NE; k++)
-			surv[k] *= 1 - c[i].q[c[i].tier * NE + k];
-	double p = 0;
-	for (int k = 0; k < NE; k++)
-		p += a->ew[k] * (1 - surv[k]);
-	return p;
+		o[i] = (att_key){c[i].value, c[i].qbar, c[i].j, i};
+	qsort(o, len, sizeof *o, by_attend);
+	for (int e = 0; e < NE; e++)
+		dist[e * (cap + 1)] = 1;
+	for (size_t r = 0; r < len; r++) {
+		const cand *x = &c[o[r].i];
+		for (int e = 0; e < NE; e++) {
+			double *d = dist + e * (cap + 1);
+			att[o[r].i * NE + (size_t)e] = 1 - d[cap];
+			offer_step(d, cap, x->qi[x->tier * NE + e]);
+		}
+	}
+	sp_free(o);
+	sp_free(dist);
+	return SP_OK;
+}
+
+/* P(match anywhere) of list c[0..len) under the tiers assigned and the
+ * interview cap, each program's P(match there) in c[i].pm (taken there
+ * and by nothing ranked above it: c is in rank order), and in *iv
+ * (unless NULL) the expected number of interviews attended. */
+static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
+                        double *iv)
+{
+	double *att = sp_malloc((len ? len : 1) * NE * sizeof *att);
+	if (!att)
+		return SP_ENOMEM;
+	sp_status s = attend(a, c, len, att);
+	if (s) {
+		sp_free(att);
+		return s;
+	}
+	double surv[NE], n = 0;
+	for (int e = 0; e < NE; e++)
+		surv[e] = 1;
+	for (size_t i = 0; i < len; i++) {
+		double pm = 0;
+		for (int e = 0; e < NE; e++) {
+			double q = c[i].q[c[i].tier * NE + e] * att[i * NE + e];
+			pm += a->ew[e] * surv[e] * q;
+			surv[e] *= 1 - q;
+			n += a->ew[e] * c[i].qi[c[i].tier * NE + e] *
+			     att[i * NE + e];
+		}
+		c[i].pm = pm;
+	}
+	if (iv)
+		*iv = n;
+	*p = 0;
+	for (int e = 0; e < NE; e++)
+		*p += a->ew[e] * (1 - surv[e]);
+	sp_free(att);
+	return SP_OK;
 }
 
 /* The fees for cnt[s] applications to each specialty s: ERAS charges
@@ -1256,21 +1388,32 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 	r->ncurve = 0;
 	if (!r->curve_p || !r->curve_cost)
 		return SP_ENOMEM;
+	/* The interview cap as in p_list, the greedy order standing for
+	 * the attend order (both put the likeliest first). */
+	int cap = interview_cap(a);
+	double *dist = sp_calloc((size_t)NE * (size_t)(cap + 1), sizeof *dist);
+	if (!dist)
+		return SP_ENOMEM;
 	double surv[NE];
 	int cnt[MAX_FAM] = {0};
-	for (int e = 0; e < NE; e++)
+	for (int e = 0; e < NE; e++) {
 		surv[e] = 1;
+		dist[e * (cap + 1)] = 1;
+	}
 	for (size_t i = 0; i < h; i++) {
 		const cand *x = &c[order[i]];
 		double p = 0;
 		for (int e = 0; e < NE; e++) {
-			surv[e] *= 1 - x->q[x->tier * NE + e];
+			double *d = dist + e * (cap + 1);
+			surv[e] *= 1 - x->q[x->tier * NE + e] * (1 - d[cap]);
+			offer_step(d, cap, x->qi[x->tier * NE + e]);
 			p += a->ew[e] * (1 - surv[e]);
 		}
 		cnt[x->slot]++;
 		r->curve_p[i] = p;
 		r->curve_cost[i] = fees(a, pf, cnt);
 	}
+	sp_free(dist);
 	r->ncurve = h;
 	r->stop_at = (int)h;
 	for (size_t i = 0; i + 1 < h; i++) {
@@ -1437,23 +1580,29 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	}
 	r->n = len;
 	qsort(r->pr, len, sizeof *r->pr, by_pref);
-	/* P(match there): taken there and by nothing preferred. */
-	double surv[NE], pp = 0;
+	/* P(match there): interviewed (within the cap), taken there and
+	 * by nothing preferred. */
+	cand *tmp = sp_calloc(len, sizeof *tmp);
+	if (!tmp) {
+		s = SP_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < len; i++)
+		tmp[i] = r->pr[i].c; /* borrowed */
+	s = p_list(a, tmp, len, &r->p_match, &r->interviews);
+	for (size_t i = 0; i < len; i++)
+		r->pr[i].c.pm = tmp[i].pm;
+	if (s) {
+		sp_free(tmp);
+		goto done;
+	}
+	double pp = 0;
 	int cnt[MAX_FAM] = {0};
-	for (int e = 0; e < NE; e++)
-		surv[e] = 1;
 	for (size_t i = 0; i < len; i++) {
 		cand *x = &r->pr[i].c;
 		cnt[x->slot]++;
-		double pm = 0;
-		for (int e = 0; e < NE; e++) {
-			double q = x->q[x->tier * NE + e];
-			pm += a->ew[e] * surv[e] * q;
-			surv[e] *= 1 - q;
-		}
-		x->pm = pm;
 		if (x->slot == 0)
-			pp += pm;
+			pp += x->pm;
 		x->cls = x->qbar >= 0.35 ? 2 : x->qbar >= 0.12 ? 1 : 0;
 		if (x->tier == 2)
 			r->gold_used[x->slot]++;
@@ -1462,17 +1611,9 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		reasons(a, pf, &r->pr[i]);
 	}
 	r->p_pref = pp;
-	r->p_match = 0;
-	for (int e = 0; e < NE; e++)
-		r->p_match += a->ew[e] * (1 - surv[e]);
 	r->cost = fees(a, pf, cnt);
 	/* The band: the same list with every cutoff shifted by +/-
 	 * BAND_SHIFT (model uncertainty; docs/validation.md). */
-	cand *tmp = sp_calloc(len, sizeof *tmp);
-	if (!tmp) {
-		s = SP_ENOMEM;
-		goto done;
-	}
 	for (int side = 0; side < 2 && !s; side++) {
 		for (size_t i = 0; i < len; i++) {
 			tmp[i] = r->pr[i].c;
@@ -1480,7 +1621,7 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		}
 		s = estimate(a, pf, tmp, len, side ? -BAND_SHIFT : BAND_SHIFT);
 		if (!s)
-			*(side ? &r->hi : &r->lo) = p_any(a, tmp, len);
+			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL);
 		for (size_t i = 0; i < len; i++)
 			cand_free(&tmp[i]);
 	}
@@ -1585,6 +1726,9 @@ sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 	sp__out_str(&o, ",");
 	jkey(&o, "p_match_preferred");
 	jnum(&o, r->p_pref, 4);
+	sp__out_str(&o, ",");
+	jkey(&o, "interviews_expected");
+	jnum(&o, r->interviews, 1);
 	sp__out_str(&o, ",");
 	jkey(&o, "applications");
 	sp__json_write_int(&o, (int64_t)r->n);
@@ -1755,6 +1899,8 @@ sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
 		        100 * r->chk_p, 100 * r->chk_lo, 100 * r->chk_hi,
 		        r->chk_copies);
 	fprintf(f, "Applications    %zu (ERAS fees $%.0f)\n", r->n, r->cost);
+	fprintf(f, "Interviews      %.1f expected (at most %d attended)\n",
+	        r->interviews, interview_cap(a));
 	fprintf(f, "Stop at         %d: one more adds under %.1f point\n",
 	        r->stop_at, 100 * STOP_GAIN);
 	for (int sl = 0; sl < pf->nfam; sl++)

@@ -22,5 +22,10 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
                            sp_err *err) SP_MUST_CHECK;
 /* For tests: the fee for n applications to one specialty. */
 double sp__advise_fee(const sp_advisor *a, int n);
+/* The pseudo-seasons by which a specialty row's shares of binding
+ * seasons are shrunk toward the row's mean, from the sums over its n
+ * programs of the share p, of p^2 and of p(1 - p), with t seasons
+ * simulated (0.5 to 8: advise.c, shrink_shares). */
+double sp__shrink_weight(double s1, double s2, double sb, double n, double t);
 
 #endif

@@ -3,8 +3,8 @@
  * field, cohorts, the fee schedule, estimates that move the right way
  * (score, research, signal, home state), the correlation the latent
  * strength induces, the list's constraints (count, budget, target, visa,
- * refused states), the report's JSON, determinism, and the statistics
- * stored in and read back from the catalog.
+ * refused states), the interview cap, the report's JSON, determinism, and the
+ * statistics stored in and read back from the catalog.
  */
 #include "testutil.h"
 
@@ -473,6 +473,65 @@ static void test_stronger_matches_more(void **state)
 	}
 }
 
+/* The interview cap: a strong applicant with a long list is offered
+ * more interviews than it can attend (16); the report counts only those
+ * within the cap, so the expected interviews stay under it while the
+ * listed interview chances sum well past it, and P(match) is still the
+ * sum of the programs' P(match there). */
+static void test_interview_cap(void **state)
+{
+	(void)state;
+	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":262,"
+	                         "\"research\":6,\"specialty\":\"IM\","
+	                         "\"applications\":70}");
+	const sp__json *r = d->root;
+	const sp__json *progs = sp__json_get(r, "programs");
+	double offered = 0, sum = 0;
+	for (size_t i = 0; i < sp__json_len(progs); i++) {
+		offered += num(sp__json_at(progs, i), "p_interview");
+		sum += num(sp__json_at(progs, i), "p_match");
+	}
+	double iv = num(r, "interviews_expected");
+	assert_true(offered > 24);
+	assert_true(iv > 8 && iv <= 16 + 0.05);
+	assert_true(fabs(sum - num(r, "p_match")) < 2e-3);
+	sp__json_free(d);
+}
+
+/* The shrinkage of the shares of binding seasons follows the row's
+ * own spread: programs that all fill about as often share their
+ * evidence (8 pseudo-seasons), a row of mostly always-filling programs
+ * with a few that rarely fill keeps each one's record (few). */
+static double weight_of(const double *p, int n, double t)
+{
+	double s1 = 0, s2 = 0, sb = 0;
+	for (int i = 0; i < n; i++) {
+		s1 += p[i];
+		s2 += p[i] * p[i];
+		sb += p[i] * (1 - p[i]);
+	}
+	return sp__shrink_weight(s1, s2, sb, n, t);
+}
+
+static void test_shrink_weight(void **state)
+{
+	(void)state;
+	double mixed[40], alike[40];
+	for (int i = 0; i < 40; i++) {
+		mixed[i] = i % 10 ? 1.0 : 0.25;           /* 16 or 4 of 16 */
+		alike[i] = i % 4 ? 15.0 / 16 : 14.0 / 16; /* noise only */
+	}
+	double km = weight_of(mixed, 40, 16), ka = weight_of(alike, 40, 16);
+	assert_true(km >= 0.5 && km < 1);
+	assert_true(ka == 8);
+	/* A program that filled 16 of 16 seasons in the mixed row keeps a
+	 * share above 0.99 (a fixed 8 pseudo-seasons gave 0.975). */
+	assert_true((16 + km * 0.925) / (16 + km) > 0.99);
+	assert_true(weight_of(mixed, 1, 16) == 8); /* one program: no spread */
+	double ones[3] = {1, 1, 1};
+	assert_true(weight_of(ones, 3, 16) == 8);
+}
+
 static void test_stats_reused(void **state)
 {
 	(void)state;
@@ -527,6 +586,8 @@ int main(void)
 	    cmocka_unit_test(test_list_constraints),
 	    cmocka_unit_test(test_report_shape),
 	    cmocka_unit_test(test_stronger_matches_more),
+	    cmocka_unit_test(test_interview_cap),
+	    cmocka_unit_test(test_shrink_weight),
 	    cmocka_unit_test(test_stats_reused),
 	    cmocka_unit_test(test_alloc_failures),
 	};

@@ -506,6 +506,9 @@ function renderSummary(r) {
     stats.append(stat(`In ${r.specialty}`, pct(r.p_match_preferred), 'your first choice'));
   }
   stats.append(stat('Applications', String(r.applications), `ERAS fees ${dollars(r.cost)}`));
+  if (typeof r.interviews_expected === 'number') {
+    stats.append(stat('Interviews', r.interviews_expected.toFixed(1), 'expected, at most 16 attended'));
+  }
   stats.append(stat('Stop at', String(r.stop_at), 'past this, one more adds under 0.1 point'));
   const sig = signalsOf(r).map((s) => {
     const g = s.gold_available !== undefined ? `${s.gold} of ${s.gold_available}` : `${s.gold}`;
