@@ -478,8 +478,13 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 			want[SP__F_SIG_GOLD][x->idx] = true;
 		if (x->kind == T_IV && x->what == 1 && m->fam[x->idx].silver)
 			want[SP__F_SIG_SILVER][x->idx] = true;
-		if (x->kind == T_IV && (x->what == 3 || x->what == 4))
+		/* In- and out-of-state interview rates: one global bonus
+		 * and each family's offset (home-school and away-rotation
+		 * preferences differ by specialty). */
+		if (x->kind == T_IV && (x->what == 3 || x->what == 4)) {
 			state = true;
+			want[SP__F_I_STATE_F][x->idx] = true;
+		}
 		if (x->kind == T_S2_UNM)
 			reach = true;
 		/* Unfilled positions that persist: some applicants would

@@ -1202,6 +1202,13 @@ static double signal_bonus(const sp_model *m, int32_t f, int tier)
 	return 0;
 }
 
+/* The interview bonus of an in-state applicant at family f's programs:
+ * the global interview_state plus the family's own offset. */
+static double state_bonus(const sp_model *m, int32_t f)
+{
+	return m->g[SP__G_I_STATE] + m->fp[SP__F_I_STATE_F * m->nf + f];
+}
+
 double sp_model_strength_sd(const sp_model *m)
 {
 	return m->g[SP__G_Z_NOISE];
@@ -1222,7 +1229,7 @@ int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
 	int32_t f = m->spec_fam[m->prog_spec[j]];
 	z += signal_bonus(m, f, tier);
 	if (p->state[0] && !strcmp(p->state, pr->state))
-		z += m->g[SP__G_I_STATE];
+		z += state_bonus(m, f);
 	for (int32_t k = 0; p->state[0] && k < m->nstates; k++)
 		if (!strcmp(m->state_code[k], p->state) &&
 		    m->state_region[k] == pr->region)
@@ -1297,9 +1304,11 @@ static sp_status trial_alloc(sp__trial *t, const sp_model *m)
 	}
 	for (int32_t j = 0; j < m->np; j++)
 		t->slots[j] = slots_of(m, j);
-	for (int32_t f = 0; f < m->nf; f++)
+	for (int32_t f = 0; f < m->nf; f++) {
 		for (int tier = 0; tier < 3; tier++)
 			t->sigb[f * 3 + tier] = signal_bonus(m, f, tier);
+		t->istate[f] = state_bonus(m, f);
+	}
 	for (int32_t f = 0; f < m->nf; f++) {
 		const sp__family *x = &m->fam[f];
 		double d = m->fp[SP__F_DEMAND * m->nf + f];
@@ -1538,13 +1547,13 @@ static inline double taste(const sp_model *m, const sp__appl *a, int32_t j,
 	       (double)st * m->g[SP__G_U_STATE];
 }
 
-static inline double interview_score(const sp_model *m, const sp__appl *a,
-                                     int32_t j, double e)
+static inline double interview_score(const sp_model *m, const double *istate,
+                                     const sp__appl *a, int32_t j, double e)
 {
 	bool reg = a->region && a->region == m->preg[j];
 	bool st = a->state >= 0 && a->state == m->prog_state[j];
 	return a->z + m->g[SP__G_I_NOISE] * e +
-	       (double)st * m->g[SP__G_I_STATE] +
+	       (double)st * istate[m->pfam[j]] +
 	       (double)reg * m->g[SP__G_I_REGION];
 }
 
@@ -1571,12 +1580,12 @@ static inline sp__app new_app(int32_t j, int32_t ai, float u, int kind)
 /* Applicant a's application to program j, from two standard normals:
  * its taste (less `penalty`) and its interview score (the signal's
  * bonus is added when signals are drawn). */
-static inline sp__app draw_app(const sp_model *m, const sp__appl *a, int32_t ai,
-                               int32_t j, int kind, float penalty, double eu,
-                               double es)
+static inline sp__app draw_app(const sp_model *m, const double *istate,
+                               const sp__appl *a, int32_t ai, int32_t j,
+                               int kind, float penalty, double eu, double es)
 {
 	sp__app x = new_app(j, ai, (float)taste(m, a, j, eu) - penalty, kind);
-	x.score = (float)interview_score(m, a, j, es);
+	x.score = (float)interview_score(m, istate, a, j, es);
 	return x;
 }
 
@@ -1599,6 +1608,7 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 	const int32_t *prog = m->sp_prog + off;
 	uint32_t *mark = t->mark;
 	int32_t *p_n = t->p_n;
+	const double *istate = t->istate;
 	const uint8_t *pvisa = m->pvisa;
 	bool visa = a->visa;
 	float penalty =
@@ -1611,7 +1621,8 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 			double eu = normal(m, &rl), es = normal(m, &rl);
 			bool ok = !visa || pvisa[j];
 			mark[j] = stamp;
-			out[got] = draw_app(m, a, ai, j, kind, penalty, eu, es);
+			out[got] = draw_app(m, t->istate, a, ai, j, kind,
+			                    penalty, eu, es);
 			p_n[j] += ok;
 			got += ok;
 		}
@@ -1661,7 +1672,7 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 		/* The list grows into memory not yet in cache: ask for the
 		 * line a few applications ahead before writing it. */
 		__builtin_prefetch(out + got + 12, 1, 3);
-		out[got] = draw_app(m, a, ai, j, kind, penalty, eu, es);
+		out[got] = draw_app(m, istate, a, ai, j, kind, penalty, eu, es);
 		p_n[j] += ok;
 		got += ok;
 	}
@@ -1812,7 +1823,8 @@ static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
 		sp__app *p = &t->apps.v[k];
 		const sp__appl *a = &t->ap.v[p->appl];
 		int32_t j = p->prog;
-		p->score = (float)(interview_score(m, a, j, normal(m, &rl)) +
+		p->score = (float)(interview_score(m, t->istate, a, j,
+		                                   normal(m, &rl)) +
 		                   t->sigb[m->pfam[j] * 3 + p->tier]);
 		p->status = SP__APP_APPLIED;
 		p->offered = 0;

@@ -89,7 +89,8 @@ enum {
 	X(DEMAND, "demand", 0, "fitted")              \
 	X(SIG_GOLD, "signal_gold", 1.5, "fitted")     \
 	X(SIG_SILVER, "signal_silver", 0.8, "fitted") \
-	X(RANK_FLOOR, "rank_floor", -10, "fitted")
+	X(RANK_FLOOR, "rank_floor", -10, "fitted")    \
+	X(I_STATE_F, "interview_state_family", 0, "fitted")
 
 enum {
 #define SP_X(id, name, def, st) SP__F_##id,
@@ -234,6 +235,7 @@ typedef struct {
 	float *mcut; /* per program: lowest rank key matched (+inf: none) */
 	double fam_mu[512], fam_sd[512];
 	double sigb[512 * 3]; /* signal bonus by family and tier */
+	double istate[512];   /* in-state bonus by family */
 	/* Family weights' parts for market.c: draw_family's fast path:
 	 * positions · affinity · exp(demand) by type and family, c_F, and
 	 * whether the family is advanced-only. */

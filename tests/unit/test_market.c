@@ -102,6 +102,30 @@ static void test_interview_score(void **state)
 	p.step2 = 265;
 	assert_true(sp_model_interview_score(m, j, &p, 0, 0, &hi, &sd));
 	assert_true(hi > m0);
+	/* The in-state bonus: global plus the program's family's offset,
+	 * applied in state only, and only at that family's programs. */
+	int32_t fam = m->pfam[j], other = -1;
+	for (int32_t k = 0; k < m->np && other < 0; k++)
+		if (m->pfam[k] != fam && m->progs[k].positions > 0)
+			other = k;
+	assert_true(other >= 0);
+	sp_profile in = p, out = p;
+	snprintf(in.state, sizeof in.state, "%s", m->progs[j].state);
+	snprintf(out.state, sizeof out.state, "%s",
+	         strcmp(m->progs[j].state, "AK") ? "AK" : "HI");
+	double a0, a1, b0, b1, c0, c1;
+	assert_true(sp_model_interview_score(m, j, &in, 0, 0, &a0, &sd));
+	assert_true(sp_model_interview_score(m, j, &out, 0, 0, &b0, &sd));
+	snprintf(in.state, sizeof in.state, "%s", m->progs[other].state);
+	assert_true(sp_model_interview_score(m, other, &in, 0, 0, &c0, &sd));
+	m->fp[SP__F_I_STATE_F * m->nf + fam] += 0.7;
+	assert_true(sp_model_interview_score(m, other, &in, 0, 0, &c1, &sd));
+	snprintf(in.state, sizeof in.state, "%s", m->progs[j].state);
+	assert_true(sp_model_interview_score(m, j, &in, 0, 0, &a1, &sd));
+	assert_true(sp_model_interview_score(m, j, &out, 0, 0, &b1, &sd));
+	assert_true(fabs(a1 - a0 - 0.7) < 1e-9);
+	assert_true(b1 == b0 && c1 == c0);
+	m->fp[SP__F_I_STATE_F * m->nf + fam] -= 0.7;
 	/* Visa: only at sponsoring programs. */
 	p.needs_visa = 1;
 	p.type = SP_APPL_NON_US_IMG;
