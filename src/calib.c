@@ -407,10 +407,10 @@ static bool same_x(const gsl_vector *a, const gsl_vector *b)
  * target's change is credited to the member of the target's own family
  * (zero to the others and for targets of no family): the Jacobian is
  * taken as block-diagonal by family there.  That is exact for nothing
- * and close for what the groups hold (signal bonuses and rank floors
- * act on their own family; the demand groups hold families with a few
- * percent of the positions between them); the trust region checks every
- * step against the true residuals, so an inexact Jacobian costs
+ * and close for what the groups hold (signal bonuses, rank floors and
+ * in-state offsets act on their own family; the demand groups hold families
+ * with a few percent of the positions between them); the trust region checks
+ * every step against the true residuals, so an inexact Jacobian costs
  * iterations, never a wrong answer.  f(x) is not evaluated again when
  * the solver has just done so. */
 static int jac(const gsl_vector *x, void *arg, gsl_matrix *J)
@@ -533,10 +533,6 @@ static int32_t target_family(const sp_model *m, const target *x)
 	}
 }
 
-/* Groups for jac: a global parameter alone; the signal bonuses of one
- * tier together, the rank floors together; the demands packed, largest
- * first, into groups of at most DEMAND_SHARE of their positions (a
- * family larger than that alone).  `full`: every parameter alone. */
 /* A per-family parameter's kind (SP__F_*); -1 for a global one. */
 static int param_kind(const sp_model *m, const fparam *x)
 {
@@ -548,6 +544,11 @@ static bool is_demand(const sp_model *m, const fparam *x)
 	return param_kind(m, x) == SP__F_DEMAND;
 }
 
+/* Groups for jac: a global parameter alone; the other per-family
+ * parameters together by kind (the signal bonuses of one tier, the rank
+ * floors, the in-state offsets); the demands packed, largest first,
+ * into groups of at most DEMAND_SHARE of their positions (a family
+ * larger than that alone).  `full`: every parameter alone. */
 static int make_groups(const sp_model *m, fparam *p, size_t np, bool full)
 {
 	int ng = 0;

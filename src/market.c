@@ -25,18 +25,19 @@
  *      PGY-1 interviews of advanced applicants form supplemental lists,
  *      couples rank region-coherent pairs; programs rank interviewees;
  *   7. the instance is built through the public builder and matched.
- * Every draw comes from one stream (seed, trial), in a fixed order, so a
- * trial's outcome does not depend on which thread ran it.  Probes (the
- * advisor's applicants, sp_simulate_probe) are appended after stage 4
- * with fixed applications and signals and draw from a stream of their
- * own (seed, SP__PROBE_STREAM(trial)); the population is drawn exactly
- * as without them and differs afterwards only through their
- * competition.
+ * Every draw comes from a substream of the trial's key (seed, trial),
+ * one per applicant and stage and one per program (market.h:
+ * sp__substream), in a fixed order, so a trial's outcome does not
+ * depend on which thread ran it.  Probes (the advisor's applicants,
+ * sp_simulate_probe) are appended after stage 4 with fixed applications
+ * and signals and draw from a stream of their own (seed,
+ * SP__PROBE_STREAM(trial)); the population is drawn exactly as without
+ * them and differs afterwards only through their competition.
  *
  * Speed (docs/benchmarks.md).  A trial is a few million applications,
  * each drawn, scored, selected and ranked, so the cost is per
  * application and per random draw (about ten million).  What keeps it
- * down, without changing a single output bit:
+ * down:
  *   - the generator is inlined (market.h) and hot loops keep its state
  *     in a local, so it lives in registers;
  *   - selections and sorts run on one-integer keys (sp__key: float key
@@ -45,6 +46,11 @@
  *     so those are selections; each program's next `slots` are set
  *     aside with its invitees, so the second round selects among them;
  *   - an applicant offered no more than the cap accepts all (no sort);
+ *     offers and accepted interviews are listed per applicant, so the
+ *     later stages read a dozen entries, not every application;
+ *   - every candidate application draws its numbers whatever becomes of
+ *     it and is taken without a branch (apply_row), and its signals are
+ *     chosen right after its family's applications (draw_signals);
  *   - the family draw works on log weights (Gumbel-max: no exp);
  *   - per-trial values derived from the parameters (slots, signal
  *     bonuses, family weights' parts) are computed once per trial, and
@@ -1621,8 +1627,8 @@ static sp_status apply_row(sp__trial *t, const sp_model *m, sp_rng *r,
 			double eu = normal(m, &rl), es = normal(m, &rl);
 			bool ok = !visa || pvisa[j];
 			mark[j] = stamp;
-			out[got] = draw_app(m, t->istate, a, ai, j, kind,
-			                    penalty, eu, es);
+			out[got] = draw_app(m, istate, a, ai, j, kind, penalty,
+			                    eu, es);
 			p_n[j] += ok;
 			got += ok;
 		}

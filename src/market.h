@@ -236,11 +236,9 @@ typedef struct {
 	double fam_mu[512], fam_sd[512];
 	double sigb[512 * 3]; /* signal bonus by family and tier */
 	double istate[512];   /* in-state bonus by family */
-	/* Family weights' parts for market.c: draw_family's fast path:
-	 * positions · affinity · exp(demand) by type and family, c_F, and
-	 * whether the family is advanced-only. */
-	/* Family weights' parts: log(positions · affinity) + demand (-inf
-	 * when the family has no positions), competitiveness c_F. */
+	/* Family weights' parts (draw_family): log(positions · affinity)
+	 * + demand by type and family (-inf when the family has no
+	 * positions), competitiveness c_F, advanced-only. */
 	double fw_lbase[SP_APPL_NTYPES][512], fw_c[512];
 	uint8_t fw_adv[512];
 	int32_t *inst_id; /* program -> instance id, or SP_NONE */
