@@ -1068,7 +1068,7 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 /* The interview cap.  An applicant attends at most interview_cap
  * interviews (16): offered more, it declines the rest, and a program it
  * did not interview at cannot match it.  Programs are attended in the
- * order the simulated applicant uses (value, then the likeliest match
+ * order the simulated applicant uses (value, then P(match | interviewed)
  * first: the --check copies' order); given the latent-strength node,
  * offers are independent, so the number of offers before a program is
  * a sum of independent coins, kept as a distribution cut at the cap.
@@ -1079,18 +1079,25 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
  * expected interviews the report gives, and for lists whose offers run
  * well past the cap. */
 typedef struct {
-	double value, qbar;
+	double value, pmi;
 	int32_t j;
 	size_t i;
 } att_key;
+
+/* P(match | interviewed) at c under its tier: what the applicant, and
+ * --check's copies, attend and rank by among programs valued alike. */
+static double match_if_interviewed(const cand *c)
+{
+	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
+}
 
 static int by_attend(const void *x, const void *y)
 {
 	const att_key *a = x, *b = y;
 	if (a->value != b->value)
 		return a->value > b->value ? -1 : 1;
-	if (a->qbar != b->qbar)
-		return a->qbar > b->qbar ? -1 : 1;
+	if (a->pmi != b->pmi)
+		return a->pmi > b->pmi ? -1 : 1;
 	return (a->j > b->j) - (a->j < b->j);
 }
 
@@ -1126,7 +1133,8 @@ static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
 		return SP_ENOMEM;
 	}
 	for (size_t i = 0; i < len; i++)
-		o[i] = (att_key){c[i].value, c[i].qbar, c[i].j, i};
+		o[i] = (att_key){c[i].value, match_if_interviewed(&c[i]),
+		                 c[i].j, i};
 	qsort(o, len, sizeof *o, by_attend);
 	for (int e = 0; e < NE; e++)
 		dist[e * (cap + 1)] = 1;
@@ -2070,9 +2078,7 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 			 * reaches and decline its likely ones), and rank
 			 * them in that order. */
 			const cand *c = &r->pr[i].c;
-			double pmi =
-			    c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
-			pref[i] = c->value + 1e-3 * pmi;
+			pref[i] = c->value + 1e-3 * match_if_interviewed(c);
 		}
 		sp_probe pr;
 		memset(&pr, 0, sizeof pr);
