@@ -54,18 +54,17 @@ typedef struct {
 	int64_t *s2;   /* per family, US MD: [matched_pref][NS2] */
 	int64_t *iv;   /* per program: apps/offers by tier (3), state (2),
 	                  type (5): 20 counters */
-	/* This trial's applications by program and (tier, in state, type,
-	 * offered): one counter an application, where iv would take three
-	 * (each a likely cache miss); added into iv after the trial.  Not
-	 * part of the totals (acc_merge leaves it). */
-	uint32_t *ivt;
 	int64_t *pref; /* per family and type: preferring, matched there */
 	int64_t interviews, applications;
 	double ms; /* wall time of trials (not part of the result's
 	              determinism) */
 } acc;
 
-#define IVN  20
+#define IVN 20
+/* A worker's counts of one trial's applications by program and (tier,
+ * in state, type, offered): one counter an application, where iv would
+ * take three (each a likely cache miss); added into iv after the
+ * trial. */
 #define IVTN (3 * 2 * SP_APPL_NTYPES * 2)
 
 struct sp_sim_result {
@@ -83,9 +82,9 @@ static size_t ngrp(int32_t nf)
 
 static void acc_free(acc *a)
 {
-	void *p[] = {a->filled, a->cut_n,   a->cut_s, a->cut_ss, a->mcut_n,
-	             a->mcut_s, a->mcut_ss, a->grp,   a->cont,   a->s2,
-	             a->iv,     a->pref,    a->ivt};
+	void *p[] = {a->filled, a->cut_n,  a->cut_s,   a->cut_ss,
+	             a->mcut_n, a->mcut_s, a->mcut_ss, a->grp,
+	             a->cont,   a->s2,     a->iv,      a->pref};
 	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
 		sp_free(p[i]);
 	memset(a, 0, sizeof *a);
@@ -106,11 +105,10 @@ static bool acc_init(acc *a, int32_t np, int32_t nf)
 	a->cont = sp_calloc(g * NCONTIG, sizeof(int64_t));
 	a->s2 = sp_calloc((size_t)nf * 2 * NS2, sizeof(int64_t));
 	a->iv = sp_calloc(n * IVN, sizeof(int64_t));
-	a->ivt = sp_calloc(n * IVTN, sizeof(uint32_t));
 	a->pref = sp_calloc((size_t)nf * SP_APPL_NTYPES * 2, sizeof(int64_t));
 	if (!a->filled || !a->cut_n || !a->cut_s || !a->cut_ss || !a->mcut_n ||
 	    !a->mcut_s || !a->mcut_ss || !a->grp || !a->cont || !a->s2 ||
-	    !a->iv || !a->ivt || !a->pref) {
+	    !a->iv || !a->pref) {
 		acc_free(a);
 		return false;
 	}
@@ -164,9 +162,9 @@ static void cut_add(int64_t *n, int64_t *s, int64_t *ss, double v)
 }
 
 /* Adds one applicant's applications to this trial's interview
- * counters (a->ivt). */
-static void count_interviews(acc *a, const sp_model *m, const sp__trial *t,
-                             const sp__appl *ap)
+ * counters (ivt, IVTN per program). */
+static void count_interviews(acc *a, uint32_t *ivt, const sp_model *m,
+                             const sp__trial *t, const sp__appl *ap)
 {
 	a->interviews += ap->ninterviews;
 	for (int32_t k = 0; k < ap->app_n; k++) {
@@ -178,19 +176,19 @@ static void count_interviews(acc *a, const sp_model *m, const sp__trial *t,
 		     ap->type) *
 		        2 +
 		    (p->offered != 0);
-		a->ivt[(size_t)p->prog * IVTN + c]++;
+		ivt[(size_t)p->prog * IVTN + c]++;
 	}
 	a->applications += ap->app_n;
 }
 
 /* Adds the trial's counters into the totals by tier, state and type,
  * and clears them. */
-static void flush_interviews(acc *a, const sp_model *m)
+static void flush_interviews(acc *a, uint32_t *ivt, const sp_model *m)
 {
 	for (int32_t j = 0; j < m->np; j++) {
 		if (!m->fam[m->pfam[j]].selected)
 			continue; /* never applied to */
-		uint32_t *c = a->ivt + (size_t)j * IVTN;
+		uint32_t *c = ivt + (size_t)j * IVTN;
 		int64_t *iv = a->iv + (size_t)j * IVN;
 		for (int tier = 0; tier < 3; tier++)
 			for (int st = 0; st < 2; st++)
@@ -206,7 +204,8 @@ static void flush_interviews(acc *a, const sp_model *m)
 }
 
 /* Adds one trial's outcome (the population's: probes are left out). */
-static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
+static void acc_add(acc *a, uint32_t *ivt, const sp_model *m,
+                    const sp__trial *t)
 {
 	a->trials++;
 	a->stable += t->stable;
@@ -226,7 +225,7 @@ static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 			/* Applicants seen only through their backup in a
 			 * specialty subset: their own family is not simulated,
 			 * so they count for fill and interviews only. */
-			count_interviews(a, m, t, ap);
+			count_interviews(a, ivt, m, t, ap);
 			continue;
 		}
 		bool any = ap->matched != SP_NONE;
@@ -249,9 +248,9 @@ static void acc_add(acc *a, const sp_model *m, const sp__trial *t)
 			s = s < 0 ? 0 : s >= NS2 ? NS2 - 1 : s;
 			a->s2[((size_t)ap->fam * 2 + pref) * NS2 + (size_t)s]++;
 		}
-		count_interviews(a, m, t, ap);
+		count_interviews(a, ivt, m, t, ap);
 	}
-	flush_interviews(a, m);
+	flush_interviews(a, ivt, m);
 }
 
 /* The iv counters: [k*2] counts applications that were not offered,
@@ -281,6 +280,7 @@ typedef struct {
 	pool *p;
 	acc a;
 	pacc pa;
+	uint32_t *ivt; /* IVTN per program; not for probes */
 	sp__trial t;
 	pthread_t th;
 } worker;
@@ -364,7 +364,7 @@ static void *work(void *arg)
 		if (p->probe)
 			pacc_add(&w->pa, &w->t);
 		else
-			acc_add(&w->a, p->m, &w->t);
+			acc_add(&w->a, w->ivt, p->m, &w->t);
 		w->a.trials += p->probe != NULL;
 		w->a.ms += now_ms() - t0;
 		int d = atomic_fetch_add(&p->done, 1) + 1;
@@ -423,8 +423,11 @@ static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
 	for (int i = 0; i < nth; i++) {
 		ws[i].p = &p;
 		sp__trial_init(&ws[i].t);
+		if (!probe)
+			ws[i].ivt = sp_calloc(((size_t)m->np + 1) * IVTN,
+			                      sizeof *ws[i].ivt);
 		if (!acc_init(&ws[i].a, m->np, m->nf) ||
-		    (probe && !pacc_init(&ws[i].pa, napps))) {
+		    (probe ? !pacc_init(&ws[i].pa, napps) : !ws[i].ivt)) {
 			acc_free(&ws[i].a);
 			s = SP_ENOMEM;
 			break;
@@ -455,6 +458,7 @@ static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
 	for (int i = 0; i < nth; i++) {
 		acc_free(&ws[i].a);
 		pacc_free(&ws[i].pa);
+		sp_free(ws[i].ivt);
 		sp__trial_free(&ws[i].t);
 	}
 	sp_free(ws);
