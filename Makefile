@@ -63,16 +63,21 @@ BIN      := $(BUILD)/smartpick
 .PHONY: all run demo web test unit bench fuzz check format clean deps
 all: $(BIN)
 
-$(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h server/*.h)
+# Header dependencies: each compile writes its .d beside its output.
+DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SRV_OBJ:.o=.d) \
+        $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(DEPS)
+
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(DATA_C): $(DATA_CSV) tools/embed
 	@mkdir -p $(dir $@)
 	tools/embed $@ $(DATA_CSV)
 
-$(BUILD)/gen/data_embed.o: $(DATA_C) src/data.h
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+$(BUILD)/gen/data_embed.o: $(DATA_C)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -85,16 +90,18 @@ $(SRV_LIB): $(SRV_OBJ)
 $(BIN): $(CLI_OBJ) $(SRV_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SRV_LIB) $(LIB)
+# Unit tests write only under $(BUILD)/tmp (testutil.h, tu_tmp).
+$(BUILD)/tests/%: tests/unit/%.c $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iserver \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Iserver \
+	  -DSP_TEST_TMP='"$(abspath $(BUILD))/tmp"' \
 	  $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \
 	  -o $@ $< $(SRV_LIB) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) \
 	  $(LDLIBS_ALL)
 
-$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN)
 
@@ -117,7 +124,10 @@ demo: all
 	@test -s smartpick.db || $(BUILD)/smartpick catalog init
 	tools/demo $(BUILD)/smartpick
 
-test: $(BIN) $(UNIT_BIN)
+# Like run: what is missing is installed first, then a fresh make (so
+# that pkg-config sees the new packages) builds what the suite needs.
+test: deps
+	$(MAKE) $(BIN) unit
 	BUILD=$(BUILD) tests/run
 
 bench: $(BIN) $(BENCH_BIN)
