@@ -22,6 +22,8 @@ static const struct {
     {"serve", cmd_serve, "serve the web page and its JSON API over HTTP"},
     {"recommend", cmd_recommend, "an applicant's optimized list and P(match)"},
     {"portfolio", cmd_portfolio, "the optimal set of options: count or budget"},
+    {"rank", cmd_rank,
+     "after interviews: a rank list's P(match), program by program"},
 };
 
 static void usage(FILE *f)
