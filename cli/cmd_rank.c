@@ -28,7 +28,7 @@ static const char usage_text[] =
     "                    smartpick.db)\n"
     "  -h, --help        this help\n"
     "\n"
-    "'smartpick help rank' explains the figures.\n";
+    "'smartpick help ranking' explains the figures.\n";
 
 static int report(const sp_rank *r, const char *path, bool json)
 {
