@@ -422,12 +422,13 @@ sp_status sp_rank_eval(const sp_advisor *a, const char *json, size_t len,
 
 static const char *const tier_names[] = {"none", "silver", "gold"};
 
-/* A probability as the page shows it: "<1%", "37%", ">99%". */
+/* A probability as the page shows it (web/src/app.js, pct): "<1%",
+ * "37%", ">99%". */
 static const char *pct(char *buf, size_t size, double p)
 {
-	if (p > 0 && p < 0.005)
+	if (p > 0 && p < 0.01)
 		snprintf(buf, size, "<1%%");
-	else if (p >= 0.995 && p < 1)
+	else if (p > 0.99 && p < 1)
 		snprintf(buf, size, ">99%%");
 	else
 		snprintf(buf, size, "%.0f%%", 100 * p);
