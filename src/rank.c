@@ -612,6 +612,12 @@ sp_status sp_rank_write_table(const sp_rank *r, FILE *f)
 	return ferror(f) ? SP_EIO : SP_OK;
 }
 
+/* sp_rank_write_json under the writer type sp__out_string takes. */
+static sp_status write_json(const void *r, FILE *f)
+{
+	return sp_rank_write_json(r, f);
+}
+
 sp_status sp_rank_json(const sp_advisor *a, const char *json, size_t len,
                        const char *name, char **out, size_t *outlen,
                        sp_err *err)
@@ -622,18 +628,7 @@ sp_status sp_rank_json(const sp_advisor *a, const char *json, size_t len,
 	sp_status s = sp_rank_eval(a, json, len, name, &r, err);
 	if (s)
 		return s;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	s = f ? sp_rank_write_json(r, f) : SP_ENOMEM;
+	s = sp__out_string(write_json, r, out, outlen, err);
 	sp_rank_free(r);
-	if ((f && fclose(f)) || s || !(*out = sp_malloc(n + 1))) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	memcpy(*out, buf, n + 1);
-	*outlen = n;
-	free(buf);
-	return SP_OK;
+	return s;
 }

@@ -10,14 +10,8 @@
 # MAKEFLAGS.
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-check() { if eval "$2"; then echo "ok $1"; else echo "not ok $1"; fi; }
+# shellcheck source=tests/integration/lib-serve.bash
+. "$here/tests/integration/lib-serve.bash"
 
 stage="$T/stage"
 P="$stage/opt/sp"
@@ -57,15 +51,8 @@ mkdir -p "$T/elsewhere"
 cd "$T/elsewhere" || exit 1
 "$P/bin/smartpick" catalog init --db c.db -q >/dev/null 2>&1
 "$P/bin/smartpick" catalog stats --db c.db --trials 2 -q >/dev/null 2>&1
-env -u SMARTPICK_WEB "$P/bin/smartpick" serve --port 0 --db c.db \
-	>"$T/serve.out" 2>"$T/serve.err" &
-PID=$!
-for _ in $(seq 600); do
-	grep -q "serving on" "$T/serve.out" 2>/dev/null && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
-U=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$T/serve.out")
+unset SMARTPICK_WEB
+SP="$P/bin/smartpick" serve_start --db c.db
 check "install: the installed serve starts from another directory" '[ -n "$U" ]'
 get() { curl -s --max-time 20 -o "$T/body" -w '%{http_code}' "$U$1"; }
 check "install: GET / serves the installed page" \

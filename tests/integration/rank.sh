@@ -11,14 +11,8 @@
 set -u
 SP=${SMARTPICK:-build/smartpick}
 here=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-check() { if eval "$2"; then echo "ok $1"; else echo "not ok $1"; fi; }
+# shellcheck source=tests/integration/lib-serve.bash
+. "$here/tests/integration/lib-serve.bash"
 
 db="$T/c.db"
 "$SP" catalog init --db "$db" -q >/dev/null 2>&1
@@ -78,14 +72,7 @@ check "rank: no file is a usage error" 'R >/dev/null 2>&1; [ $? -eq 2 ]'
 check "rank: --help" 'R --help | grep -q "usage: smartpick rank"'
 
 # --- the same over HTTP ----------------------------------------------------
-"$SP" serve --port 0 --db "$db" --web "$T" >"$T/serve.out" 2>"$T/serve.err" &
-PID=$!
-for _ in $(seq 600); do
-	grep -q "serving on" "$T/serve.out" 2>/dev/null && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
-U=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$T/serve.out")
+serve_start --db "$db" --web "$T"
 post() {
 	curl -s --max-time 20 -o "$T/body" -w '%{http_code}' \
 		-H 'Content-Type: application/json' --data-binary @"$1" "$U/api/rank"
