@@ -9,6 +9,8 @@
 #   make bench      benchmarks (figures go to docs/benchmarks.md by hand)
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make check      clang-format and the unsafe-function check
+#   make install    the command, the page and the manual pages under
+#                   PREFIX (/usr/local), staged under DESTDIR if given
 #
 # Dependencies are found with pkg-config; tools/deps installs them.
 
@@ -52,7 +54,10 @@ SRV_CORE := $(filter-out server/http.c,$(SRV_SRC))
 DATA_CSV := $(sort $(wildcard data/*.csv))
 DATA_C   := $(BUILD)/gen/data_embed.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/data_embed.o
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The help topics (man/topics/*.txt), embedded in the command.
+TOPICS   := $(sort $(wildcard man/topics/*.txt))
+HELP_C   := $(BUILD)/gen/help_embed.c
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/help_embed.o
 SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/%.o)
 SRV_LIB  := $(BUILD)/libsmartpick-server.a
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -60,19 +65,32 @@ BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB      := $(BUILD)/libsmartpick.a
 BIN      := $(BUILD)/smartpick
 
-.PHONY: all run demo web test unit bench fuzz check format clean deps
-all: $(BIN)
+.PHONY: all run demo web test unit bench fuzz check format clean deps \
+        man install uninstall
+all: $(BIN) man
 
-$(BUILD)/%.o: %.c include/smartpick.h $(wildcard src/*.h cli/*.h server/*.h)
+# Header dependencies: each compile writes its .d beside its output.
+DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SRV_OBJ:.o=.d) \
+        $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(DEPS)
+
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(DATA_C): $(DATA_CSV) tools/embed
 	@mkdir -p $(dir $@)
 	tools/embed $@ $(DATA_CSV)
 
-$(BUILD)/gen/data_embed.o: $(DATA_C) src/data.h
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+$(BUILD)/gen/data_embed.o: $(DATA_C)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes -c $< -o $@
+
+$(HELP_C): $(TOPICS) tools/embed
+	@mkdir -p $(dir $@)
+	tools/embed -f cli_help_file $@ $(TOPICS)
+
+$(BUILD)/gen/help_embed.o: $(HELP_C)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -85,18 +103,53 @@ $(SRV_LIB): $(SRV_OBJ)
 $(BIN): $(CLI_OBJ) $(SRV_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SRV_LIB) $(LIB)
+# Unit tests write only under $(BUILD)/tmp (testutil.h, tu_tmp).
+$(BUILD)/tests/%: tests/unit/%.c $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iserver \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Iserver \
+	  -DSP_TEST_TMP='"$(abspath $(BUILD))/tmp"' \
 	  $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \
 	  -o $@ $< $(SRV_LIB) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) \
 	  $(LDLIBS_ALL)
 
-$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN)
+
+# Manual pages: smartpick(1) is generated, its TOPICS section from
+# man/topics/ (the text `smartpick help TOPIC` prints); the rest are
+# written by hand in man/ and copied.
+SP_VER    := $(shell sed -n 's/^\#define SP_VERSION "\(.*\)"/\1/p' include/smartpick.h)
+MAN_PAGES := $(BUILD)/man/smartpick.1 \
+             $(patsubst man/%,$(BUILD)/man/%,$(wildcard man/smartpick-*.1))
+$(BUILD)/man/smartpick.1: man/smartpick.1.in $(TOPICS) tools/man-topics
+	@mkdir -p $(dir $@)
+	VERSION=$(SP_VER) tools/man-topics $@ $< $(TOPICS)
+$(BUILD)/man/%.1: man/%.1
+	@mkdir -p $(dir $@)
+	cp $< $@
+man: $(MAN_PAGES)
+
+# The installed layout; `smartpick serve` finds PREFIX/share/smartpick/web
+# from its own location (cli/cmd_serve.c), so DESTDIR staging works.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/smartpick
+MANDIR  ?= $(PREFIX)/share/man
+install: all web
+	@test -s web/dist/index.html || { echo "make install: web/dist is not built"; exit 1; }
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/smartpick
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	rm -rf $(DESTDIR)$(DATADIR)/web
+	cp -R web/dist $(DESTDIR)$(DATADIR)/web
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/web
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smartpick \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+	rm -rf $(DESTDIR)$(DATADIR)
 
 deps:
 	tools/deps
@@ -117,7 +170,10 @@ demo: all
 	@test -s smartpick.db || $(BUILD)/smartpick catalog init
 	tools/demo $(BUILD)/smartpick
 
-test: $(BIN) $(UNIT_BIN)
+# Like run: what is missing is installed first, then a fresh make (so
+# that pkg-config sees the new packages) builds what the suite needs.
+test: deps
+	$(MAKE) $(BIN) unit
 	BUILD=$(BUILD) tests/run
 
 bench: $(BIN) $(BENCH_BIN)

@@ -4,6 +4,18 @@
  * binds, prints the URL, and answers until SIGINT or SIGTERM, then shuts
  * down cleanly (exit 0).
  *
+ * The page: --web DIR, else $SMARTPICK_WEB, else the first of
+ * EXEDIR/../share/smartpick/web (the installed layout: `make install`
+ * puts the binary in PREFIX/bin and the page in PREFIX/share/smartpick/web)
+ * and EXEDIR/../web/dist (a binary in the source tree's build directory),
+ * else web/dist in the working directory.  EXEDIR is the running binary's
+ * directory (/proc/self/exe), so an installed `smartpick serve` finds its
+ * page from any directory, and a staged install (DESTDIR) or a moved
+ * prefix works without a path compiled in.  Rejected: embedding the page
+ * in the binary as data/ is; it would make every build need npm (the
+ * charting library), and the page could no longer be rebuilt under a
+ * running server.
+ *
  * Signals are blocked before the daemon's threads start, so they inherit
  * the mask and the main thread alone takes them, with sigwait: no
  * handler, no flag, no race.
@@ -12,7 +24,9 @@
 #include "../server/server.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,7 +45,9 @@ static const char usage_text[] =
     "                    on loopback, requests must name it in their Host\n"
     "      --db FILE     the catalog (default $SMARTPICK_DB, else\n"
     "                    ./smartpick.db)\n"
-    "      --web DIR     the page's files (default web/dist)\n"
+    "      --web DIR     the page's files (default $SMARTPICK_WEB, else\n"
+    "                    PREFIX/share/smartpick/web beside the installed\n"
+    "                    binary, else web/dist)\n"
     "      --threads N   request threads (default: one per core)\n"
     "      --max-connections N   open connections at most (default 512)\n"
     "      --timeout S   close connections idle for S seconds (default 10)\n"
@@ -50,6 +66,31 @@ enum {
 	OPT_TIMEOUT
 };
 
+/* The page's files without --web (the comment at the top). */
+static const char *default_web(char *buf, size_t size)
+{
+	static const char *const rel[] = {"../share/smartpick/web",
+	                                  "../web/dist"};
+	const char *env = getenv("SMARTPICK_WEB");
+	if (env && *env)
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return "web/dist";
+	*slash = 0;
+	for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+		int k = snprintf(buf, size, "%s/%s/index.html", exe, rel[i]);
+		if (k > 0 && (size_t)k < size && access(buf, R_OK) == 0) {
+			buf[k - (int)strlen("/index.html")] = 0;
+			return buf;
+		}
+	}
+	return "web/dist";
+}
+
 static bool is_loopback(const char *host)
 {
 	return !strncmp(host, "127.", 4) || !strcmp(host, "::1");
@@ -67,7 +108,8 @@ int cmd_serve(int argc, char **argv)
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	srv_config cfg = {.web = "web/dist"};
+	char webbuf[PATH_MAX + 64];
+	srv_config cfg = {.web = NULL};
 	srv_listen l = {.host = "127.0.0.1",
 	                .port = 8080,
 	                .max_connections = 512,
@@ -130,6 +172,8 @@ int cmd_serve(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		l.threads = n < 1 ? 1 : n > 64 ? 64 : (int)n;
 	}
+	if (!cfg.web)
+		cfg.web = default_web(webbuf, sizeof webbuf);
 	cfg.loopback = is_loopback(l.host);
 	cfg.host = l.host;
 

@@ -22,6 +22,8 @@ static const struct {
     {"serve", cmd_serve, "serve the web page and its JSON API over HTTP"},
     {"recommend", cmd_recommend, "an applicant's optimized list and P(match)"},
     {"portfolio", cmd_portfolio, "the optimal set of options: count or budget"},
+    {"rank", cmd_rank,
+     "after interviews: a rank list's P(match), program by program"},
 };
 
 static void usage(FILE *f)
@@ -32,6 +34,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 		        commands[i].summary);
+	cli_help_topics(f);
 	fprintf(f, "\n'smartpick COMMAND --help' describes a command.\n"
 	           "Exit codes: 0 ok, 1 unstable or no stable matching, "
 	           "2 usage, 3 bad input,\n4 I/O error, 5 internal error.\n");
@@ -45,9 +48,17 @@ int main(int argc, char **argv)
 	}
 	const char *verb = argv[1];
 	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") ||
-	    !strcmp(verb, "help")) {
+	    (!strcmp(verb, "help") && argc == 2)) {
 		usage(stdout);
 		return EXIT_OKAY;
+	}
+	if (!strcmp(verb, "help")) {
+		/* help COMMAND is COMMAND --help; else a topic. */
+		char *sub[] = {argv[2], "--help", NULL};
+		for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+			if (argc == 3 && !strcmp(argv[2], commands[i].name))
+				return commands[i].fn(2, sub);
+		return cmd_help(argc - 1, argv + 1);
 	}
 	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
 		printf("smartpick %s\n", SP_VERSION);

@@ -857,6 +857,34 @@ sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
                             sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
+/* After interviews (src/rank.c): a rank order list's chance of matching,
+ * program by program, and what adding a program would add
+ * (docs/rank.md). */
+
+typedef struct sp_rank sp_rank;
+/* {"profile": {...}, "rank_order": ["CODE", ...], "also_interviewed":
+ * ["CODE", ...]}: gives *out (free with sp_rank_free).  Bad input fails
+ * with SP_EPARSE / SP_EINVAL / SP_ENOTFOUND and an error naming the
+ * line and field ("rol.json:5: field 'rank_order[1]': ..."). */
+sp_status sp_rank_eval(const sp_advisor *a, const char *json, size_t len,
+                       const char *name, sp_rank **out,
+                       sp_err *err) SP_MUST_CHECK;
+void sp_rank_free(sp_rank *r);
+/* P(match) for the list, its length, and P(match at the i-th program):
+ * these sum to P(match). */
+double sp_rank_p_match(const sp_rank *r);
+size_t sp_rank_nprograms(const sp_rank *r);
+double sp_rank_p_at(const sp_rank *r, size_t i);
+/* Writers: the report as JSON (docs/rank.md) or as readable text. */
+sp_status sp_rank_write_json(const sp_rank *r, FILE *f) SP_MUST_CHECK;
+sp_status sp_rank_write_table(const sp_rank *r, FILE *f) SP_MUST_CHECK;
+/* sp_rank_eval, then the JSON report in a malloc'd string (free with
+ * sp_free). */
+sp_status sp_rank_json(const sp_advisor *a, const char *json, size_t len,
+                       const char *name, char **out, size_t *outlen,
+                       sp_err *err) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
 /* Random numbers: a counter-based, splittable generator, so that Monte
  * Carlo workers get independent streams from (seed, stream). */
 

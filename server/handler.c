@@ -687,12 +687,18 @@ static bool body_ok(const srv_request *req, long cap, srv_response *r)
 	return true;
 }
 
-static void api_recommend(const srv_app *app, const srv_request *req,
-                          const query *q, srv_response *r)
+/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json)
+ * and POST /api/rank (sp_rank_json), whose bodies are capped at `cap`
+ * and named `what` in error messages. */
+typedef sp_status (*advisor_json_fn)(const sp_advisor *, const char *, size_t,
+                                     const char *, char **, size_t *, sp_err *);
+
+static void api_advisor(const srv_app *app, const srv_request *req,
+                        const query *q, srv_response *r, advisor_json_fn fn,
+                        size_t cap, const char *what)
 {
 	static const char *const known[] = {NULL};
-	if (!only_known(q, known, r) ||
-	    !body_ok(req, SRV_MAX_BODY_RECOMMEND, r))
+	if (!only_known(q, known, r) || !body_ok(req, cap, r))
 		return;
 	if (!app->adv) {
 		set_error(r, 503, NULL,
@@ -703,8 +709,7 @@ static void api_recommend(const srv_app *app, const srv_request *req,
 	size_t n = 0;
 	sp_err err;
 	memset(&err, 0, sizeof err);
-	sp_status s = sp_recommend_json(app->adv, req->body, req->len,
-	                                "profile", &out, &n, &err);
+	sp_status s = fn(app->adv, req->body, req->len, what, &out, &n, &err);
 	if (s) {
 		set_lib_error(r, s, &err);
 		return;
@@ -804,6 +809,8 @@ size_t srv_body_cap(const char *method, const char *uri)
 		return SRV_MAX_BODY_RECOMMEND;
 	if (!strcmp(path, "/api/portfolio"))
 		return SRV_MAX_BODY_PORTFOLIO;
+	if (!strcmp(path, "/api/rank"))
+		return SRV_MAX_BODY_RANK;
 	return 0;
 }
 
@@ -868,7 +875,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 		return r->status == 200;
 	}
 	const char *name = path + 5;
-	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio");
+	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
+	            !strcmp(name, "rank");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {
@@ -893,7 +901,11 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	else if (!strcmp(name, "programs"))
 		api_programs(app, q, r);
 	else if (!strcmp(name, "recommend"))
-		api_recommend(app, req, q, r);
+		api_advisor(app, req, q, r, sp_recommend_json,
+		            SRV_MAX_BODY_RECOMMEND, "profile");
+	else if (!strcmp(name, "rank"))
+		api_advisor(app, req, q, r, sp_rank_json, SRV_MAX_BODY_RANK,
+		            "rank list");
 	else if (!strcmp(name, "portfolio"))
 		api_portfolio(app, req, q, r);
 	else if (!only_known(q, none, r))

@@ -31,6 +31,7 @@
 #define SRV_MAX_Q              100         /* bytes of the q= search */
 #define SRV_MAX_BODY_RECOMMEND (64L << 10) /* POST /api/recommend */
 #define SRV_MAX_BODY_PORTFOLIO (1L << 20)  /* POST /api/portfolio */
+#define SRV_MAX_BODY_RANK      (64L << 10) /* POST /api/rank */
 #define SRV_MAX_STATIC         (16L << 20) /* bytes per static file */
 #define SRV_PAGE_DEFAULT       50          /* /api/programs limit */
 #define SRV_PAGE_MAX           200

@@ -2457,3 +2457,41 @@ sp_status sp_cohort_read(const char *buf, size_t len, const char *name,
 	*out = c;
 	return SP_OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* After interviews (rank.c): the estimates at given programs, node by
+ * node, through the same candidates and `estimate` as the list. */
+
+_Static_assert(NE == SP__ADVISE_NK, "advise.h's node count");
+
+sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
+                        const char *name, const int32_t *j, const uint8_t *tier,
+                        size_t n, double shift, double *pint, double *q,
+                        sp__advise_view *v, sp_err *err)
+{
+	v->progs = a->progs;
+	v->np = a->np;
+	v->w = a->ew;
+	v->band = BAND_SHIFT;
+	if (!json)
+		return SP_OK;
+	prof pf;
+	sp_status s = parse_profile(a->m, json, len, name, &pf, err);
+	if (s)
+		return s;
+	for (size_t i = 0; i < n && !s; i++) {
+		if (j[i] < 0 || (size_t)j[i] >= a->np || tier[i] > 2)
+			return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
+			                   "no such program or tier");
+		cand c = {.j = j[i], .tiers = (uint8_t)(1 | 1 << tier[i])};
+		s = estimate(a, &pf, &c, 1, shift);
+		for (int k = 0; k < NE && !s; k++) {
+			bool ok = c.q && !isnan(c.pi[tier[i]]);
+			pint[i * NE + (size_t)k] =
+			    ok ? c.qi[tier[i] * NE + k] : 0;
+			q[i * NE + (size_t)k] = ok ? c.q[tier[i] * NE + k] : 0;
+		}
+		cand_free(&c);
+	}
+	return s;
+}

@@ -96,5 +96,11 @@ void sp__out_char(sp__out *o, char c);
 void sp__out_int(sp__out *o, long v);
 /* Flushes; returns false if any write failed. */
 bool sp__out_flush(sp__out *o);
+/* Runs write(obj, f) on a memory stream and gives what it wrote as a
+ * NUL-terminated string from sp_malloc (*out, *outlen bytes; free with
+ * sp_free): the writers' text for the JSON-returning entry points. */
+sp_status sp__out_string(sp_status (*write)(const void *obj, FILE *f),
+                         const void *obj, char **out, size_t *outlen,
+                         sp_err *err) SP_MUST_CHECK;
 
 #endif /* SP_INTERNAL_H */

@@ -327,11 +327,13 @@ static void push_program(eng *e, int32_t p)
 /* ------------------------------------------------------------------ */
 /* Program held sets.                                                   */
 
+#ifndef NDEBUG
 /* Used by assertions only. */
 static inline bool is_held(const eng *e, int32_t p, int32_t r)
 {
 	return e->held[e->pl_off[p] + r] != 0;
 }
+#endif
 
 static bool accepts(const eng *e, int32_t p, int32_t r)
 {

@@ -4,6 +4,10 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 void sp__out_init(sp__out *o, FILE *f)
 {
 	o->f = f;
@@ -64,4 +68,26 @@ bool sp__out_flush(sp__out *o)
 	if (fflush(o->f) != 0)
 		o->failed = true;
 	return !o->failed;
+}
+
+sp_status sp__out_string(sp_status (*write)(const void *obj, FILE *f),
+                         const void *obj, char **out, size_t *outlen,
+                         sp_err *err)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	*out = NULL;
+	*outlen = 0;
+	FILE *f = open_memstream(&buf, &n);
+	sp_status s = f ? write(obj, f) : SP_ENOMEM;
+	/* Hand over through the library's allocation door. */
+	if ((f && fclose(f)) || s || !(*out = sp_malloc(n + 1))) {
+		free(buf);
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "out of memory");
+	}
+	memcpy(*out, buf, n + 1);
+	*outlen = n;
+	free(buf);
+	return SP_OK;
 }

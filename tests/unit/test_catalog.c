@@ -22,8 +22,8 @@
 /* A fresh temporary directory, removed by rm_dir. */
 static char *temp_dir(void)
 {
-	char tmpl[] = "/tmp/sp-catalog-XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char tmpl[512];
+	char *d = mkdtemp(tu_tmp(tmpl, sizeof tmpl, "sp-catalog-XXXXXX"));
 	assert_non_null(d);
 	return strdup(d);
 }

@@ -532,8 +532,9 @@ static void test_rp_round_trip(void **state)
 	(void)state;
 	sp_gen_opts o = sp_gen_defaults();
 	sp_inst *in = gen_ok(&o), *back = NULL;
-	char path[64];
-	snprintf(path, sizeof path, "/tmp/sp-test-gen-%ld.rp", (long)getpid());
+	char name[64], path[512];
+	snprintf(name, sizeof name, "sp-test-gen-%ld.rp", (long)getpid());
+	tu_tmp(path, sizeof path, name);
 	sp_err err;
 	if (sp_inst_write(in, path, SP_FMT_RP, &err))
 		fail_msg("write: %s", err.msg);

@@ -586,7 +586,7 @@ static int count_entries(const char *dir)
 static void remove_folder(const char *dir)
 {
 	for (int i = 0; i < SP__CSV_NFILES; i++) {
-		char path[256];
+		char path[640];
 		snprintf(path, sizeof path, "%s/%s", dir, sp__io_csv_files[i]);
 		remove(path);
 	}
@@ -596,9 +596,9 @@ static void remove_folder(const char *dir)
 static void test_roundtrip_dir(void **state)
 {
 	(void)state;
-	char tmp[] = "/tmp/sp-test-csv-XXXXXX";
-	assert_non_null(mkdtemp(tmp));
-	char dir[128];
+	char tmp[400];
+	assert_non_null(mkdtemp(tu_tmp(tmp, sizeof tmp, "sp-test-csv-XXXXXX")));
+	char dir[512];
 	snprintf(dir, sizeof dir, "%s/inst", tmp);
 	sp_inst *in = rich_instance(), *back;
 	sp_err err;
@@ -621,7 +621,7 @@ static void test_roundtrip_dir(void **state)
 	sp_inst_free(small);
 
 	/* Only programs.csv is required. */
-	char path[256];
+	char path[640];
 	snprintf(path, sizeof path, "%s/couples.csv", dir);
 	assert_int_equal(remove(path), 0);
 	OK(sp_inst_read(dir, SP_FMT_CSV, &back, &err));
@@ -658,8 +658,8 @@ static void test_roundtrip_renumbered(void **state)
 	sp_inst *in, *back;
 	sp_err err;
 	OK(sp_inst_read_mem(text, strlen(text), SP_FMT_RP, "t.rp", &in, &err));
-	char tmp[] = "/tmp/sp-test-csv-XXXXXX";
-	assert_non_null(mkdtemp(tmp));
+	char tmp[400];
+	assert_non_null(mkdtemp(tu_tmp(tmp, sizeof tmp, "sp-test-csv-XXXXXX")));
 	OK(sp_inst_write(in, tmp, SP_FMT_CSV, &err));
 	OK(sp_inst_read(tmp, SP_FMT_CSV, &back, &err));
 	assert_string_equal(sp_inst_applicant_name(back, 1), "y");

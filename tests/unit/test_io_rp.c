@@ -496,9 +496,10 @@ static void test_writer_refuses(void **state)
 	assert_int_equal(s, SP_ELIMIT);
 	free(text);
 	sp_err err;
-	char path[] = "/tmp/sp-test-rp-XXXXXX";
-	assert_non_null(mkdtemp(path));
-	char file[64];
+	char path[400];
+	assert_non_null(
+	    mkdtemp(tu_tmp(path, sizeof path, "sp-test-rp-XXXXXX")));
+	char file[512];
 	snprintf(file, sizeof file, "%s/x.rp", path);
 	assert_int_equal(sp_inst_write(in, file, SP_FMT_AUTO, &err), SP_ELIMIT);
 	assert_non_null(strstr(err.msg, "too long for the rp format"));
@@ -637,9 +638,9 @@ static void test_formats(void **state)
 static void test_files(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/sp-test-rp-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[128], other[128];
+	char dir[400];
+	assert_non_null(mkdtemp(tu_tmp(dir, sizeof dir, "sp-test-rp-XXXXXX")));
+	char path[512], other[512];
 	snprintf(path, sizeof path, "%s/inst.rp", dir);
 	snprintf(other, sizeof other, "%s/inst.txt", dir);
 	sp_inst *in = rich_instance(), *back;

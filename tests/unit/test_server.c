@@ -25,8 +25,8 @@ static sp_specialty_info *specs_copy;
 static size_t nspecs;
 static sp_program_info *progs_copy;
 static size_t nprogs;
-static char webdir[64];  /* a temporary static root */
-static char outside[96]; /* a file outside it */
+static char webdir[200];  /* a temporary static root */
+static char outside[256]; /* a file outside it */
 
 /* ------------------------------------------------------------------ */
 /* Helpers.                                                            */
@@ -41,7 +41,7 @@ static void write_file(const char *path, const char *text)
 
 static char *path_in(const char *dir, const char *name)
 {
-	static char buf[256];
+	static char buf[512];
 	snprintf(buf, sizeof buf, "%s/%s", dir, name);
 	return buf;
 }
@@ -66,7 +66,7 @@ static int setup(void **state)
 	memcpy(progs_copy, p, nprogs * sizeof *p);
 	qsort(progs_copy, nprogs, sizeof *p, by_id);
 
-	snprintf(webdir, sizeof webdir, "/tmp/sp-server-XXXXXX");
+	tu_tmp(webdir, sizeof webdir, "sp-server-XXXXXX");
 	assert_non_null(mkdtemp(webdir));
 	write_file(path_in(webdir, "index.html"), "<!doctype html><p>hi</p>");
 	write_file(path_in(webdir, "app.js"), "console.log(1);");
@@ -93,7 +93,7 @@ static int teardown(void **state)
 	srv_app_free(app);
 	free(specs_copy);
 	free(progs_copy);
-	char cmd[256];
+	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", webdir, outside);
 	assert_int_equal(system(cmd), 0);
 	return 0;

@@ -12,12 +12,29 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "smartpick.h"
 
 #define OK(expr)   assert_int_equal((expr), SP_OK)
 #define TMIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Where tests write: the build directory's tmp/ (the Makefile passes
+ * SP_TEST_TMP), never elsewhere. */
+#ifndef SP_TEST_TMP
+#define SP_TEST_TMP "/tmp"
+#endif
+
+/* Fills buf with SP_TEST_TMP "/" name (made if missing) and returns it:
+ * a template for mkdtemp or a file path. */
+static inline char *tu_tmp(char *buf, size_t size, const char *name)
+{
+	mkdir(SP_TEST_TMP, 0700);
+	if ((size_t)snprintf(buf, size, "%s/%s", SP_TEST_TMP, name) >= size)
+		fail_msg("tu_tmp: path too long for %s", name);
+	return buf;
+}
 
 static inline void assert_lists_equal(const int32_t *x, size_t nx,
                                       const int32_t *y, size_t ny)
