@@ -47,7 +47,11 @@ static void help(void)
 	       "market on every machine.\n"
 	       "\n"
 	       "options (defaults: small preset / national preset):\n");
-	printf("  --preset NAME         small or national (default small)\n"
+	printf("  --preset NAME         small, national or hard (default "
+	       "small); hard is\n"
+	       "                        national-size with supplemental "
+	       "lists for 40%% of\n"
+	       "                        applicants, for stress tests\n"
 	       "  --seed N              random seed (%llu / %llu)\n",
 	       (unsigned long long)s.seed, (unsigned long long)n.seed);
 	printf("  --applicants N        applicants, couple members "
@@ -268,8 +272,11 @@ static int parse(int argc, char **argv, gen_args *a)
 		a->o = sp_gen_defaults();
 	else if (!strcmp(a->preset, "national"))
 		a->o = sp_gen_national();
+	else if (!strcmp(a->preset, "hard"))
+		a->o = sp_gen_hard();
 	else
-		return cli_usage(CMD, "unknown preset '%s' (small, national)",
+		return cli_usage(CMD,
+		                 "unknown preset '%s' (small, national, hard)",
 		                 a->preset);
 	apply(a);
 	return -1;

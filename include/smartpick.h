@@ -355,12 +355,26 @@ typedef struct {
 	int nregions;              /* geography for coherent couples */
 	double supplemental_share; /* share of programs that are advanced */
 	int reversions;            /* number of reversions to draw */
+	/* Zero leaves each of these as it was before they existed. */
+	double preliminary_share;   /* share of programs that are PGY-1 only
+	                               (0: as many as advanced) */
+	double advanced_applicants; /* share of singles who seek advanced
+	                               positions; only they rank them (0:
+	                               any single may) */
+	int supplemental_len;       /* mean supplemental list length (0:
+	                               about rol_len / 3) */
 } sp_gen_opts;
 
 /* Defaults: a small correlated market. */
 sp_gen_opts sp_gen_defaults(void);
-/* The national-scale defaults (2025 NRMP size). */
+/* The national-scale defaults (2025 NRMP size; advanced positions,
+ * supplemental lists and their lengths from data/supplemental.csv). */
 sp_gen_opts sp_gen_national(void);
+/* A deliberately hard national-size market for stress tests: every
+ * single may rank advanced programs, so about 40% of applicants carry
+ * supplemental lists (the national preset before it followed the
+ * published figures). */
+sp_gen_opts sp_gen_hard(void);
 /* Gives a seeded synthetic instance; the same options give the same
  * instance on every machine. */
 sp_status sp_gen(const sp_gen_opts *o, sp_inst **out,
