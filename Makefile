@@ -85,7 +85,7 @@ $(SRV_LIB): $(SRV_OBJ)
 $(BIN): $(CLI_OBJ) $(SRV_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SRV_LIB) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iserver \
 	  $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) \

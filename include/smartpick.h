@@ -230,6 +230,8 @@ typedef struct {
 	int fallback;        /* 1 when the matching came from the KPR-style
 	                        fallback after RP's repair cycled */
 	int kpr_passes;      /* the fallback's top-down repair passes */
+	int walk_steps;      /* steps of the random walk over blocking
+	                        pairs (the last resort), all attempts */
 } sp_match_stats;
 
 /* A matching of an instance. */
