@@ -38,6 +38,6 @@ for s in "${seeds[@]}"; do
 	[ $rc -ne 0 ] && how=unsettled
 	printf 'seed %s: %s supplemental lists, %s couples, %s (%s), match exit %s, %s wall, %s KB max RSS, verify: %s\n' \
 		"$s" "$lists" "$couples" "$eng" "$how" "$rc" "$wall" "$rss" \
-		"$(tail -n 1 "$T/ver" | sed 's/^verify: [^:]*: //')"
+		"$(grep "^verify:" "$T/ver" | sed "s/^verify: [^:]*: //")"
 done
 echo "$stable of ${#seeds[@]} stable"

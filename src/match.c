@@ -85,12 +85,14 @@
  * back to the sequential algorithm of KPR (kpr_attempt: down-only, then
  * whole top-down repair passes), which settles some markets RP's
  * vacancy-driven restarts ping-pong on (two couples each opening the
- * other's best pair, seen on national-size synthetic markets).  When
- * that does not settle either, a random walk over blocking pairs (walk:
- * Roth & Vande Vate's random paths, each step followed half the time by
- * RP's chain repair, afresh from nobody matched when it stops improving
- * on small markets) looks for a stable matching and keeps the matching
- * with the fewest violations it sees.  Of 400,000 small random markets
+ * other's best pair, seen on national-size synthetic markets).  With
+ * max_restarts > 0 both are retried with another seeded order.  When
+ * every attempt cycled, a random walk over blocking pairs from the last
+ * attempt's end (walk: Roth & Vande Vate's random paths, each step
+ * satisfying a random eighth of the blocking pairs, followed half the
+ * time by RP's chain repair, back to its best state when lost) looks
+ * for a stable matching and keeps the matching with the fewest
+ * violations it sees.  Of 400,000 small random markets
  * (test_match.c's search, two shapes), 4,199 made the chain repair
  * cycle; exhaustive search (tests/unit/brute.h) found that 3,726 of
  * them have no stable matching, the engine found one in each of the
@@ -98,10 +100,9 @@
  * returned had the fewest violations any matching has.  Before the
  * walk, 5 in 166 markets with a stable matching were missed.
  * Deciding whether a stable matching exists with couples is NP-complete
- * (Ronn 1990), so no bound on work makes this complete.  With
- * max_restarts > 0 all three are retried with another seeded order; when
- * attempts are exhausted the result is SP_ENOSTABLE with the matching
- * with the fewest violations found (the verifier names each).
+ * (Ronn 1990), so no bound on work makes this complete.  When the walk
+ * ends unsettled the result is SP_ENOSTABLE with the matching with the
+ * fewest violations found (the verifier names each).
  *
  * Invariants (asserted in debug builds): held counts never exceed
  * capacity; an applicant's primary and supplemental positions are
@@ -136,6 +137,8 @@
 #define WALK_MIN_STEPS 20
 #define WALK_MAX_STEPS 500
 #define WALK_PATIENCE  50 /* steps without a better matching, then afresh */
+#define WALK_BATCH     8  /* a step satisfies 1 + 1/8 of the blocking */
+#define WALK_SLACK     64 /* back to the snapshot past 2 x its count + 64 */
 
 typedef struct {
 	int32_t cnt;   /* positions held */
@@ -164,6 +167,7 @@ typedef struct {
 	const sp__index *x;
 	sp__index *own; /* the index built for this run, if any */
 	char *block;    /* all the state below, in one allocation */
+	size_t block_size;
 	int32_t na, np, nc;
 
 	/* Borrowed from the index (see index.h). */
@@ -266,6 +270,7 @@ static sp_status eng_init(eng *e, const sp_inst *in)
 	    na * (sizeof(astate) + sizeof(qitem) + 7 * i4 + 2 + 9 * pad) +
 	    nc * (3 * i4 + 1 + 2 * pad);
 	char *at = e->block = sp_calloc(size, 1);
+	e->block_size = size;
 	if (!at)
 		return SP_ENOMEM;
 	e->held = carve(&at, nl);
@@ -1139,9 +1144,9 @@ static void clear_stacks(eng *e)
 static void walk_pair(eng *e, int32_t a, int32_t p, int32_t link)
 {
 	if (link != SP_NONE) {
-		int32_t j = supp_pos(e, a, p);
-		if (j < 0)
-			return;
+		int32_t j = e->as[a].match == link ? supp_pos(e, a, p) : -1;
+		if (j < 0 || (e->smatch[a] != SP_NONE && j >= e->spos[a]))
+			return; /* no longer blocking */
 		int32_t r = e->sl_rank[e->sl_off[e->sidx[a]] + j];
 		if (p == e->as[a].match || !accepts(e, p, r))
 			return;
@@ -1154,6 +1159,8 @@ static void walk_pair(eng *e, int32_t a, int32_t p, int32_t link)
 		return;
 	}
 	int32_t off = e->a_off[a], len = e->a_off[a + 1] - off;
+	if (e->as[a].match != SP_NONE)
+		len = e->as[a].mpos;
 	for (int32_t k = 0; k < len; k++) {
 		int32_t r = e->ent[off + k].rank;
 		if (e->ent[off + k].prog != p || r < 0)
@@ -1180,6 +1187,37 @@ static void walk_couple(eng *e, int32_t c, int32_t p, int32_t q)
 	}
 }
 
+/* Satisfies 1 + nb / WALK_BATCH of the nb blocking pairs and
+ * coalitions of report r (n entries), drawn at random without
+ * replacement, in the order drawn; each is skipped when an earlier one
+ * has closed it. */
+static sp_status walk_step(eng *e, sp_rng *rng, const sp_report *r, size_t n,
+                           size_t nb)
+{
+	const sp_violation **bv = sp_malloc(nb * sizeof *bv);
+	if (!bv)
+		return SP_ENOMEM;
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		const sp_violation *v = sp_report_get(r, k);
+		if (v->kind == SP_V_BLOCKING_PAIR ||
+		    v->kind == SP_V_BLOCKING_COUPLE)
+			bv[m++] = v;
+	}
+	size_t take = 1 + nb / WALK_BATCH;
+	for (size_t i = 0; i < take; i++) {
+		size_t j = i + (size_t)sp_rng_below(rng, (uint64_t)(m - i));
+		const sp_violation *v = bv[j];
+		bv[j] = bv[i];
+		if (v->kind == SP_V_BLOCKING_PAIR)
+			walk_pair(e, v->applicant, v->program, v->program2);
+		else
+			walk_couple(e, v->applicant, v->program, v->program2);
+	}
+	sp_free(bv);
+	return SP_OK;
+}
+
 /* Counts the blocking pairs and coalitions of a report. */
 static size_t blocking_count(const sp_report *r, size_t n)
 {
@@ -1193,53 +1231,81 @@ static size_t blocking_count(const sp_report *r, size_t n)
 
 /* Roth & Vande Vate's random paths to stability (Econometrica 58(6),
  * 1990), extended here to couples and supplemental lists, where they
- * need not end: from the engine's current matching, satisfy a blocking
- * pair or coalition drawn at random from the verifier's report (whoever
- * it displaces is left unmatched, to block later), at most `steps`
- * times.  Drawing among all of them, not each agent's best, is what lets
- * it leave the ping-pong the chain repair fell into: a couple may settle
- * on a lower pair its partner's seat then protects.  When nothing blocks
- * but positions could still revert, the reversions run (chain repair
- * included).  The matching with the fewest violations seen so far is
- * kept in `best` (*best_v violations).  Returns true when the current
- * matching is stable. */
+ * need not end.  From the engine's current matching, each step
+ * satisfies 1 + 1/WALK_BATCH of the blocking pairs and coalitions in
+ * the verifier's report, drawn at random (whoever they displace is left
+ * unmatched, to block later), and half the time lets RP's chain repair
+ * settle the displaced.  Drawing among all of them, not each agent's
+ * best, is what lets it leave the ping-pong the chain repair fell into:
+ * a couple may settle on a lower pair its partner's seat then protects.
+ * The state with the fewest violations of this walk is kept (a copy of
+ * the engine's block): the walk returns to it when it has grown past
+ * twice its count plus WALK_SLACK, or after WALK_PATIENCE steps without
+ * a better one; on small markets (steps enough to place everyone) it
+ * starts afresh from nobody matched instead, as couples can force every
+ * step of a cycle.  When nothing blocks but positions could still
+ * revert, the reversions run.  The matching with the fewest violations
+ * seen is exported to `best` (*best_v violations); *stable says whether
+ * the last one is stable.  At most `steps` steps. */
 static sp_status walk(eng *e, sp_rng *rng, int steps, const int32_t *rorder,
                       int *used, sp_matching *cur, sp_matching *best,
                       size_t *best_v, bool *stable)
 {
+	size_t nused = (sp_inst_nreversions(e->in) + 1) * sizeof *used;
+	char *snap = sp_malloc(e->block_size);
+	int *snap_used = sp_malloc(nused);
+	sp_status s = snap && snap_used ? SP_OK : SP_ENOMEM;
 	clear_stacks(e);
-	e->checks = e->from_top = true;
+	e->checks = e->from_top = e->counting = true;
 	*stable = false;
-	int since_best = 0;
-	for (int step = 0;; step++) {
-		if (since_best++ == WALK_PATIENCE && steps - step > e->na) {
-			/* Blocking pairs can cycle with no way out (couples
-			 * force each step): start again from nobody matched,
-			 * when the steps left could place everyone. */
-			eng_reset(e);
-			e->checks = e->from_top = e->counting = true;
-			memset(used, 0,
-			       (sp_inst_nreversions(e->in) + 1) * sizeof *used);
-			since_best = 0;
+	size_t local = (size_t)-1; /* violations of the snapshot */
+	int since = 0;             /* steps since the snapshot improved */
+	for (int step = 0; !s; step++) {
+		if (since == WALK_PATIENCE) {
+			since = 0;
+			if (steps - step > e->na) {
+				/* Couples can force every step of a cycle:
+				 * afresh from nobody matched, when the steps
+				 * left could place everyone. */
+				eng_reset(e);
+				e->checks = e->from_top = e->counting = true;
+				memset(used, 0, nused);
+				local = (size_t)-1;
+			} else {
+				memcpy(e->block, snap, e->block_size);
+				memcpy(used, snap_used, nused);
+			}
 		}
 		e->cycled = false;
 		export(e, cur);
 		sp_report *r;
-		sp_status s = sp__verify_index(e->in, e->x, cur, &r);
-		if (s)
-			return s;
+		if ((s = sp__verify_index(e->in, e->x, cur, &r)))
+			break;
 		size_t n = sp_report_count(r), nb = blocking_count(r, n);
+		since++;
+		if (n < local) {
+			local = n;
+			memcpy(snap, e->block, e->block_size);
+			memcpy(snap_used, used, nused);
+			since = 0;
+		}
 		if (n < *best_v) {
 			*best_v = n;
 			export(e, best);
-			since_best = 0;
 		}
 		if (n == 0 || step >= steps) {
 			*stable = n == 0;
 			sp_report_free(r);
-			return SP_OK;
+			break;
 		}
 		e->st.walk_steps++;
+		if (n > 2 * local + WALK_SLACK) {
+			/* Lost: back to the snapshot, to walk another way. */
+			sp_report_free(r);
+			memcpy(e->block, snap, e->block_size);
+			memcpy(used, snap_used, nused);
+			continue;
+		}
 		if (nb == 0) {
 			/* Only reversion accounting is wrong. */
 			sp_report_free(r);
@@ -1248,22 +1314,7 @@ static sp_status walk(eng *e, sp_rng *rng, int steps, const int32_t *rorder,
 			clear_stacks(e);
 			continue;
 		}
-		size_t pick = (size_t)sp_rng_below(rng, (uint64_t)nb);
-		for (size_t k = 0; k < n; k++) {
-			const sp_violation *v = sp_report_get(r, k);
-			if (v->kind != SP_V_BLOCKING_PAIR &&
-			    v->kind != SP_V_BLOCKING_COUPLE)
-				continue;
-			if (pick--)
-				continue;
-			if (v->kind == SP_V_BLOCKING_PAIR)
-				walk_pair(e, v->applicant, v->program,
-				          v->program2);
-			else
-				walk_couple(e, v->applicant, v->program,
-				            v->program2);
-			break;
-		}
+		s = walk_step(e, rng, r, n, nb);
 		sp_report_free(r);
 		/* Every other step, whoever that displaced settles by RP's
 		 * chain repair from this new start; otherwise it waits,
@@ -1274,6 +1325,9 @@ static sp_status walk(eng *e, sp_rng *rng, int steps, const int32_t *rorder,
 		}
 		clear_stacks(e);
 	}
+	sp_free(snap);
+	sp_free(snap_used);
+	return s;
 }
 
 /* Steps of the random walk per attempt: more on small markets, where a
@@ -1286,10 +1340,11 @@ static int walk_steps(const eng *e)
 }
 
 /* The applicant-proposing run: per attempt (a couple and supplemental
- * order), RP's chain repair; when it cycles, the KPR-style fallback;
- * when that cycles too, the random walk.  The first stable matching
- * ends it; when none is found, *m is the matching with the fewest
- * violations seen in any walk, and the result SP_ENOSTABLE. */
+ * order), RP's chain repair, and when it cycles the KPR-style fallback;
+ * when every attempt cycled, the random walk from the last one's end.
+ * The first stable matching ends it; when none is found, *m is the
+ * matching with the fewest violations the walk saw, and the result
+ * SP_ENOSTABLE. */
 static sp_status attempts(eng *e, const sp_match_opts *o, int32_t *corder,
                           const int32_t *rorder, int *used, sp_matching **m,
                           sp_err *err)
@@ -1314,21 +1369,21 @@ static sp_status attempts(eng *e, const sp_match_opts *o, int32_t *corder,
 			break;
 		}
 		e->st.cycles++;
-		if (!cur && ((s = sp__matching_alloc(e->in, &cur)) ||
-		             (s = sp__matching_alloc(e->in, &best))))
+		if (att < o->max_restarts)
+			e->st.restarts++;
+	}
+	if (!stable) {
+		/* Every order cycled: walk from the last attempt's end. */
+		if ((s = sp__matching_alloc(e->in, &cur)) ||
+		    (s = sp__matching_alloc(e->in, &best)))
 			goto out;
 		sp_rng rng;
-		sp_rng_seed(&rng, o->seed, 0x200000u + (uint64_t)att);
+		sp_rng_seed(&rng, o->seed, 0x200000u);
 		s = walk(e, &rng, walk_steps(e), rorder, used, cur, best,
 		         &best_v, &stable);
 		if (s)
 			goto out;
-		if (stable) {
-			e->st.fallback = 2;
-			break;
-		}
-		if (att < o->max_restarts)
-			e->st.restarts++;
+		e->st.fallback = stable ? 2 : 0;
 	}
 	if (stable) {
 		e->cycled = false;
