@@ -49,3 +49,10 @@ check "hard 0: the summary names every one ($named of ${nv:-0})" \
 	test "$named" -eq "${nv:-0}"
 check "hard 0: summary and verifier agree" \
 	grep -q "^verify: ${nv:-x} violation(s)$" "$T/hsum"
+
+"$SP" gen --preset national --advanced-applicants 0.1 --supplemental-len 4 \
+	--preliminary 0.09 --applicants 2000 --couples 40 --programs 300 \
+	--positions 1800 --out "$T/s.rp"
+check "gen: the advanced-track flags apply" test "$(grep -c '^s ' "$T/s.rp")" -gt 0
+"$SP" gen --advanced-applicants 2 >/dev/null 2>&1
+check "gen: a bad --advanced-applicants exits 2" test $? -eq 2
