@@ -228,7 +228,8 @@ typedef struct {
 	int restarts;        /* couple orders tried beyond the first */
 	long reverted;       /* positions moved by reversions */
 	int fallback;        /* 1 when the matching came from the KPR-style
-	                        fallback after RP's repair cycled */
+	                        fallback after RP's repair cycled, 2 from
+	                        the random walk over blocking pairs */
 	int kpr_passes;      /* the fallback's top-down repair passes */
 	int walk_steps;      /* steps of the random walk over blocking
 	                        pairs (the last resort), all attempts */
@@ -238,9 +239,9 @@ typedef struct {
 typedef struct sp_matching sp_matching;
 
 /* Runs the match.  Gives *out (free with sp_matching_free) on SP_OK and
- * also on SP_ENOSTABLE, where *out holds the last matching tried and
- * sp_matching_stable() is 0; the evidence is in `err` and in
- * sp_verify().  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
+ * also on SP_ENOSTABLE, where *out holds the matching with the fewest
+ * violations found and sp_matching_stable() is 0; sp_verify() names
+ * each violation.  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
  * program-proposing with couples or supplemental lists. */
 sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
                    sp_matching **out, sp_err *err) SP_MUST_CHECK;
