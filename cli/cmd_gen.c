@@ -29,6 +29,9 @@ static const struct {
     {"nregions", "--regions"},
     {"supplemental_share", "--supplemental"},
     {"reversions", "--reversions"},
+    {"preliminary_share", "--preliminary"},
+    {"advanced_applicants", "--advanced-applicants"},
+    {"supplemental_len", "--supplemental-len"},
 };
 
 static void help(void)
@@ -47,7 +50,11 @@ static void help(void)
 	       "market on every machine.\n"
 	       "\n"
 	       "options (defaults: small preset / national preset):\n");
-	printf("  --preset NAME         small or national (default small)\n"
+	printf("  --preset NAME         small, national or hard (default "
+	       "small); hard is\n"
+	       "                        national-size with supplemental "
+	       "lists for 40%% of\n"
+	       "                        applicants, for stress tests\n"
 	       "  --seed N              random seed (%llu / %llu)\n",
 	       (unsigned long long)s.seed, (unsigned long long)n.seed);
 	printf("  --applicants N        applicants, couple members "
@@ -79,6 +86,19 @@ static void help(void)
 	printf("  --reversions N        donor->receiver reversions "
 	       "(%d / %d)\n",
 	       s.reversions, n.reversions);
+	printf("  --preliminary X       share of programs that are PGY-1 "
+	       "only (%g / %g;\n"
+	       "                        0: as many as advanced)\n",
+	       s.preliminary_share, n.preliminary_share);
+	printf("  --advanced-applicants X  share of singles who seek "
+	       "advanced positions;\n"
+	       "                        only they rank them (%g / %g; 0: "
+	       "any single may)\n",
+	       s.advanced_applicants, n.advanced_applicants);
+	printf("  --supplemental-len N  mean supplemental list length "
+	       "(%d / %d; 0: about\n"
+	       "                        rol-len / 3)\n",
+	       s.supplemental_len, n.supplemental_len);
 	printf("  --format F            rp, json or csv (default: from "
 	       "--out, else rp)\n"
 	       "  --out PATH            file, or folder for csv; - is "
@@ -118,6 +138,9 @@ enum {
 	F_REGIONS,
 	F_SUPP,
 	F_REV,
+	F_PRELIM,
+	F_ADVAPP,
+	F_SUPPLEN,
 	F_COUNT
 };
 
@@ -129,10 +152,20 @@ typedef struct {
 	sp_gen_opts given;
 } gen_args;
 
-static const char *const numeric[F_COUNT] = {
-    "--seed",      "--applicants",   "--couples",        "--programs",
-    "--positions", "--rol-len",      "--couple-rol-len", "--correlation",
-    "--regions",   "--supplemental", "--reversions"};
+static const char *const numeric[F_COUNT] = {"--seed",
+                                             "--applicants",
+                                             "--couples",
+                                             "--programs",
+                                             "--positions",
+                                             "--rol-len",
+                                             "--couple-rol-len",
+                                             "--correlation",
+                                             "--regions",
+                                             "--supplemental",
+                                             "--reversions",
+                                             "--preliminary",
+                                             "--advanced-applicants",
+                                             "--supplemental-len"};
 
 /* Parses the value v of numeric flag k into a->given; false if bad. */
 static bool parse_numeric(gen_args *a, int k, const char *v)
@@ -145,6 +178,10 @@ static bool parse_numeric(gen_args *a, int k, const char *v)
 		return cli_parse_double(v, 0.0, 1.0, &g->correlation);
 	if (k == F_SUPP)
 		return cli_parse_double(v, 0.0, 1.0, &g->supplemental_share);
+	if (k == F_PRELIM)
+		return cli_parse_double(v, 0.0, 1.0, &g->preliminary_share);
+	if (k == F_ADVAPP)
+		return cli_parse_double(v, 0.0, 1.0, &g->advanced_applicants);
 	if (!cli_parse_long(v, 0, INT32_MAX, &n))
 		return false;
 	switch (k) {
@@ -168,6 +205,9 @@ static bool parse_numeric(gen_args *a, int k, const char *v)
 		break;
 	case F_REGIONS:
 		g->nregions = (int)n;
+		break;
+	case F_SUPPLEN:
+		g->supplemental_len = (int)n;
 		break;
 	default:
 		g->reversions = (int)n;
@@ -203,6 +243,12 @@ static void apply(gen_args *a)
 		o->supplemental_share = g->supplemental_share;
 	if (a->set[F_REV])
 		o->reversions = g->reversions;
+	if (a->set[F_PRELIM])
+		o->preliminary_share = g->preliminary_share;
+	if (a->set[F_ADVAPP])
+		o->advanced_applicants = g->advanced_applicants;
+	if (a->set[F_SUPPLEN])
+		o->supplemental_len = g->supplemental_len;
 }
 
 /* The text options, numbered after the numeric ones. */
@@ -268,8 +314,11 @@ static int parse(int argc, char **argv, gen_args *a)
 		a->o = sp_gen_defaults();
 	else if (!strcmp(a->preset, "national"))
 		a->o = sp_gen_national();
+	else if (!strcmp(a->preset, "hard"))
+		a->o = sp_gen_hard();
 	else
-		return cli_usage(CMD, "unknown preset '%s' (small, national)",
+		return cli_usage(CMD,
+		                 "unknown preset '%s' (small, national, hard)",
 		                 a->preset);
 	apply(a);
 	return -1;

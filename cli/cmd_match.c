@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,7 +42,8 @@ static const char usage_text[] =
     "  -h, --help              this help\n"
     "\n"
     "Exit status: 0 matched (and verified, with --verify); 1 no stable\n"
-    "matching found (the last matching is still written, as `m 0`) or\n"
+    "matching found (the matching with the fewest violations found is\n"
+    "still written, as `m 0`, and the summary names every violation) or\n"
     "--verify found violations; 2 usage; 3 bad input; 4 I/O; 5 internal.\n"
     "\n"
     "example:\n"
@@ -251,11 +253,17 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 	        "%.1f ms\n",
 	        st->proposals, st->displacements, st->program_checks,
 	        st->rounds, st->cycles, st->restarts, ms);
-	if (st->fallback)
+	if (st->fallback == 1)
 		fprintf(f,
 		        "fallback    RP's chain repair cycled; the KPR-style "
 		        "algorithm settled it in %d repair pass(es)\n",
 		        st->kpr_passes);
+	else if (st->fallback == 2)
+		fprintf(f,
+		        "fallback    RP's chain repair and the KPR-style "
+		        "algorithm cycled; a random walk over blocking pairs "
+		        "settled it in %d step(s)\n",
+		        st->walk_steps);
 	if (nunf && unf) {
 		qsort(unf, (size_t)nunf, 2 * sizeof *unf, cmp_int_desc);
 		int32_t show = all_unfilled ? nunf : (nunf < 20 ? nunf : 20);
@@ -274,21 +282,23 @@ static void write_summary(FILE *f, const sp_inst *in, const sp_matching *m,
 	free(unf);
 }
 
-/* Runs the verifier and prints each violation; returns their number. */
-static long run_verify(const sp_inst *in, const sp_matching *m, FILE *f)
+/* Runs the verifier and prints each violation (the first `show`);
+ * returns their number. */
+static long run_verify(const sp_inst *in, const sp_matching *m, FILE *f,
+                       long show)
 {
 	sp_report *r;
 	if (sp_verify(in, m, &r) != SP_OK)
 		return -1;
 	long n = (long)sp_report_count(r);
-	for (long k = 0; k < n && k < 50; k++) {
+	for (long k = 0; k < n && k < show; k++) {
 		char buf[600];
 		sp_violation_describe(in, sp_report_get(r, (size_t)k), buf,
 		                      sizeof buf);
 		fprintf(f, "  %s\n", buf);
 	}
 	fprintf(f, "verify: %ld violation(s)%s\n", n,
-	        n > 50 ? " (first 50 shown)" : "");
+	        n > show ? " (first 50 shown)" : "");
 	sp_report_free(r);
 	return n;
 }
@@ -345,7 +355,10 @@ int cmd_match(int argc, char **argv)
 		rc = EXIT_IO;
 		goto done;
 	}
-	if (!o.quiet || o.verify) {
+	/* No stable matching found: the administrator gets every
+	 * violation of the matching written, whatever -q says. */
+	bool unsettled = s == SP_ENOSTABLE;
+	if (!o.quiet || o.verify || unsettled) {
 		cli_out so;
 		if (o.summary && !cli_out_open(&so, o.summary)) {
 			cli_error(argv[0], "cannot write %s", o.summary);
@@ -355,8 +368,13 @@ int cmd_match(int argc, char **argv)
 		FILE *f = o.summary ? so.f : stderr;
 		if (!o.quiet)
 			write_summary(f, in, m, &o, ms, o.summary != NULL);
-		if (o.verify) {
-			long nv = run_verify(in, m, f);
+		if (o.verify || unsettled) {
+			if (unsettled)
+				fprintf(f, "unsettled: the matching written "
+				           "has the fewest violations found; "
+				           "every one:\n");
+			long nv =
+			    run_verify(in, m, f, unsettled ? LONG_MAX : 50);
 			if (nv != 0 && rc == EXIT_OKAY)
 				rc = nv < 0 ? EXIT_INTERNAL : EXIT_UNSTABLE;
 		}

@@ -228,17 +228,20 @@ typedef struct {
 	int restarts;        /* couple orders tried beyond the first */
 	long reverted;       /* positions moved by reversions */
 	int fallback;        /* 1 when the matching came from the KPR-style
-	                        fallback after RP's repair cycled */
+	                        fallback after RP's repair cycled, 2 from
+	                        the random walk over blocking pairs */
 	int kpr_passes;      /* the fallback's top-down repair passes */
+	int walk_steps;      /* steps of the random walk over blocking
+	                        pairs (the last resort), all attempts */
 } sp_match_stats;
 
 /* A matching of an instance. */
 typedef struct sp_matching sp_matching;
 
 /* Runs the match.  Gives *out (free with sp_matching_free) on SP_OK and
- * also on SP_ENOSTABLE, where *out holds the last matching tried and
- * sp_matching_stable() is 0; the evidence is in `err` and in
- * sp_verify().  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
+ * also on SP_ENOSTABLE, where *out holds the matching with the fewest
+ * violations found and sp_matching_stable() is 0; sp_verify() names
+ * each violation.  SP_ECYCLE for circular reversions; SP_EUNSUPPORTED for
  * program-proposing with couples or supplemental lists. */
 sp_status sp_match(const sp_inst *in, const sp_match_opts *opts,
                    sp_matching **out, sp_err *err) SP_MUST_CHECK;
@@ -355,12 +358,26 @@ typedef struct {
 	int nregions;              /* geography for coherent couples */
 	double supplemental_share; /* share of programs that are advanced */
 	int reversions;            /* number of reversions to draw */
+	/* Zero leaves each of these as it was before they existed. */
+	double preliminary_share;   /* share of programs that are PGY-1 only
+	                               (0: as many as advanced) */
+	double advanced_applicants; /* share of singles who seek advanced
+	                               positions; only they rank them (0:
+	                               any single may) */
+	int supplemental_len;       /* mean supplemental list length (0:
+	                               about rol_len / 3) */
 } sp_gen_opts;
 
 /* Defaults: a small correlated market. */
 sp_gen_opts sp_gen_defaults(void);
-/* The national-scale defaults (2025 NRMP size). */
+/* The national-scale defaults (2025 NRMP size; advanced positions,
+ * supplemental lists and their lengths from data/supplemental.csv). */
 sp_gen_opts sp_gen_national(void);
+/* A deliberately hard national-size market for stress tests: every
+ * single may rank advanced programs, so about 40% of applicants carry
+ * supplemental lists (the national preset before it followed the
+ * published figures). */
+sp_gen_opts sp_gen_hard(void);
 /* Gives a seeded synthetic instance; the same options give the same
  * instance on every machine. */
 sp_status sp_gen(const sp_gen_opts *o, sp_inst **out,

@@ -34,10 +34,11 @@
  *
  * Calibration, such as it is: without the screen, a third of the
  * national market went unmatched; with it, and with the engine of the
- * time of writing, the national preset matches 86% of applicants and
- * fills 96% of positions (NRMP 2025 Main Residency Match: 40,764
- * positions filled for 47,208 active applicants, so 86% placed, and
- * 94.3% of the 43,237 positions filled).
+ * time of writing, the national preset matched 86% of applicants and
+ * filled 96% of positions (with the advanced track below, 84% and 97%:
+ * an applicant's supplemental match is a second position; NRMP 2025
+ * Main Residency Match: 40,764 positions filled for 47,208 active
+ * applicants, so 86% placed, and 94.3% of the 43,237 positions filled).
  *
  * Programs rank everyone who ranked them (mutual acceptability, as after
  * interviews), ordered by v, except that each leaves out 1 in 32 of them
@@ -66,12 +67,35 @@
  * sizes are skewed (median about half the mean, largest about 4x).
  *
  * Supplemental lists.  When supplemental_share > 0, that share of the
- * programs are advanced (PGY-2) and as many others preliminary (PGY-1).
- * A single with advanced programs on its list gets one supplemental list
- * per region of those programs (at most 3; the rest join the last),
- * linked to them; it ranks about rol_len/3 preliminary programs drawn
- * three times in four from that region, never one already on its
- * primary list, and those programs rank it.
+ * programs are advanced (PGY-2) and preliminary_share others (as many
+ * when 0) preliminary (PGY-1 only).  A single with advanced programs on
+ * its list gets one supplemental list per region of those programs (at
+ * most 3, or 2 with advanced_applicants; the rest join the last), linked
+ * to them; it ranks about supplemental_len (default rol_len/3)
+ * preliminary programs drawn three times in four from that region,
+ * never one already on its primary list, and those programs rank it
+ * (NRMP: supplemental lists "often are based on geographic location").
+ *
+ * Who ranks advanced programs.  With advanced_applicants = 0 any single
+ * may draw them, so at national scale 40% of applicants end up with
+ * supplemental lists: sp_gen_hard keeps that market for stress tests.
+ * With advanced_applicants > 0 (the national preset) only that share of
+ * the singles seeks advanced positions: half its list (rounded up) is
+ * its best advanced candidates, ranked above its best categorical and
+ * preliminary ones; the other singles rank categorical programs, and one
+ * in PRELIM_SEEK_DEN ranks PGY-1-only programs too.  The national
+ * figures (data/supplemental.csv, NRMP 2025): 3,196 advanced positions
+ * of 43,237 (7.4%) and 4,654 PGY-1-only (10.8%); at most 15.7% of
+ * applicants rank advanced programs (7,395 applicants ranking, counted
+ * once per specialty); 2.87 applicants ranking per PGY-1-only position.
+ * The preset: 7% advanced programs (about 2,900 positions), 10.8%
+ * preliminary, 14% of singles on the advanced track (about 6,200
+ * applicants with 12,000 supplemental lists of mean length 6), giving
+ * 2.8 applicants ranking per preliminary position; matched, seed 0
+ * fills 99.9% of advanced and 94.6% of preliminary positions (NRMP:
+ * 96.9% and 80.5%).  Couples do not rank advanced programs.  (Program counts do
+ * not follow: the published advanced programs are small, 3.7 positions each,
+ * ours are drawn like every other.)
  *
  * Reversions: `reversions` donor -> receiver pairs, the receiver in the
  * donor's region when one with a larger id exists there, else any
@@ -105,18 +129,27 @@
 #include <stdlib.h>
 
 /* Fixed point: normals have sd IH_SD; weights are scaled by WSCALE. */
-#define IH_SD          37837 /* 2^16 / sqrt(3), rounded */
-#define WSCALE         4096
-#define HOME_BONUS     ((int64_t)IH_SD * WSCALE / 2)
-#define SAME_BONUS     ((int64_t)IH_SD * WSCALE / 4)
-#define SCREEN_SLACK   ((int64_t)IH_SD * WSCALE / 2)
-#define COUPLE_CAUTION IH_SD      /* couples screen as if 1 sd weaker */
-#define CAND_FACTOR    3          /* candidates drawn per list entry */
-#define DROP_MASK      31         /* programs leave out 1 in 32 rankers */
-#define MAX_GROUPS     3          /* supplemental lists per applicant */
-#define MAX_ENTRIES    100000000L /* list entries an instance may have */
-#define MAX_REGIONS    10000
-#define MAX_COUPLE_K   (64 + 1) /* isqrt(SP_MAX_LIST) + 1 */
+#define IH_SD           37837 /* 2^16 / sqrt(3), rounded */
+#define WSCALE          4096
+#define HOME_BONUS      ((int64_t)IH_SD * WSCALE / 2)
+#define SAME_BONUS      ((int64_t)IH_SD * WSCALE / 4)
+#define SCREEN_SLACK    ((int64_t)IH_SD * WSCALE / 2)
+#define COUPLE_CAUTION  IH_SD /* couples screen as if 1 sd weaker */
+#define CAND_FACTOR     3     /* candidates drawn per list entry */
+#define DROP_MASK       31    /* programs leave out 1 in 32 rankers */
+#define MAX_GROUPS      3     /* supplemental lists per applicant */
+#define TRACK_GROUPS    2     /* the same with advanced_applicants > 0 */
+#define PRELIM_SEEK_DEN 4     /* 1 in 4 other singles rank PGY-1-only too */
+#define MAX_ENTRIES     100000000L /* list entries an instance may have */
+#define MAX_REGIONS     10000
+#define MAX_COUPLE_K    (64 + 1) /* isqrt(SP_MAX_LIST) + 1 */
+
+/* The national preset's advanced track, from data/supplemental.csv
+ * (test_gen checks these against the table). */
+#define NAT_ADVANCED_SHARE      0.07
+#define NAT_PRELIM_SHARE        0.108
+#define NAT_ADVANCED_APPLICANTS 0.14
+#define NAT_SUPPLEMENTAL_LEN    6
 
 /* Random streams: (phase << 40) | index. */
 enum {
@@ -164,7 +197,7 @@ typedef struct {
 	int32_t np, na, ns;
 	int32_t *quota, *region, *quality, *strength;
 	uint8_t *track;
-	bucket all, nonadv, prelim;
+	bucket all, nonadv, prelim, adv_b, cat_b;
 	uint32_t *mark, *seen; /* stamps per program */
 	uint32_t mark_stamp, seen_stamp;
 	scored *cand; /* candidates: CAND_CAP entries */
@@ -252,7 +285,7 @@ sp_gen_opts sp_gen_defaults(void)
 	return o;
 }
 
-sp_gen_opts sp_gen_national(void)
+sp_gen_opts sp_gen_hard(void)
 {
 	sp_gen_opts o = {0};
 	o.seed = 2025;
@@ -266,6 +299,18 @@ sp_gen_opts sp_gen_national(void)
 	o.nregions = 9;
 	o.supplemental_share = 0.04;
 	o.reversions = 40;
+	return o;
+}
+
+/* The hard market's sizes with the advanced track of
+ * data/supplemental.csv (see "Supplemental lists" above). */
+sp_gen_opts sp_gen_national(void)
+{
+	sp_gen_opts o = sp_gen_hard();
+	o.supplemental_share = NAT_ADVANCED_SHARE;
+	o.preliminary_share = NAT_PRELIM_SHARE;
+	o.advanced_applicants = NAT_ADVANCED_APPLICANTS;
+	o.supplemental_len = NAT_SUPPLEMENTAL_LEN;
 	return o;
 }
 
@@ -320,6 +365,20 @@ static sp_status check_lists(const sp_gen_opts *o, sp_err *err)
 		           o->supplemental_share);
 	if (o->supplemental_share > 0 && o->nprograms < 2)
 		return BAD("supplemental_share", "needs at least 2 programs");
+	if (!(o->preliminary_share >= 0.0 &&
+	      o->preliminary_share + o->supplemental_share <= 1.0))
+		return BAD("preliminary_share",
+		           "must be at least 0 and leave the advanced share "
+		           "room (at most %g), not %g",
+		           1.0 - o->supplemental_share, o->preliminary_share);
+	if (!(o->advanced_applicants >= 0.0 && o->advanced_applicants <= 1.0))
+		return BAD("advanced_applicants",
+		           "must be between 0 and 1, not %g",
+		           o->advanced_applicants);
+	if (o->supplemental_len < 0 || o->supplemental_len > SP_MAX_LIST / 2)
+		return BAD("supplemental_len",
+		           "must be between 0 and %d, not %d", SP_MAX_LIST / 2,
+		           o->supplemental_len);
 	if (o->reversions < 0 || o->reversions > o->nprograms - 1)
 		return BAD("reversions",
 		           "must be between 0 and one fewer than the programs "
@@ -377,8 +436,9 @@ static sp_status gen_quotas(gen *g, sp_rng *r)
 	return SP_OK;
 }
 
-/* Marks round(share * np) random programs advanced and as many others
- * preliminary (a partial Fisher-Yates shuffle). */
+/* Marks round(share * np) random programs advanced and round(
+ * preliminary_share * np) others preliminary, as many as advanced when
+ * that share is 0 (a partial Fisher-Yates shuffle). */
 static sp_status gen_tracks(gen *g)
 {
 	int32_t np = g->np;
@@ -387,6 +447,10 @@ static sp_status gen_tracks(gen *g)
 	int32_t nadv = (int32_t)lround(g->o->supplemental_share * np);
 	nadv = SP_MAX(nadv, 1);
 	nadv = SP_MIN(nadv, np / 2);
+	int32_t npre = nadv;
+	if (g->o->preliminary_share > 0)
+		npre = SP_MAX(1, (int32_t)lround(g->o->preliminary_share * np));
+	npre = SP_MIN(npre, np - nadv);
 	int32_t *perm = sp_malloc((size_t)np * sizeof *perm);
 	if (!perm)
 		return SP_ENOMEM;
@@ -394,7 +458,7 @@ static sp_status gen_tracks(gen *g)
 		perm[p] = p;
 	sp_rng r;
 	stream(g, &r, S_TRACKS, 0);
-	for (int32_t k = 0; k < 2 * nadv; k++) {
+	for (int32_t k = 0; k < nadv + npre; k++) {
 		int32_t j = k + below(&r, np - k);
 		int32_t t = perm[k];
 		perm[k] = perm[j];
@@ -408,6 +472,10 @@ static sp_status gen_tracks(gen *g)
 
 static bool in_kind(const gen *g, int kind, int32_t p)
 {
+	if (kind == 3)
+		return g->track[p] == SP_TRACK_ADVANCED;
+	if (kind == 4)
+		return g->track[p] == SP_TRACK_CATEGORICAL;
 	if (kind == 1)
 		return g->track[p] != SP_TRACK_ADVANCED;
 	if (kind == 2)
@@ -430,7 +498,8 @@ static void make_guide(const int64_t *cum, int32_t n, int32_t *guide)
 	}
 }
 
-/* Groups the programs of a kind (0 all, 1 non-advanced, 2 preliminary)
+/* Groups the programs of a kind (0 all, 1 non-advanced, 2 preliminary,
+ * 3 advanced, 4 categorical)
  * by region with a counting sort, which keeps ids ascending. */
 static sp_status make_bucket(gen *g, int kind, bucket *b)
 {
@@ -493,6 +562,10 @@ static sp_status gen_programs(gen *g)
 		s = make_bucket(g, 1, &g->nonadv);
 	if (!s)
 		s = make_bucket(g, 2, &g->prelim);
+	if (!s)
+		s = make_bucket(g, 3, &g->adv_b);
+	if (!s)
+		s = make_bucket(g, 4, &g->cat_b);
 	return s;
 }
 
@@ -633,8 +706,9 @@ static sp_status push_entry(gen *g, int32_t a, int32_t p)
 static int group_advanced(gen *g, const int32_t *rol, size_t n, size_t *start)
 {
 	int32_t reg[MAX_GROUPS];
-	int ng = 0;
-	for (size_t i = 0; i < n && ng < MAX_GROUPS; i++) {
+	int ng = 0,
+	    maxg = g->o->advanced_applicants > 0 ? TRACK_GROUPS : MAX_GROUPS;
+	for (size_t i = 0; i < n && ng < maxg; i++) {
 		if (g->track[rol[i]] != SP_TRACK_ADVANCED)
 			continue;
 		int k = 0;
@@ -672,7 +746,9 @@ static sp_status gen_supplemental(gen *g, sp_rng *r, int32_t a,
 	for (size_t i = 0; i < n; i++)
 		g->seen[rol[i]] = st;
 	pool all = whole_pool(g, &g->prelim);
-	int mean = SP_MAX(1, (g->o->rol_len + 1) / 3);
+	int mean = g->o->supplemental_len > 0
+	               ? g->o->supplemental_len
+	               : SP_MAX(1, (g->o->rol_len + 1) / 3);
 	for (int k = 0; k < ng; k++) {
 		int32_t reg = g->region[g->adv[start[k]]];
 		size_t len = draw_len(r, mean, (size_t)all.n);
@@ -696,6 +772,36 @@ static sp_status gen_supplemental(gen *g, sp_rng *r, int32_t a,
 	return SP_OK;
 }
 
+/* The list of an advanced-track single: its best advanced candidates
+ * (about half the list) above its best others; in g->list, count
+ * returned. */
+static size_t advanced_list(gen *g, sp_rng *r, int32_t a, int32_t home,
+                            size_t len)
+{
+	const bucket *b = &g->adv_b;
+	size_t nadv = (len + 1) / 2;
+	size_t nc = draw(g, r, region_pool(b, home), whole_pool(g, b),
+	                 CAND_FACTOR * nadv, 8, 0, g->strength[a]);
+	size_t n = rank_top(g, r, nc, home, nadv);
+	memcpy(g->rol, g->list, n * sizeof *g->rol);
+	b = &g->nonadv;
+	nc = draw(g, r, region_pool(b, home), whole_pool(g, b),
+	          CAND_FACTOR * (len - n), 8, 0, g->strength[a]);
+	size_t m = rank_top(g, r, nc, home, len - n);
+	memmove(g->list + n, g->list, m * sizeof *g->list);
+	memcpy(g->list, g->rol, n * sizeof *g->list);
+	return n + m;
+}
+
+/* Whether single a seeks advanced positions (only with
+ * advanced_applicants > 0, which draws it; otherwise every single may
+ * rank any program). */
+static bool advanced_track(const gen *g, sp_rng *r)
+{
+	uint32_t t = (uint32_t)lround(g->o->advanced_applicants * 65536.0);
+	return (uint32_t)below(r, 65536) < t && g->adv_b.off[g->o->nregions];
+}
+
 static sp_status gen_single(gen *g, int32_t a)
 {
 	sp_rng r;
@@ -703,10 +809,18 @@ static sp_status gen_single(gen *g, int32_t a)
 	int32_t home = g->region[below(&r, g->np)];
 	size_t len = draw_len(&r, g->o->rol_len,
 	                      SP_MIN((size_t)g->np, (size_t)SP_MAX_LIST));
-	pool all = whole_pool(g, &g->all);
-	size_t nc = draw(g, &r, region_pool(&g->all, home), all,
-	                 CAND_FACTOR * len, 8, 0, g->strength[a]);
-	size_t n = rank_top(g, &r, nc, home, len);
+	size_t n;
+	if (g->o->advanced_applicants > 0 && advanced_track(g, &r)) {
+		n = advanced_list(g, &r, a, home, len);
+	} else {
+		const bucket *b = &g->all;
+		if (g->o->advanced_applicants > 0)
+			b = below(&r, PRELIM_SEEK_DEN) == 0 ? &g->nonadv
+			                                    : &g->cat_b;
+		size_t nc = draw(g, &r, region_pool(b, home), whole_pool(g, b),
+		                 CAND_FACTOR * len, 8, 0, g->strength[a]);
+		n = rank_top(g, &r, nc, home, len);
+	}
 	sp_status s = sp_inst_set_rol(g->in, a, g->list, n);
 	for (size_t i = 0; i < n && !s; i++)
 		s = push_entry(g, a, g->list[i]);
@@ -1002,8 +1116,8 @@ static void gen_free(gen *g)
 	sp_free(g->quality);
 	sp_free(g->strength);
 	sp_free(g->track);
-	bucket *bs[] = {&g->all, &g->nonadv, &g->prelim};
-	for (size_t i = 0; i < 3; i++) {
+	bucket *bs[] = {&g->all, &g->nonadv, &g->prelim, &g->adv_b, &g->cat_b};
+	for (size_t i = 0; i < 5; i++) {
 		sp_free(bs[i]->off);
 		sp_free(bs[i]->ids);
 		sp_free(bs[i]->cum);

@@ -35,5 +35,10 @@ void sp__index_free(sp__index *x);
 
 /* inst.c: the instance's prepared index if it is current, else NULL. */
 const sp__index *sp__inst_index(const sp_inst *in);
+/* sp_verify with a rank index at hand (x, borrowed; NULL: the
+ * instance's, or one built for the call), as the engine's last resort
+ * verifies many matchings of one instance. */
+sp_status sp__verify_index(const sp_inst *in, const sp__index *x,
+                           const sp_matching *m, sp_report **out);
 
 #endif

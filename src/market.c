@@ -2490,6 +2490,7 @@ sp_status sp__trial_run(sp__trial *t, const sp_model *m, uint64_t seed,
 	if (s && s != SP_ENOSTABLE)
 		return s;
 	t->stable = s == SP_OK;
+	t->cycled = sp_matching_stats(t->mt)->cycles > 0;
 	record_outcome(t, m);
 	return SP_OK;
 }

@@ -246,6 +246,7 @@ typedef struct {
 	size_t npop, napop;
 	int32_t ncouples;
 	int stable;
+	int cycled;   /* the engine's chain repair cycled (then restarted) */
 	uint64_t key; /* the trial's key: its substreams derive from it */
 	sp_inst *in;
 	sp_matching *mt;

@@ -45,6 +45,7 @@
 /* One accumulator: counts summed over trials. */
 typedef struct {
 	int64_t trials, stable;
+	int64_t cycled; /* trials whose chain repair cycled at least once */
 	int64_t type_n[SP_APPL_NTYPES], type_matched[SP_APPL_NTYPES];
 	int64_t *filled;                    /* per program */
 	int64_t *cut_n, *cut_s, *cut_ss;    /* per program, fixed point */
@@ -126,6 +127,7 @@ static void acc_merge(acc *d, const acc *s, int32_t np, int32_t nf)
 	size_t n = (size_t)np + 1, g = ngrp(nf);
 	d->trials += s->trials;
 	d->stable += s->stable;
+	d->cycled += s->cycled;
 	for (int t = 0; t < SP_APPL_NTYPES; t++) {
 		d->type_n[t] += s->type_n[t];
 		d->type_matched[t] += s->type_matched[t];
@@ -209,6 +211,7 @@ static void acc_add(acc *a, uint32_t *ivt, const sp_model *m,
 {
 	a->trials++;
 	a->stable += t->stable;
+	a->cycled += t->cycled;
 	for (int32_t j = 0; j < m->np; j++) {
 		a->filled[j] += t->filled[j];
 		if (t->constrained[j])
@@ -720,6 +723,7 @@ sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
 	double T = r->a.trials ? (double)r->a.trials : 1;
 	fprintf(f, "{\n\"trials\": %lld,\n\"stable_trials\": %lld,\n",
 	        (long long)r->a.trials, (long long)r->a.stable);
+	fprintf(f, "\"cycled_trials\": %lld,\n", (long long)r->a.cycled);
 	fprintf(f, "\"applicants_per_trial\": ");
 	json_num(f, sp_sim_result_applicants(r, SP_APPL_NTYPES));
 	fprintf(f, ",\n\"applications_per_trial\": ");
@@ -817,9 +821,11 @@ sp_status sp_sim_result_write_table(const sp_sim_result *r, FILE *f)
 	const sp_model *m = r->m;
 	double T = r->a.trials ? (double)r->a.trials : 1;
 	fprintf(f,
-	        "%lld trials (%lld stable), %.0f applicants, %.0f "
-	        "applications, %.0f interviews per trial\n\n",
+	        "%lld trials (%lld stable, %lld cycled before settling or "
+	        "not), %.0f applicants, %.0f applications, %.0f interviews "
+	        "per trial\n\n",
 	        (long long)r->a.trials, (long long)r->a.stable,
+	        (long long)r->a.cycled,
 	        sp_sim_result_applicants(r, SP_APPL_NTYPES),
 	        (double)r->a.applications / T, (double)r->a.interviews / T);
 	fprintf(f, "%-12s %10s %8s\n", "type", "applicants", "matched");

@@ -141,7 +141,8 @@ static int cmp_i32(const void *x, const void *y)
 static bool setup(ver *v)
 {
 	int32_t na = v->na, np = v->np;
-	v->x = sp__inst_index(v->in);
+	if (!v->x)
+		v->x = sp__inst_index(v->in);
 	if (!v->x) {
 		if (sp__index_build(v->in, &v->own) != SP_OK)
 			return false;
@@ -383,11 +384,18 @@ out:
 
 sp_status sp_verify(const sp_inst *in, const sp_matching *m, sp_report **out)
 {
+	return sp__verify_index(in, NULL, m, out);
+}
+
+sp_status sp__verify_index(const sp_inst *in, const sp__index *x,
+                           const sp_matching *m, sp_report **out)
+{
 	*out = NULL;
 	if (m->na != sp_inst_napplicants(in) || m->np != sp_inst_nprograms(in))
 		return SP_EINVAL;
 	ver v = {0};
 	v.in = in;
+	v.x = x;
 	v.m = m;
 	v.na = m->na;
 	v.np = m->np;

@@ -4,6 +4,9 @@
  * supplemental lists, reversions, option checks, allocation failures.
  */
 #include "testutil.h"
+#include "data.h"
+
+#include <math.h>
 
 #include <stdio.h>
 #include <unistd.h>
@@ -127,6 +130,70 @@ static void test_national_preset(void **state)
 	assert_true(o.npositions >= 41000 && o.npositions <= 45000);
 	assert_int_equal(o.rol_len, 12);
 	assert_int_equal(o.couple_rol_len, 20);
+	sp_gen_opts h = sp_gen_hard();
+	assert_int_equal(h.napplicants, o.napplicants);
+	assert_true(h.advanced_applicants == 0 && h.supplemental_len == 0);
+}
+
+/* The value of `metric` in the embedded data/supplemental.csv. */
+static double supp_figure(const char *metric)
+{
+	size_t len;
+	const char *t = sp__data_file("supplemental.csv", &len);
+	assert_non_null(t);
+	char key[80];
+	snprintf(key, sizeof key, ",%s,", metric);
+	const char *at = strstr(t, key);
+	assert_non_null(at);
+	return strtod(at + strlen(key), NULL);
+}
+
+/* The national preset follows data/supplemental.csv: its shares are the
+ * table's, and a generated market has about 3,000 advanced positions,
+ * supplemental lists for far fewer than the hard preset's 40% of
+ * applicants (but at least 1,000), and 1,200 couples. */
+static void test_national_tracks(void **state)
+{
+	(void)state;
+	sp_gen_opts o = sp_gen_national();
+	assert_true(fabs(o.supplemental_share -
+	                 supp_figure("pgy2_share_of_positions")) < 0.01);
+	assert_true(fabs(o.preliminary_share -
+	                 supp_figure("pgy1_only_share_of_positions")) < 0.01);
+	assert_true(o.advanced_applicants <=
+	            supp_figure("share_applicants_ranking_pgy2_max"));
+	o.seed = 3;
+	sp_inst *in = gen_ok(&o);
+	long adv = 0, pre = 0;
+	for (int32_t p = 0; p < sp_inst_nprograms(in); p++) {
+		if (sp_inst_track(in, p) == SP_TRACK_ADVANCED)
+			adv += sp_inst_quota(in, p);
+		if (sp_inst_track(in, p) == SP_TRACK_PRELIMINARY)
+			pre += sp_inst_quota(in, p);
+	}
+	print_message("  advanced %ld, preliminary %ld positions, %zu "
+	              "supplemental lists\n",
+	              adv, pre, sp_inst_nsupplementals(in));
+	assert_true(adv >= 2500 && adv <= 3500);
+	assert_true(pre >= 4000 && pre <= 5300);
+	uint8_t *has = calloc((size_t)o.napplicants, 1);
+	long holders = 0;
+	for (size_t k = 0; k < sp_inst_nsupplementals(in); k++) {
+		int32_t a;
+		const int32_t *x, *y;
+		size_t nx, ny;
+		sp_inst_supplemental(in, k, &a, &x, &nx, &y, &ny);
+		holders += !has[a];
+		has[a] = 1;
+	}
+	free(has);
+	assert_true(holders >= 1000);
+	assert_true(holders <=
+	            supp_figure("share_applicants_ranking_pgy2_max") *
+	                o.napplicants);
+	assert_true(sp_inst_nsupplementals(in) >= 1000);
+	assert_true(sp_inst_ncouples(in) >= 1000);
+	sp_inst_free(in);
 }
 
 static void test_determinism(void **state)
@@ -463,6 +530,10 @@ static void test_bad_options(void **state)
 	o = d, o.correlation = -0.1, expect_bad(o, "correlation");
 	o = d, o.nregions = 0, expect_bad(o, "nregions");
 	o = d, o.supplemental_share = 0.6, expect_bad(o, "supplemental_share");
+	o = d, o.preliminary_share = 0.99, expect_bad(o, "preliminary_share");
+	o = d, o.advanced_applicants = 1.5,
+	expect_bad(o, "advanced_applicants");
+	o = d, o.supplemental_len = -1, expect_bad(o, "supplemental_len");
 	o = d, o.reversions = -1, expect_bad(o, "reversions");
 	o = d, o.reversions = 40, expect_bad(o, "reversions");
 	o = d, o.napplicants = 10000000, o.rol_len = 2000,
@@ -551,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_sizes_and_names),
 	    cmocka_unit_test(test_national_preset),
+	    cmocka_unit_test(test_national_tracks),
 	    cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_fingerprint),
 	    cmocka_unit_test(test_couples_regional),
