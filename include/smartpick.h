@@ -328,6 +328,21 @@ sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
 sp_status sp_inst_write(const sp_inst *in, const char *path, sp_format fmt,
                         sp_err *err) SP_MUST_CHECK;
 
+/* An output file that appears whole or not at all (src/outfile.c): a
+ * regular or new file is written to a temporary beside it and renamed
+ * into place; a symbolic link is followed to its target; a device, FIFO,
+ * "-" or /dev/stdout is written directly, never replaced.  Open gives the
+ * stream *f to write to; commit flushes, checks every write, renames,
+ * frees o, and fails with SP_EIO if anything was lost (`path` names the
+ * output in messages); abort drops the temporary and frees o.  Both
+ * accept NULL. */
+typedef struct sp_outfile sp_outfile;
+sp_status sp_outfile_open(const char *path, sp_outfile **o, FILE **f,
+                          sp_err *err) SP_MUST_CHECK;
+sp_status sp_outfile_commit(sp_outfile *o, const char *path,
+                            sp_err *err) SP_MUST_CHECK;
+void sp_outfile_abort(sp_outfile *o);
+
 /* Writes a matching to a stream (rp: "m 1" then "r a p" lines; json: an
  * object; csv: applicant,program,supplemental rows). */
 sp_status sp_matching_fwrite(const sp_inst *in, const sp_matching *m,

@@ -1247,10 +1247,12 @@ static sp_status check_writable(const sp_inst *in, const char *dir, sp_err *err)
 	return SP_OK;
 }
 
-/* Creates dir unless it exists. */
-static sp_status make_dir(const char *dir, sp_err *err)
+/* Creates dir unless it exists; *made says whether it was created (and
+ * so must go again if the write fails). */
+static sp_status make_dir(const char *dir, bool *made, sp_err *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+	*made = mkdir(dir, 0777) == 0;
+	if (*made || errno == EEXIST)
 		return check_dir(dir, err);
 	return sp__err_set(err, SP_EIO, dir, 0, NULL,
 	                   "cannot create directory: %s", strerror(errno));
@@ -1303,9 +1305,10 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 	    const sp_inst *, sp__out *) = {put_programs,     put_applicants,
 	                                   put_couples,      put_program_lists,
 	                                   put_supplemental, put_reversions};
+	bool made = false;
 	sp_status s = check_writable(in, dir, err);
 	if (!s)
-		s = make_dir(dir, err);
+		s = make_dir(dir, &made, err);
 	if (s)
 		return s;
 	char *finals[SP__CSV_NFILES] = {0}, *tmps[SP__CSV_NFILES] = {0};
@@ -1336,6 +1339,8 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 		sp_free(finals[f]);
 	}
 	sp_free(o);
+	if (s && made)
+		rmdir(dir); /* a failed command leaves no new folder */
 	return s;
 }
 
