@@ -443,12 +443,18 @@ typedef struct {
 	sp_setting setting;
 	int positions;
 	double selectivity;  /* latent desirability, standard normal scale */
-	int interview_slots; /* interviews offered per season */
+	int interview_slots; /* interviews offered per season: 1 or more
+	                        in a catalog; SP_SLOTS_FROM_MODEL in the
+	                        built-in one (see below) */
 	int accepts_signals; /* 1 if the program takes ERAS signals */
 	int sponsors_visa;   /* 1 if it sponsors H-1B or J-1 */
 	double step2_median; /* Step 2 CK median of matched residents */
 	int synthetic;       /* 1 when drawn, not published */
 } sp_program_info;
+/* interview_slots of the built-in synthetic catalog: the model's slots
+ * per position times positions, following the fitted parameter.  Any
+ * other value is the count itself (0: the program interviews nobody). */
+#define SP_SLOTS_FROM_MODEL (-1)
 
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */
