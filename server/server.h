@@ -124,6 +124,10 @@ typedef struct {
  * status, the security headers and (but for 204 and HEAD-less cases) a
  * body.  Thread-safe: many requests may be handled at once. */
 void srv_handle(const srv_app *app, const srv_request *req, srv_response *out);
+/* The 503 (with Retry-After, Connection: close and the security
+ * headers) sent to a connection refused at the limits; `why` is the
+ * sentence in its error body. */
+void srv_busy(srv_response *out, const char *why);
 void srv_response_free(srv_response *r);
 
 /* The value of header `name` in r (case-insensitive), or NULL. */
@@ -160,8 +164,12 @@ typedef struct {
 	int port;         /* 0: any free port */
 	int threads;      /* 0: one per core */
 	int max_connections;
-	int timeout; /* seconds of inactivity before a connection is
-	                closed */
+	int timeout;           /* seconds of inactivity before a connection is
+	                          closed */
+	int max_per_client;    /* open connections from one address at most */
+	double header_timeout; /* seconds a request's line, headers and
+	                          body may take in all, however they
+	                          trickle; the connection is closed */
 } srv_listen;
 
 /* Starts listening; *port gets the real port.  Returns NULL (and a

@@ -17,7 +17,9 @@
  *   escaped characters) and decodes into an arena buffer of the raw
  *   length, which is enough because no escape decodes to more bytes than
  *   it occupies.  UTF-8 is validated per RFC 3629 (no overlong forms, no
- *   surrogates, nothing above U+10FFFF).
+ *   surrogates, nothing above U+10FFFF), and \u0000 is refused: every
+ *   reader hands strings on as C strings, where a NUL would silently cut
+ *   "Internal Medicine\u0000xyz" to "Internal Medicine".
  *
  *   Numbers are checked against the RFC grammar, then converted without
  *   the C locale's help: integers exactly (int64, with overflow checks);
@@ -513,6 +515,10 @@ static sp_status decode_escape(parser *ps, const unsigned char *s,
 		return fail(ps, at, SP_EPARSE,
 		            "invalid \\u escape: expected four hex digits");
 	*used = 6;
+	if (cp == 0) /* C strings end there: "IM\u0000x" would read "IM" */
+		return fail(ps, at, SP_EPARSE,
+		            "invalid \\u escape: NUL (\\u0000) is not allowed "
+		            "in a string");
 	if (cp >= 0xDC00 && cp <= 0xDFFF)
 		return fail(ps, at, SP_EPARSE,
 		            "invalid \\u escape: unpaired low surrogate");

@@ -666,9 +666,9 @@ static void test_json_bad(void **state)
 	    "options[0].id");
 	bad("{\"options\":[{\"id\":\"a\\u0000\",\"p\":0.5}],\"count\":0}", 0,
 	    SP_EPARSE,
-	    "problem.json:1:14: options[0].id: must not contain a NUL "
-	    "character",
-	    "options[0].id");
+	    "problem.json:1:21: invalid \\u escape: NUL (\\u0000) is not "
+	    "allowed in a string",
+	    NULL);
 	bad("{\"options\":[{\"id\":\"a\",\"p\":0.5},{\"id\":\"a\",\"p\":0.5}],"
 	    "\"count\":0}",
 	    0, SP_EDUP,
