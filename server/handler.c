@@ -750,6 +750,16 @@ static void api_portfolio(const srv_app *app, const srv_request *req,
 		set_lib_error(r, s, &err);
 		return;
 	}
+	if (n > SRV_MAX_ANSWER_PORTFOLIO) {
+		/* A slow reader holds its answer: keep each one bounded. */
+		sp_free(out);
+		set_error(r, 413, "count",
+		          "the answer would be %zu bytes, over the server's "
+		          "%ld; ask for a smaller count or use the command "
+		          "line",
+		          n, (long)SRV_MAX_ANSWER_PORTFOLIO);
+		return;
+	}
 	r->status = 200;
 	r->body = out;
 	r->len = n;

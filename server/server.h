@@ -25,16 +25,17 @@
 /* ------------------------------------------------------------------ */
 /* Limits on what a client may send (docs/http-api.md, "Limits").      */
 
-#define SRV_MAX_URI            4096        /* request target, bytes */
-#define SRV_MAX_PARAMS         16          /* query parameters */
-#define SRV_MAX_PARAM          256         /* bytes per decoded value */
-#define SRV_MAX_Q              100         /* bytes of the q= search */
-#define SRV_MAX_BODY_RECOMMEND (64L << 10) /* POST /api/recommend */
-#define SRV_MAX_BODY_PORTFOLIO (1L << 20)  /* POST /api/portfolio */
-#define SRV_MAX_STATIC         (16L << 20) /* bytes per static file */
-#define SRV_PAGE_DEFAULT       50          /* /api/programs limit */
-#define SRV_PAGE_MAX           200
-#define SRV_PORTFOLIO_SLOTS    1 /* portfolio problems solved at once */
+#define SRV_MAX_URI              4096        /* request target, bytes */
+#define SRV_MAX_PARAMS           16          /* query parameters */
+#define SRV_MAX_PARAM            256         /* bytes per decoded value */
+#define SRV_MAX_Q                100         /* bytes of the q= search */
+#define SRV_MAX_BODY_RECOMMEND   (64L << 10) /* POST /api/recommend */
+#define SRV_MAX_BODY_PORTFOLIO   (1L << 20)  /* POST /api/portfolio */
+#define SRV_MAX_ANSWER_PORTFOLIO (2L << 20)  /* its answer, bytes */
+#define SRV_MAX_STATIC           (16L << 20) /* bytes per static file */
+#define SRV_PAGE_DEFAULT         50          /* /api/programs limit */
+#define SRV_PAGE_MAX             200
+#define SRV_PORTFOLIO_SLOTS      1 /* portfolio problems solved at once */
 
 /* ------------------------------------------------------------------ */
 /* The application: shared, read-only state.                           */
