@@ -419,31 +419,16 @@ static void signals_text(const sp_specialty_info *sp, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* JSON through the library's writer (a failed write shows in ferror,
+ * which the command checks at the end). */
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	(void)!sp_json_fputs(s, f);
 }
 
-/* Prints v in its shortest exact decimal form. */
 static void json_num(FILE *f, double v)
 {
-	char buf[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, v == 0 ? 0.0 : v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	fputs(buf, f);
+	(void)!sp_json_fputd(v, f);
 }
 
 static void json_specialty(FILE *f, const sp_specialty_info *sp)

@@ -337,6 +337,12 @@ sp_status sp_inst_write(const sp_inst *in, const char *path, sp_format fmt,
  * output in messages); abort drops the temporary and frees o.  Both
  * accept NULL. */
 typedef struct sp_outfile sp_outfile;
+/* The library's JSON writer, for front ends that print JSON: s as a
+ * JSON string (quoted, escaped, bytes that are not UTF-8 as U+FFFD) and
+ * v as the shortest number that reads back exactly ("null" when not
+ * finite).  SP_EIO when the stream failed. */
+sp_status sp_json_fputs(const char *s, FILE *f) SP_MUST_CHECK;
+sp_status sp_json_fputd(double v, FILE *f) SP_MUST_CHECK;
 sp_status sp_outfile_open(const char *path, sp_outfile **o, FILE **f,
                           sp_err *err) SP_MUST_CHECK;
 sp_status sp_outfile_commit(sp_outfile *o, const char *path,

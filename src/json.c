@@ -1319,6 +1319,32 @@ void sp__json_write_strz(sp__out *o, const char *s)
 	sp__json_write_str(o, s, strlen(s));
 }
 
+/* One value through a writer of its own onto f. */
+static sp_status fput_value(FILE *f, const char *s, double v)
+{
+	sp__out *o = sp_malloc(sizeof *o);
+	if (!o)
+		return SP_ENOMEM;
+	sp__out_init(o, f);
+	if (s)
+		sp__json_write_strz(o, s);
+	else
+		sp__json_write_double(o, v);
+	bool ok = sp__out_flush(o);
+	sp_free(o);
+	return ok ? SP_OK : SP_EIO;
+}
+
+sp_status sp_json_fputs(const char *s, FILE *f)
+{
+	return fput_value(f, s ? s : "", 0);
+}
+
+sp_status sp_json_fputd(double v, FILE *f)
+{
+	return fput_value(f, NULL, v);
+}
+
 void sp__json_write_int(sp__out *o, int64_t v)
 {
 	char tmp[24];
