@@ -1992,7 +1992,8 @@ sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
 		p->mcs = sqlite3_column_double(q, 5);
 		p->mcn = sqlite3_column_int(q, 6);
 		p->filled = sqlite3_column_double(q, 7);
-		seen++;
+		/* Values no simulation gives: the cache is not used. */
+		seen += sp__catalog_stats_ok(p, *trials) ? 1 : n + 1;
 	}
 	if (rc != SQLITE_DONE)
 		s = db_fail(c, rc, err, "cannot read the market statistics");

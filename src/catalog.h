@@ -81,6 +81,11 @@ typedef struct {
 sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
                                 sp__prog_stats *st, size_t n, int *trials,
                                 bool *found, sp_err *err) SP_MUST_CHECK;
+/* True if st holds values a simulation of `trials` seasons can give
+ * (catalog_check.c): finite, spreads and fill not negative, counts
+ * within 0..trials.  A row that breaks it makes the stored statistics
+ * count as absent, so they are simulated again. */
+bool sp__catalog_stats_ok(const sp__prog_stats *st, int trials);
 /* Replaces the stored statistics, in one transaction. */
 sp_status sp__catalog_stats_put(sp_catalog *c, const char *key, int trials,
                                 const sp__prog_stats *st, size_t n,

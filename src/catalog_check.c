@@ -162,6 +162,14 @@ const char *sp__catalog_specialty_fault(const sp_specialty_info *s)
 	return NULL;
 }
 
+bool sp__catalog_stats_ok(const sp__prog_stats *p, int trials)
+{
+	return isfinite(p->icm) && isfinite(p->mcm) && isfinite(p->ics) &&
+	       p->ics >= 0 && isfinite(p->mcs) && p->mcs >= 0 &&
+	       isfinite(p->filled) && p->filled >= 0 &&
+	       in_range(p->icn, 0, trials) && in_range(p->mcn, 0, trials);
+}
+
 /* The advice every damage message ends with. */
 #define REBUILD                                                       \
 	"; rebuild it: smartpick catalog init --force --db %s (then " \

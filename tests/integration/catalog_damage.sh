@@ -143,3 +143,13 @@ printf 'code,name,specialty,track,state,positions,interview_slots\nX-1,A,IM,cate
 "$SP" catalog import "$T/zero.csv" --db "$T/zero.db" 2>"$T/err"
 check "import refuses interview_slots 0" test $? -eq 3
 check "naming the field" grep -q "field 'interview_slots'" "$T/err"
+
+# --- the cached market statistics: values no simulation gives are not used
+cp "$DB" "$T/stats.db"
+sql "$T/stats.db" "UPDATE program_stats SET ics = -1 WHERE rowid % 7 = 3;
+	UPDATE program_stats SET icm = 9e999 WHERE rowid % 7 = 4"
+"$SP" recommend examples/profile.json --db "$T/stats.db" >"$T/rec.stats" \
+	2>/dev/null
+check "edited statistics: recommend exits 0" test $? -eq 0
+check "edited statistics are simulated again: the undamaged answer" \
+	cmp -s "$T/rec.stats" "$T/rec.good"
