@@ -26,17 +26,22 @@ leftovers() { # DIR: no temporaries left in DIR
 check "match writes a regular file" test -f "$T/good.rp"
 
 # --- a device node: written in place, never replaced --------------------
+# As root, nodes of our own under the build directory: a regression must
+# not replace the machine's /dev/full or /dev/null.  (Not as root, the
+# system's nodes cannot be replaced anyway.)
 dev=/dev/full
+null=/dev/null
 if mknod "$T/full" c 1 7 2>/dev/null; then dev=$T/full; fi
+if mknod -m 666 "$T/null" c 1 3 2>/dev/null; then null=$T/null; fi
 "$SP" match -q "$T/m.rp" --out "$dev" 2>"$T/err"
 rc=$?
 check "match --out onto a full device exits 4" test $rc -eq 4
 check "the device node is left alone" test -c "$dev"
 check "the error names the device" grep -q "full" "$T/err"
-"$SP" match -q "$T/m.rp" --out /dev/null
-check "match --out /dev/null exits 0" test $? -eq 0
-check "/dev/null is still a device" test -c /dev/null
-"$SP" match "$T/m.rp" --out /dev/null --summary "$dev" 2>/dev/null
+"$SP" match -q "$T/m.rp" --out "$null"
+check "match --out a null device exits 0" test $? -eq 0
+check "the null device is still a device" test -c "$null"
+"$SP" match "$T/m.rp" --out "$null" --summary "$dev" 2>/dev/null
 check "match --summary onto a full device exits 4" test $? -eq 4
 "$SP" catalog init --db "$T/c.db" >/dev/null
 "$SP" catalog export --db "$T/c.db" --out "$dev" 2>/dev/null

@@ -41,7 +41,7 @@ start() { # OUTFILE ARGS...: starts a server, prints its port
 	"$SP" serve --port 0 --db "$T/cat.db" --web "$T/web" "$@" >"$out" 2>&1 &
 	PIDS="$PIDS $!"
 	for _ in $(seq 100); do
-		grep -q "serving on" "$out" && break
+		grep -q "serving on" "$out" 2>/dev/null && break
 		sleep 0.1
 	done
 	sed -n 's/.*:\([0-9]*\)\/$/\1/p' "$out" | head -1
