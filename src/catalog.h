@@ -34,8 +34,9 @@ sp_status sp__catalog_check_program(const sp_program_info *p, const char *path,
 sp_status sp__catalog_check_specialty(const sp_specialty_info *s,
                                       const char *path,
                                       sp_err *err) SP_MUST_CHECK;
-/* PRAGMA integrity_check on an open database: SP_EPARSE ("damaged
- * catalog", with how to rebuild it) unless it says ok. */
+/* PRAGMA integrity_check on an open database, then every fitted
+ * parameter finite: SP_EPARSE ("damaged catalog", with how to rebuild
+ * it) unless both hold. */
 typedef struct sqlite3 sqlite3;
 sp_status sp__catalog_integrity_check(sqlite3 *db, const char *path,
                                       sp_err *err) SP_MUST_CHECK;

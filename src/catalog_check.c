@@ -203,6 +203,38 @@ sp_status sp__catalog_check_specialty(const sp_specialty_info *s,
 	                   code, path, path);
 }
 
+/* The fitted parameters must be finite numbers: the model would take an
+ * infinite one as it is, and sp_catalog_apply_params, which cannot
+ * fail, would quietly keep the default in place of one it cannot read.
+ * A catalog without the table (a new file) has nothing to check. */
+static sp_status check_params(sqlite3 *db, const char *path, sp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT name, specialty FROM params WHERE "
+	                       "typeof(value) NOT IN ('real', 'integer') OR "
+	                       "NOT abs(value) <= 1e300 LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return SP_OK;
+	}
+	sp_status s = SP_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char name[80];
+		const unsigned char *n = sqlite3_column_text(st, 0);
+		const unsigned char *sp = sqlite3_column_text(st, 1);
+		snprintf(name, sizeof name, "%s%s%s", n ? (const char *)n : "",
+		         sp && *sp ? " of " : "", sp ? (const char *)sp : "");
+		char q[SP__QUOTE_SIZE];
+		s = sp__err_set(err, SP_EPARSE, path, 0, "value",
+		                "damaged catalog: parameter %s is not a "
+		                "finite number" REBUILD,
+		                sp__csv_quote(q, sizeof q, name), path, path);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
 sp_status sp__catalog_integrity_check(sqlite3 *db, const char *path,
                                       sp_err *err)
 {
@@ -230,7 +262,7 @@ sp_status sp__catalog_integrity_check(sqlite3 *db, const char *path,
 	}
 	sqlite3_finalize(st);
 	if (!what)
-		return SP_OK;
+		return check_params(db, path, err);
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return sp__err_set(err, SP_EIO, path, 0, NULL,
 		                   "cannot check the catalog: %s", first);

@@ -153,3 +153,11 @@ sql "$T/stats.db" "UPDATE program_stats SET ics = -1 WHERE rowid % 7 = 3;
 check "edited statistics: recommend exits 0" test $? -eq 0
 check "edited statistics are simulated again: the undamaged answer" \
 	cmp -s "$T/rec.stats" "$T/rec.good"
+
+# --- fitted parameters must be finite ------------------------------------
+cp "$DB" "$T/params.db"
+sql "$T/params.db" "UPDATE params SET value = 9e999 WHERE name =
+	(SELECT name FROM params ORDER BY name LIMIT 1)"
+"$SP" recommend examples/profile.json --db "$T/params.db" >/dev/null 2>"$T/err"
+check "an infinite parameter is refused (exit 3)" test $? -eq 3
+check "naming the parameter" grep -q "parameter .* is not a finite number" "$T/err"
