@@ -1258,6 +1258,40 @@ static sp_status make_dir(const char *dir, bool *made, sp_err *err)
 	                   "cannot create directory: %s", strerror(errno));
 }
 
+/* Where one file of the folder goes, as sp_outfile decides for single
+ * files: a symbolic link is followed to its target (a link to nothing
+ * is refused), anything that exists and is not a regular file is
+ * refused (a folder of CSV files holds files), else the path itself. */
+static sp_status resolve_final(char **final, sp_err *err)
+{
+	struct stat st;
+	if (lstat(*final, &st) != 0)
+		return SP_OK; /* a new file */
+	if (S_ISLNK(st.st_mode)) {
+		char *t = realpath(*final, NULL);
+		if (!t)
+			return sp__err_set(err, SP_EIO, *final, 0, NULL,
+			                   "is a symbolic link to nothing; not "
+			                   "writing through it");
+		char *mine = sp_malloc(strlen(t) + 1);
+		if (mine)
+			memcpy(mine, t, strlen(t) + 1);
+		free(t);
+		if (!mine)
+			return sp__err_set(err, SP_ENOMEM, *final, 0, NULL,
+			                   "out of memory");
+		if (stat(mine, &st) != 0)
+			st.st_mode = S_IFREG;
+		sp_free(*final);
+		*final = mine;
+	}
+	if (!S_ISREG(st.st_mode))
+		return sp__err_set(err, SP_EIO, *final, 0, NULL,
+		                   "is not a regular file (the CSV format is a "
+		                   "folder of files)");
+	return SP_OK;
+}
+
 /* Writes one file to a new temporary "<final>.tmp.<pid>.<n>"; gives its
  * name in *tmp (sp_free). */
 static sp_status write_tmp(const sp_inst *in, const char *final,
@@ -1320,7 +1354,7 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 		if (!finals[f])
 			s = sp__err_set(err, SP_ENOMEM, dir, 0, NULL,
 			                "out of memory");
-		else
+		else if (!(s = resolve_final(&finals[f], err)))
 			s = write_tmp(in, finals[f], puts_[f], &tmps[f], o,
 			              err);
 	}

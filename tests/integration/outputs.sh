@@ -92,6 +92,22 @@ check "the refusal says why" grep -q "symbolic link to nothing" "$T/err"
 check "the dangling link is untouched" test -L "$T/dangling.rp"
 "$SP" match -q "$T/m.rp" --out "$T/real" 2>"$T/err"
 check "a directory is refused" test $? -eq 4
+# The same in a CSV folder: a linked file is followed; a FIFO is refused.
+mkdir -p "$T/csv" "$T/kept"
+ln -s ../kept/programs.csv "$T/csv/programs.csv"
+echo old >"$T/kept/programs.csv"
+"$SP" gen --seed 3 --format csv --out "$T/csv"
+check "gen into a CSV folder with a linked file exits 0" test $? -eq 0
+check "the linked file's target gets the programs" \
+	grep -q "^program,quota" "$T/kept/programs.csv"
+check "the link is still a link" test -L "$T/csv/programs.csv"
+mkfifo "$T/csv/couples.csv.fifo"
+rm -f "$T/csv/couples.csv"
+mv "$T/csv/couples.csv.fifo" "$T/csv/couples.csv"
+"$SP" gen --seed 3 --format csv --out "$T/csv" 2>"$T/err"
+check "a FIFO in a CSV folder is refused (exit 4)" test $? -eq 4
+check "and still a FIFO" test -p "$T/csv/couples.csv"
+check "no temporary left in the CSV folder" leftovers "$T/csv"
 
 # --- failed writes: exit 4, nothing new left behind --------------------
 # A file size limit makes the Nth write fail (EFBIG) like a full disk.
