@@ -17,9 +17,11 @@ set -u
 SP=${SMARTPICK:-build/smartpick}
 mkdir -p build
 T=$(mktemp -d build/it-slow.XXXXXX)
-PIDS=""
+# The servers' ids go to a file: start() runs in $(...), a subshell.
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $(cat "$T/pids" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -39,7 +41,7 @@ start() { # OUTFILE ARGS...: starts a server, prints its port
 	local out=$1
 	shift
 	"$SP" serve --port 0 --db "$T/cat.db" --web "$T/web" "$@" >"$out" 2>&1 &
-	PIDS="$PIDS $!"
+	echo $! >>"$T/pids"
 	for _ in $(seq 100); do
 		grep -q "serving on" "$out" 2>/dev/null && break
 		sleep 0.1
