@@ -50,17 +50,25 @@ int cli_exit_for(sp_status s);
  * returns the exit code for s. */
 int cli_fail(const char *cmd, sp_status s, const sp_err *err);
 
-/* Output that appears at `path` whole or not at all: write to the FILE
- * from cli_out_open, then cli_out_commit renames it into place (or
- * cli_out_abort removes it).  A NULL or "-" path means stdout. */
+/* Output that appears at `path` whole or not at all (sp_outfile: a
+ * regular file through a temporary renamed into place, a device or FIFO
+ * written directly, a symlink followed): write to the FILE from
+ * cli_out_open, then cli_out_commit checks every write and puts it in
+ * place (or cli_out_abort drops it).  A NULL or "-" path means stdout.
+ * When open or commit fails, cli_out_error() says why. */
 typedef struct {
 	FILE *f;
-	char *path;
-	char *tmp;
+	const char *path; /* borrowed */
+	sp_outfile *o;
 } cli_out;
 bool cli_out_open(cli_out *o, const char *path);
 bool cli_out_commit(cli_out *o);
 void cli_out_abort(cli_out *o);
+const char *cli_out_error(void);
+
+/* Flushes and closes stdout and stderr at exit; gives rc, or EXIT_IO
+ * when rc said success but some output was lost. */
+int cli_close_std(int rc);
 
 /* Loads the market model from the catalog at `db` (or the built-in
  * synthetic catalog), then applies a params.csv if `params` is given;

@@ -95,11 +95,16 @@ static int write_params(const char *cmd, const char *path, const sp_model *m,
 	         (unsigned long long)o->seed, o->trials);
 	cli_out out;
 	if (!cli_out_open(&out, path)) {
+		cli_error(cmd, "%s", cli_out_error());
+		return EXIT_IO;
+	}
+	if (sp_model_params_write_csv(m, src, out.f)) {
+		cli_out_abort(&out);
 		cli_error(cmd, "cannot write %s", path);
 		return EXIT_IO;
 	}
-	if (sp_model_params_write_csv(m, src, out.f) || !cli_out_commit(&out)) {
-		cli_error(cmd, "cannot write %s", path);
+	if (!cli_out_commit(&out)) {
+		cli_error(cmd, "%s", cli_out_error());
 		return EXIT_IO;
 	}
 	return EXIT_OKAY;
@@ -236,13 +241,16 @@ int cmd_calibrate(int argc, char **argv)
 		rc = write_params(argv[0], pout, m, &co);
 	cli_out out;
 	if (!rc && !cli_out_open(&out, report)) {
-		cli_error(argv[0], "cannot write %s", report);
+		cli_error(argv[0], "%s", cli_out_error());
 		rc = EXIT_IO;
 	} else if (!rc) {
 		s = json ? sp_calib_report_write_json(r, out.f)
 		         : sp_calib_report_write_md(r, out.f);
+		if (s)
+			cli_out_abort(&out);
 		if (s || !cli_out_commit(&out)) {
-			cli_error(argv[0], "cannot write the report");
+			cli_error(argv[0], "cannot write the report: %s",
+			          s ? sp_strerror(s) : cli_out_error());
 			rc = EXIT_IO;
 		}
 	}

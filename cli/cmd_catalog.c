@@ -7,9 +7,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage_text[] =
     "usage: smartpick catalog COMMAND [OPTIONS]\n"
@@ -251,12 +253,41 @@ static int fail(const opts *o, sp_status s, const sp_err *err)
 	return cli_exit_for(s);
 }
 
+/* Removes a catalog this command created and then failed to fill, with
+ * SQLite's side files: a failed command leaves no new file behind. */
+static void drop_new(const char *path, bool made)
+{
+	static const char *const side[] = {"", "-journal", "-wal", "-shm"};
+	if (!made || !strcmp(path, ":memory:"))
+		return;
+	for (size_t i = 0; i < sizeof side / sizeof *side; i++) {
+		char name[4096];
+		if ((size_t)snprintf(name, sizeof name, "%s%s", path, side[i]) <
+		    sizeof name)
+			remove(name);
+	}
+}
+
+/* Opens the catalog; with `create`, *made says whether the file is new
+ * (NULL: do not care). */
+static int open_catalog_new(const opts *o, int create, sp_catalog **c,
+                            bool *made)
+{
+	const char *path = sp_catalog_default_path(o->db);
+	struct stat st;
+	bool is_new = create && stat(path, &st) != 0 && errno == ENOENT;
+	if (made)
+		*made = is_new;
+	sp_err err = {0};
+	sp_status s = sp_catalog_open(path, create, c, &err);
+	if (s)
+		drop_new(path, is_new);
+	return s ? fail(o, s, &err) : EXIT_OKAY;
+}
+
 static int open_catalog(const opts *o, int create, sp_catalog **c)
 {
-	sp_err err = {0};
-	sp_status s =
-	    sp_catalog_open(sp_catalog_default_path(o->db), create, c, &err);
-	return s ? fail(o, s, &err) : EXIT_OKAY;
+	return open_catalog_new(o, create, c, NULL);
 }
 
 /* Sums the specialties' programs and positions. */
@@ -281,7 +312,8 @@ static sp_status totals(sp_catalog *c, long *programs, long *positions,
 static int run_init(opts *o)
 {
 	sp_catalog *c;
-	int rc = open_catalog(o, 1, &c);
+	bool made;
+	int rc = open_catalog_new(o, 1, &c, &made);
 	if (rc)
 		return rc;
 	const char *path = sp_catalog_default_path(o->db);
@@ -302,8 +334,10 @@ static int run_init(opts *o)
 	if (!s)
 		s = totals(c, &programs, &positions, &rows, &err);
 	sp_catalog_close(c);
-	if (s)
+	if (s) {
+		drop_new(path, made);
 		return fail(o, s, &err);
+	}
 	if (!o->quiet)
 		printf("SYNTHETIC catalog written to %s (seed %llu)\n"
 		       "  %ld programs, %ld positions in %zu specialty rows: "
@@ -318,7 +352,8 @@ static int run_init(opts *o)
 static int run_import(opts *o)
 {
 	sp_catalog *c;
-	int rc = open_catalog(o, 1, &c);
+	bool made;
+	int rc = open_catalog_new(o, 1, &c, &made);
 	if (rc)
 		return rc;
 	sp_err err = {0};
@@ -329,8 +364,10 @@ static int run_import(opts *o)
 		s = totals(c, &programs, &positions, &rows, &err);
 	int synthetic = s ? 0 : sp_catalog_is_synthetic(c);
 	sp_catalog_close(c);
-	if (s)
+	if (s) {
+		drop_new(sp_catalog_default_path(o->db), made);
 		return fail(o, s, &err);
+	}
 	if (!o->quiet)
 		printf("imported %ld program%s, %ld positions from %s into "
 		       "%s%s\n",
@@ -350,7 +387,7 @@ static int run_export(opts *o)
 		return rc;
 	cli_out out;
 	if (!cli_out_open(&out, o->out)) {
-		cli_error(o->cmd, "cannot write %s", o->out);
+		cli_error(o->cmd, "%s", cli_out_error());
 		sp_catalog_close(c);
 		return EXIT_IO;
 	}
@@ -362,8 +399,7 @@ static int run_export(opts *o)
 		return fail(o, s, &err);
 	}
 	if (!cli_out_commit(&out)) {
-		cli_error(o->cmd, "cannot write %s",
-		          o->out ? o->out : "stdout");
+		cli_error(o->cmd, "%s", cli_out_error());
 		return EXIT_IO;
 	}
 	return EXIT_OKAY;
@@ -383,31 +419,16 @@ static void signals_text(const sp_specialty_info *sp, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* JSON through the library's writer (a failed write shows in ferror,
+ * which the command checks at the end). */
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	(void)!sp_json_fputs(s, f);
 }
 
-/* Prints v in its shortest exact decimal form. */
 static void json_num(FILE *f, double v)
 {
-	char buf[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, v == 0 ? 0.0 : v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	fputs(buf, f);
+	(void)!sp_json_fputd(v, f);
 }
 
 static void json_specialty(FILE *f, const sp_specialty_info *sp)

@@ -339,7 +339,7 @@ int cmd_match(int argc, char **argv)
 
 	cli_out out;
 	if (!cli_out_open(&out, o.out)) {
-		cli_error(argv[0], "cannot write %s", o.out);
+		cli_error(argv[0], "%s", cli_out_error());
 		rc = EXIT_IO;
 		goto done;
 	}
@@ -351,7 +351,7 @@ int cmd_match(int argc, char **argv)
 		goto done;
 	}
 	if (!cli_out_commit(&out)) {
-		cli_error(argv[0], "cannot write %s", o.out ? o.out : "stdout");
+		cli_error(argv[0], "%s", cli_out_error());
 		rc = EXIT_IO;
 		goto done;
 	}
@@ -361,7 +361,7 @@ int cmd_match(int argc, char **argv)
 	if (!o.quiet || o.verify || unsettled) {
 		cli_out so;
 		if (o.summary && !cli_out_open(&so, o.summary)) {
-			cli_error(argv[0], "cannot write %s", o.summary);
+			cli_error(argv[0], "%s", cli_out_error());
 			rc = EXIT_IO;
 			goto done;
 		}
@@ -379,7 +379,7 @@ int cmd_match(int argc, char **argv)
 				rc = nv < 0 ? EXIT_INTERNAL : EXIT_UNSTABLE;
 		}
 		if (o.summary && !cli_out_commit(&so)) {
-			cli_error(argv[0], "cannot write %s", o.summary);
+			cli_error(argv[0], "%s", cli_out_error());
 			rc = EXIT_IO;
 		}
 	}

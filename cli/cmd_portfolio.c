@@ -145,7 +145,7 @@ int cmd_portfolio(int argc, char **argv)
 	}
 	cli_out o;
 	if (!cli_out_open(&o, out)) {
-		cli_error(argv[0], "cannot write %s", out);
+		cli_error(argv[0], "%s", cli_out_error());
 		sp_free(answer);
 		return EXIT_IO;
 	}
@@ -158,7 +158,7 @@ int cmd_portfolio(int argc, char **argv)
 		return EXIT_IO;
 	}
 	if (!cli_out_commit(&o)) {
-		cli_error(argv[0], "cannot write %s", out ? out : "stdout");
+		cli_error(argv[0], "%s", cli_out_error());
 		return EXIT_IO;
 	}
 	return EXIT_OKAY;

@@ -73,7 +73,7 @@ static int write_report(const char *cmd, const sp_advice *r, const char *path,
 {
 	cli_out o;
 	if (!cli_out_open(&o, path)) {
-		cli_error(cmd, "cannot write %s", path);
+		cli_error(cmd, "%s", cli_out_error());
 		return EXIT_IO;
 	}
 	sp_status s = how == 0   ? sp_advice_write_table(r, o.f)
@@ -85,7 +85,7 @@ static int write_report(const char *cmd, const sp_advice *r, const char *path,
 		return EXIT_IO;
 	}
 	if (!cli_out_commit(&o)) {
-		cli_error(cmd, "cannot write %s", path ? path : "stdout");
+		cli_error(cmd, "%s", cli_out_error());
 		return EXIT_IO;
 	}
 	return EXIT_OKAY;
@@ -154,7 +154,8 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 	if (s) {
 		return cli_fail(cmd, s, &err);
 	}
-	if (mkdir(op->out, 0777) != 0 && errno != EEXIST) {
+	bool made = mkdir(op->out, 0777) == 0;
+	if (!made && errno != EEXIST) {
 		cli_error(cmd, "cannot create %s: %s", op->out,
 		          strerror(errno));
 		sp_cohort_free(co);
@@ -167,6 +168,8 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 	snprintf(file ? file : "", file ? plen : 0, "%s/summary.csv", op->out);
 	if (!file || !cli_out_open(&sum, file)) {
 		cli_error(cmd, "cannot write %s/summary.csv", op->out);
+		if (made)
+			rmdir(op->out);
 		free(file);
 		sp_cohort_free(co);
 		return EXIT_IO;
@@ -229,9 +232,10 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 		if (tty)
 			cli_progress(NULL, (int)(i + 1), (int)n);
 	}
-	if (rc == EXIT_IO || !cli_out_commit(&sum)) {
-		if (rc != EXIT_IO)
-			cli_error(cmd, "cannot write %s/summary.csv", op->out);
+	if (rc == EXIT_IO)
+		cli_out_abort(&sum);
+	else if (!cli_out_commit(&sum)) {
+		cli_error(cmd, "%s", cli_out_error());
 		rc = EXIT_IO;
 	}
 	if (!rc)

@@ -50,7 +50,13 @@ static const char usage_text[] =
     "                    binary, else web/dist)\n"
     "      --threads N   request threads (default: one per core)\n"
     "      --max-connections N   open connections at most (default 512)\n"
+    "      --max-per-client N    open connections from one address at most\n"
+    "                    (default 64); past either limit a connection is\n"
+    "                    answered 503 with Retry-After and closed\n"
     "      --timeout S   close connections idle for S seconds (default 10)\n"
+    "      --header-timeout S    seconds a request's line, headers and\n"
+    "                    body may take in all, however slowly they come\n"
+    "                    (default 20; fractions allowed)\n"
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 stopped by a signal; 2 usage; 3 the catalog is not\n"
@@ -63,7 +69,9 @@ enum {
 	OPT_WEB,
 	OPT_THREADS,
 	OPT_MAXC,
-	OPT_TIMEOUT
+	OPT_TIMEOUT,
+	OPT_PER_CLIENT,
+	OPT_HEADER_TIMEOUT
 };
 
 /* The page's files without --web (the comment at the top). */
@@ -106,6 +114,8 @@ int cmd_serve(int argc, char **argv)
 	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {"max-connections", required_argument, NULL, OPT_MAXC},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-per-client", required_argument, NULL, OPT_PER_CLIENT},
+	    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	char webbuf[PATH_MAX + 64];
@@ -113,7 +123,10 @@ int cmd_serve(int argc, char **argv)
 	srv_listen l = {.host = "127.0.0.1",
 	                .port = 8080,
 	                .max_connections = 512,
-	                .timeout = 10};
+	                .timeout = 10,
+	                .max_per_client = 64,
+	                .header_timeout = 20};
+	double dv;
 	long v;
 	int c;
 	optind = 1;
@@ -153,6 +166,20 @@ int cmd_serve(int argc, char **argv)
 				return cli_usage("serve", "bad --timeout '%s'",
 				                 optarg);
 			l.timeout = (int)v;
+			break;
+		case OPT_PER_CLIENT:
+			if (!cli_parse_long(optarg, 1, 100000, &v))
+				return cli_usage("serve",
+				                 "bad --max-per-client '%s'",
+				                 optarg);
+			l.max_per_client = (int)v;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (!cli_parse_double(optarg, 0.1, 3600, &dv))
+				return cli_usage("serve",
+				                 "bad --header-timeout '%s'",
+				                 optarg);
+			l.header_timeout = dv;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -249,7 +249,7 @@ int cmd_simulate(int argc, char **argv)
 	cli_out o;
 	rc = EXIT_OKAY;
 	if (!cli_out_open(&o, out)) {
-		cli_error(argv[0], "cannot write %s", out);
+		cli_error(argv[0], "%s", cli_out_error());
 		rc = EXIT_IO;
 	} else {
 		s = json ? sp_sim_result_write_json(r, o.f)
@@ -257,8 +257,8 @@ int cmd_simulate(int argc, char **argv)
 		if (s || !cli_out_commit(&o)) {
 			if (s)
 				cli_out_abort(&o);
-			cli_error(argv[0], "cannot write %s",
-			          out ? out : "stdout");
+			cli_error(argv[0], "%s",
+			          s ? sp_strerror(s) : cli_out_error());
 			rc = EXIT_IO;
 		}
 	}

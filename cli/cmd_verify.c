@@ -52,21 +52,11 @@ static const char *kind_name(sp_violation_kind k)
 	return "unknown";
 }
 
-/* Prints s as a JSON string (names are plain tokens, but quote and
- * escape anyway). */
+/* Prints s as a JSON string through the library's writer (a failed
+ * write is caught when stdout is closed). */
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	(void)!sp_json_fputs(s, stdout);
 }
 
 int cmd_verify(int argc, char **argv)

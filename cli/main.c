@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	           "2 usage, 3 bad input,\n4 I/O error, 5 internal error.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -70,4 +70,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "smartpick: unknown command '%s'\n\n", verb);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return cli_close_std(run(argc, argv));
 }

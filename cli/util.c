@@ -48,33 +48,26 @@ int cli_exit_for(sp_status s)
 	}
 }
 
-static char *dup_str(const char *s)
+/* Why the last cli_out_open or cli_out_commit failed. */
+static char out_why[sizeof((sp_err *)0)->msg];
+
+static void out_failed(const sp_err *err)
 {
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
+	snprintf(out_why, sizeof out_why, "%s", err->msg);
+}
+
+const char *cli_out_error(void)
+{
+	return out_why[0] ? out_why : "write error";
 }
 
 bool cli_out_open(cli_out *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
-	if (!path || strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return true;
-	}
-	size_t n = strlen(path) + 32;
-	o->path = dup_str(path);
-	o->tmp = malloc(n);
-	if (!o->path || !o->tmp) {
-		cli_out_abort(o);
-		return false;
-	}
-	snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	o->f = fopen(o->tmp, "w");
-	if (!o->f) {
-		cli_out_abort(o);
+	o->path = path ? path : "-";
+	sp_err err;
+	if (sp_outfile_open(o->path, &o->o, &o->f, &err)) {
+		out_failed(&err);
 		return false;
 	}
 	return true;
@@ -82,33 +75,41 @@ bool cli_out_open(cli_out *o, const char *path)
 
 bool cli_out_commit(cli_out *o)
 {
-	if (!o->path) {
-		bool ok = fflush(stdout) == 0 && !ferror(stdout);
-		memset(o, 0, sizeof *o);
-		return ok;
-	}
-	bool ok = fflush(o->f) == 0 && !ferror(o->f);
-	ok = (fclose(o->f) == 0) && ok;
-	o->f = NULL;
-	if (ok)
-		ok = rename(o->tmp, o->path) == 0;
+	sp_err err;
+	bool ok = sp_outfile_commit(o->o, o->path, &err) == SP_OK;
 	if (!ok)
-		remove(o->tmp);
-	free(o->path);
-	free(o->tmp);
+		out_failed(&err);
 	memset(o, 0, sizeof *o);
 	return ok;
 }
 
 void cli_out_abort(cli_out *o)
 {
-	if (o->path && o->f)
-		fclose(o->f);
-	if (o->tmp)
-		remove(o->tmp);
-	free(o->path);
-	free(o->tmp);
+	sp_outfile_abort(o->o);
 	memset(o, 0, sizeof *o);
+}
+
+/* Like coreutils' close_stdout: output that never reached stdout or
+ * stderr is an error, found only by flushing and closing them. */
+int cli_close_std(int rc)
+{
+	bool out_ok = fflush(stdout) == 0 && !ferror(stdout);
+	int saved = errno;
+	/* A closed stdout that nothing was written to is not an error. */
+	if (fclose(stdout) != 0 && errno != EBADF && out_ok) {
+		out_ok = false;
+		saved = errno;
+	}
+	if (!out_ok) {
+		fprintf(stderr, "smartpick: cannot write to stdout: %s\n",
+		        strerror(saved));
+		if (rc == EXIT_OKAY || rc == EXIT_UNSTABLE)
+			rc = EXIT_IO;
+	}
+	if (ferror(stderr) || fclose(stderr) != 0)
+		if (rc == EXIT_OKAY || rc == EXIT_UNSTABLE)
+			rc = EXIT_IO;
+	return rc;
 }
 
 bool cli_parse_long(const char *s, long lo, long hi, long *out)

@@ -331,6 +331,27 @@ sp_status sp_inst_read_mem(const char *buf, size_t len, sp_format fmt,
 sp_status sp_inst_write(const sp_inst *in, const char *path, sp_format fmt,
                         sp_err *err) SP_MUST_CHECK;
 
+/* An output file that appears whole or not at all (src/outfile.c): a
+ * regular or new file is written to a temporary beside it and renamed
+ * into place; a symbolic link is followed to its target; a device, FIFO,
+ * "-" or /dev/stdout is written directly, never replaced.  Open gives the
+ * stream *f to write to; commit flushes, checks every write, renames,
+ * frees o, and fails with SP_EIO if anything was lost (`path` names the
+ * output in messages); abort drops the temporary and frees o.  Both
+ * accept NULL. */
+typedef struct sp_outfile sp_outfile;
+/* The library's JSON writer, for front ends that print JSON: s as a
+ * JSON string (quoted, escaped, bytes that are not UTF-8 as U+FFFD) and
+ * v as the shortest number that reads back exactly ("null" when not
+ * finite).  SP_EIO when the stream failed. */
+sp_status sp_json_fputs(const char *s, FILE *f) SP_MUST_CHECK;
+sp_status sp_json_fputd(double v, FILE *f) SP_MUST_CHECK;
+sp_status sp_outfile_open(const char *path, sp_outfile **o, FILE **f,
+                          sp_err *err) SP_MUST_CHECK;
+sp_status sp_outfile_commit(sp_outfile *o, const char *path,
+                            sp_err *err) SP_MUST_CHECK;
+void sp_outfile_abort(sp_outfile *o);
+
 /* Writes a matching to a stream (rp: "m 1" then "r a p" lines; json: an
  * object; csv: applicant,program,supplemental rows). */
 sp_status sp_matching_fwrite(const sp_inst *in, const sp_matching *m,
@@ -445,12 +466,18 @@ typedef struct {
 	sp_setting setting;
 	int positions;
 	double selectivity;  /* latent desirability, standard normal scale */
-	int interview_slots; /* interviews offered per season */
+	int interview_slots; /* interviews offered per season: 1 or more
+	                        in a catalog; SP_SLOTS_FROM_MODEL in the
+	                        built-in one (see below) */
 	int accepts_signals; /* 1 if the program takes ERAS signals */
 	int sponsors_visa;   /* 1 if it sponsors H-1B or J-1 */
 	double step2_median; /* Step 2 CK median of matched residents */
 	int synthetic;       /* 1 when drawn, not published */
 } sp_program_info;
+/* interview_slots of the built-in synthetic catalog: the model's slots
+ * per position times positions, following the fitted parameter.  Any
+ * other value is the count itself (0: the program interviews nobody). */
+#define SP_SLOTS_FROM_MODEL (-1)
 
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */

@@ -3,7 +3,8 @@
  * out, with no socket in sight (the transport is http.c).
  *
  * Order of checks, each answering at once when it fails:
- *   1. the request target: at most SRV_MAX_URI bytes (414), origin-form
+ *   1. the request target: at most SRV_MAX_URI bytes (414), no raw space
+ *      or control byte (400; the transport passes them on), origin-form
  *      "/..." (400), a path whose %-escapes decode strictly and never to
  *      '/', '\\', NUL or another control byte (400);
  *   2. the Host header, when the server listens on loopback only (421):
@@ -754,6 +755,16 @@ static void api_portfolio(const srv_app *app, const srv_request *req,
 		set_lib_error(r, s, &err);
 		return;
 	}
+	if (n > SRV_MAX_ANSWER_PORTFOLIO) {
+		/* A slow reader holds its answer: keep each one bounded. */
+		sp_free(out);
+		set_error(r, 413, "count",
+		          "the answer would be %zu bytes, over the server's "
+		          "%ld; ask for a smaller count or use the command "
+		          "line",
+		          n, (long)SRV_MAX_ANSWER_PORTFOLIO);
+		return;
+	}
 	r->status = 200;
 	r->body = out;
 	r->len = n;
@@ -856,6 +867,13 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 		          SRV_MAX_URI);
 		return false;
 	}
+	for (const char *c = uri; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			set_error(r, 400, NULL,
+			          "the request target holds a raw space or "
+			          "control byte; percent-encode it (%%20)");
+			return false;
+		}
 	if (!split_target(uri, path, &qs, &qlen)) {
 		set_error(r, 400, NULL, "malformed request target");
 		return false;
@@ -918,6 +936,15 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 		api_program(app, name + 9, r);
 	sp_free(q);
 	return false;
+}
+
+void srv_busy(srv_response *out, const char *why)
+{
+	memset(out, 0, sizeof *out);
+	set_error(out, 503, NULL, "%s; retry in a second", why);
+	add_header(out, "Retry-After", "1");
+	add_header(out, "Connection", "close");
+	add_security(out, true);
 }
 
 void srv_handle(const srv_app *app, const srv_request *req, srv_response *out)

@@ -25,17 +25,18 @@
 /* ------------------------------------------------------------------ */
 /* Limits on what a client may send (docs/http-api.md, "Limits").      */
 
-#define SRV_MAX_URI            4096        /* request target, bytes */
-#define SRV_MAX_PARAMS         16          /* query parameters */
-#define SRV_MAX_PARAM          256         /* bytes per decoded value */
-#define SRV_MAX_Q              100         /* bytes of the q= search */
-#define SRV_MAX_BODY_RECOMMEND (64L << 10) /* POST /api/recommend */
-#define SRV_MAX_BODY_PORTFOLIO (1L << 20)  /* POST /api/portfolio */
-#define SRV_MAX_BODY_RANK      (64L << 10) /* POST /api/rank */
-#define SRV_MAX_STATIC         (16L << 20) /* bytes per static file */
-#define SRV_PAGE_DEFAULT       50          /* /api/programs limit */
-#define SRV_PAGE_MAX           200
-#define SRV_PORTFOLIO_SLOTS    1 /* portfolio problems solved at once */
+#define SRV_MAX_URI              4096        /* request target, bytes */
+#define SRV_MAX_PARAMS           16          /* query parameters */
+#define SRV_MAX_PARAM            256         /* bytes per decoded value */
+#define SRV_MAX_Q                100         /* bytes of the q= search */
+#define SRV_MAX_BODY_RECOMMEND   (64L << 10) /* POST /api/recommend */
+#define SRV_MAX_BODY_PORTFOLIO   (1L << 20)  /* POST /api/portfolio */
+#define SRV_MAX_ANSWER_PORTFOLIO (2L << 20)  /* its answer, bytes */
+#define SRV_MAX_BODY_RANK        (64L << 10) /* POST /api/rank */
+#define SRV_MAX_STATIC           (16L << 20) /* bytes per static file */
+#define SRV_PAGE_DEFAULT         50          /* /api/programs limit */
+#define SRV_PAGE_MAX             200
+#define SRV_PORTFOLIO_SLOTS      1 /* portfolio problems solved at once */
 
 /* ------------------------------------------------------------------ */
 /* The application: shared, read-only state.                           */
@@ -125,6 +126,10 @@ typedef struct {
  * status, the security headers and (but for 204 and HEAD-less cases) a
  * body.  Thread-safe: many requests may be handled at once. */
 void srv_handle(const srv_app *app, const srv_request *req, srv_response *out);
+/* The 503 (with Retry-After, Connection: close and the security
+ * headers) sent to a connection refused at the limits; `why` is the
+ * sentence in its error body. */
+void srv_busy(srv_response *out, const char *why);
 void srv_response_free(srv_response *r);
 
 /* The value of header `name` in r (case-insensitive), or NULL. */
@@ -161,8 +166,12 @@ typedef struct {
 	int port;         /* 0: any free port */
 	int threads;      /* 0: one per core */
 	int max_connections;
-	int timeout; /* seconds of inactivity before a connection is
-	                closed */
+	int timeout;           /* seconds of inactivity before a connection is
+	                          closed */
+	int max_per_client;    /* open connections from one address at most */
+	double header_timeout; /* seconds a request's line, headers and
+	                          body may take in all, however they
+	                          trickle; the connection is closed */
 } srv_listen;
 
 /* Starts listening; *port gets the real port.  Returns NULL (and a

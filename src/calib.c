@@ -26,6 +26,7 @@
 
 #include "csv.h"
 #include "data.h"
+#include "json.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -795,24 +796,39 @@ sp_status sp_calib_report_write_md(const sp_calib_report *r, FILE *f)
 	return ferror(f) ? SP_EIO : SP_OK;
 }
 
+/* Through json.c's writer, as every JSON the library writes: names
+ * escaped and checked as UTF-8, numbers that read back exactly. */
 sp_status sp_calib_report_write_json(const sp_calib_report *r, FILE *f)
 {
-	fprintf(f,
-	        "{\"method\": \"%s\", \"evaluations\": %d, \"iterations\": "
-	        "%d, \"passed\": %zu, \"targets\": [",
-	        r->method, r->evals, r->iters, sp_calib_report_npassed(r));
+	sp__out *o = sp_malloc(sizeof *o);
+	if (!o)
+		return SP_ENOMEM;
+	sp__out_init(o, f);
+	sp__out_str(o, "{\"method\": ");
+	sp__json_write_strz(o, r->method);
+	sp__out_str(o, ", \"evaluations\": ");
+	sp__json_write_int(o, r->evals);
+	sp__out_str(o, ", \"iterations\": ");
+	sp__json_write_int(o, r->iters);
+	sp__out_str(o, ", \"passed\": ");
+	sp__json_write_int(o, (int64_t)sp_calib_report_npassed(r));
+	sp__out_str(o, ", \"targets\": [");
 	for (size_t k = 0; k < r->t.n; k++) {
 		const target *x = &r->t.v[k];
-		fprintf(f,
-		        "%s\n  {\"group\": \"%s\", \"code\": \"%s\", "
-		        "\"cited\": %.4g, \"simulated\": ",
-		        k ? "," : "", x->group, x->label, x->value);
-		if (isfinite(x->sim))
-			fprintf(f, "%.4g, \"pass\": %s}", x->sim,
-			        passed(x) ? "true" : "false");
-		else
-			fprintf(f, "null, \"pass\": false}");
+		sp__out_str(o, k ? ",\n  {\"group\": " : "\n  {\"group\": ");
+		sp__json_write_strz(o, x->group);
+		sp__out_str(o, ", \"code\": ");
+		sp__json_write_strz(o, x->label);
+		sp__out_str(o, ", \"cited\": ");
+		sp__json_write_double(o, x->value);
+		sp__out_str(o, ", \"simulated\": ");
+		sp__json_write_double(o, x->sim); /* null when no data */
+		sp__out_str(o, ", \"pass\": ");
+		sp__out_str(o, passed(x) ? "true" : "false");
+		sp__out_char(o, '}');
 	}
-	fprintf(f, "\n]}\n");
-	return ferror(f) ? SP_EIO : SP_OK;
+	sp__out_str(o, "\n]}\n");
+	bool ok = sp__out_flush(o);
+	sp_free(o);
+	return ok && !ferror(f) ? SP_OK : SP_EIO;
 }

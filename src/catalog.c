@@ -208,60 +208,6 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-/* True if s is valid UTF-8 without control characters. */
-static bool clean_text(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		int more;
-		unsigned min;
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			more = 1, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3, min = 0x10000;
-		} else {
-			return false;
-		}
-		unsigned cp = c & (0x3fu >> more);
-		for (int k = 1; k <= more; k++) {
-			if ((p[k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += more + 1;
-	}
-	return true;
-}
-
-/* True if s is a program code: 1..23 of [A-Za-z0-9._/-]. */
-static bool valid_code(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= sizeof((sp_program_info *)0)->code)
-		return false;
-	for (; *s; s++) {
-		char ch = *s;
-		bool ok = (ch >= 'A' && ch <= 'Z') ||
-		          (ch >= 'a' && ch <= 'z') ||
-		          (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
-		          ch == '/' || ch == '-';
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 /* Writes v in the shortest form that reads back as exactly v. */
 static void format_double(char *buf, size_t size, double v)
 {
@@ -316,6 +262,10 @@ static sp_status db_fail(sp_catalog *c, int rc, sp_err *err, const char *what)
 		return sp__err_set(err, SP_EPARSE, c->path, 0, NULL,
 		                   "not a SmartPick catalog (not a SQLite "
 		                   "database)");
+	/* Damage found by a read: say so the way opening would have. */
+	if ((rc & 0xff) == SQLITE_CORRUPT &&
+	    sp__catalog_integrity_check(c->db, c->path, err) != SP_OK)
+		return SP_EPARSE;
 	return sp__err_set(err, status_of(rc), c->path, 0, NULL, "%s: %s", what,
 	                   sqlite3_errmsg(c->db));
 }
@@ -930,6 +880,8 @@ sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
 		s = exec_sql(c, "PRAGMA foreign_keys = ON", err,
 		             "cannot enable foreign keys");
 	}
+	if (!s && !memory)
+		s = sp__catalog_integrity_check(c->db, path, err);
 	if (!s)
 		s = check_identity(c, create, err);
 	if (s) {
@@ -990,14 +942,16 @@ static void read_program(sqlite3_stmt *st, sp_program_info *p)
 	copy_str(p->code, sizeof p->code, col_str(st, 1));
 	copy_str(p->name, sizeof p->name, col_str(st, 2));
 	copy_str(p->specialty, sizeof p->specialty, col_str(st, 3));
-	int t = find_name(track_names, NTRACKS, col_str(st, 4));
-	p->track = t < 0 ? SP_TRACK_CATEGORICAL : (sp_track)t;
+	/* Unknown names and non-numbers stay out of range for the check. */
+	p->track = (sp_track)find_name(track_names, NTRACKS, col_str(st, 4));
 	copy_str(p->state, sizeof p->state, col_str(st, 5));
 	p->region = sqlite3_column_int(st, 6);
-	int g = find_name(setting_names, NSETTINGS, col_str(st, 7));
-	p->setting = g < 0 ? DEFAULT_SETTING : (sp_setting)g;
+	p->setting =
+	    (sp_setting)find_name(setting_names, NSETTINGS, col_str(st, 7));
 	p->positions = sqlite3_column_int(st, 8);
-	p->selectivity = sqlite3_column_double(st, 9);
+	p->selectivity = sqlite3_column_type(st, 9) == SQLITE_TEXT
+	                     ? NAN
+	                     : sqlite3_column_double(st, 9);
 	p->interview_slots = sqlite3_column_int(st, 10);
 	p->accepts_signals = sqlite3_column_int(st, 11);
 	p->sponsors_visa = sqlite3_column_int(st, 12);
@@ -1386,7 +1340,7 @@ static sp_status parse_code_name(const importer *im, sp_program_info *p,
 	char q[SP__QUOTE_SIZE];
 	const char *code = sp__csv_field(&im->t, im->idx[F_CODE]);
 	const char *name = sp__csv_field(&im->t, im->idx[F_NAME]);
-	if (!valid_code(code))
+	if (!sp__catalog_valid_code(code))
 		return bad(im, err, SP_EPARSE, F_CODE,
 		           "expected a program code of 1 to %zu letters, "
 		           "digits, '.', '_', '/' or '-', got %s",
@@ -1398,7 +1352,7 @@ static sp_status parse_code_name(const importer *im, sp_program_info *p,
 		           "duplicate program code %s (first on line %ld)",
 		           sp__csv_quote(q, sizeof q, code), (long)first);
 	size_t n = strlen(name);
-	if (n == 0 || n >= sizeof p->name || !clean_text(name))
+	if (n == 0 || n >= sizeof p->name || !sp__catalog_clean_text(name))
 		return bad(im, err, SP_EPARSE, F_NAME,
 		           "expected a name of 1 to %zu bytes of UTF-8 text "
 		           "without control characters, got %s",
@@ -1488,15 +1442,17 @@ static sp_status parse_row(const importer *im, sp_program_info *p, sp_err *err)
 	                      SP__CATALOG_MAX_POSITIONS, &positions, err)))
 		return s;
 	p->positions = (int)positions;
-	if ((s = opt_double(im, F_SELECTIVITY, -10, 10, 0, &p->selectivity,
+	if ((s = opt_double(im, F_SELECTIVITY, -SP__CATALOG_MAX_SELECTIVITY,
+	                    SP__CATALOG_MAX_SELECTIVITY, 0, &p->selectivity,
 	                    err)) ||
-	    (s = opt_int(im, F_SLOTS, 0, 1000000,
+	    (s = opt_int(im, F_SLOTS, 1, SP__CATALOG_MAX_SLOTS,
 	                 (long)positions * DEFAULT_SLOTS_PER_POSITION,
 	                 &p->interview_slots, err)) ||
 	    (s = opt_int(im, F_SIGNALS, 0, 1, key->signals, &p->accepts_signals,
 	                 err)) ||
 	    (s = opt_int(im, F_VISA, 0, 1, 0, &p->sponsors_visa, err)) ||
-	    (s = opt_double(im, F_STEP2, 1, 300, key->step2_median,
+	    (s = opt_double(im, F_STEP2, SP__CATALOG_MIN_STEP2,
+	                    SP__CATALOG_MAX_STEP2, key->step2_median,
 	                    &p->step2_median, err)) ||
 	    (s = opt_int(im, F_SYNTHETIC, 0, 1, 0, &p->synthetic, err)))
 		return s;
@@ -1691,9 +1647,11 @@ sp_status sp_catalog_export_csv(sp_catalog *c, FILE *f, sp_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sp_program_info p;
 		read_program(st, &p);
+		if ((s = sp__catalog_check_program(&p, c->path, err)))
+			break;
 		put_program(o, &p);
 	}
-	if (rc != SQLITE_DONE)
+	if (!s && rc != SQLITE_DONE)
 		s = db_fail(c, rc, err, "cannot read the programs");
 	sqlite3_finalize(st);
 	if (!sp__out_flush(o) && !s)
@@ -1726,13 +1684,15 @@ sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
 		copy_str(si.code, sizeof si.code, col_str(st, 0));
 		copy_str(si.name, sizeof si.name, col_str(st, 1));
 		copy_str(si.family, sizeof si.family, col_str(st, 2));
-		int t = find_name(track_names, NTRACKS, col_str(st, 3));
-		si.track = t < 0 ? SP_TRACK_CATEGORICAL : (sp_track)t;
+		si.track =
+		    (sp_track)find_name(track_names, NTRACKS, col_str(st, 3));
 		si.pgy2 = sqlite3_column_int(st, 4);
 		si.programs = sqlite3_column_int(st, 5);
 		si.positions = sqlite3_column_int(st, 6);
 		si.signals_gold = sqlite3_column_int(st, 7);
 		si.signals_silver = sqlite3_column_int(st, 8);
+		if ((s = sp__catalog_check_specialty(&si, c->path, err)))
+			break;
 		if (!SP_VEC_PUSH(v, si))
 			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 			                "out of memory");
@@ -1800,7 +1760,9 @@ sp_status sp_catalog_programs(sp_catalog *c, const char *specialty,
 			                "out of memory");
 			break;
 		}
-		read_program(st, &v.v[v.n++]);
+		read_program(st, &v.v[v.n]);
+		if ((s = sp__catalog_check_program(&v.v[v.n++], c->path, err)))
+			break;
 	}
 	if (!s && rc != SQLITE_DONE)
 		s = db_fail(c, rc, err, "cannot read the programs");
@@ -1847,7 +1809,7 @@ sp_status sp_catalog_param_get(sp_catalog *c, const char *name,
 		*value = sqlite3_column_double(st, 0);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
-		return SP_OK;
+		return isfinite(*value) ? SP_OK : SP_EPARSE;
 	return rc == SQLITE_DONE ? SP_ENOTFOUND : status_of(rc);
 }
 
@@ -1859,7 +1821,7 @@ static sp_status check_param(sp_catalog *c, const char *name,
 {
 	char q[SP__QUOTE_SIZE];
 	size_t n = strlen(name);
-	if (n == 0 || n > SP_MAX_NAME || !clean_text(name))
+	if (n == 0 || n > SP_MAX_NAME || !sp__catalog_clean_text(name))
 		return sp__err_set(err, SP_EINVAL, file, line, "name",
 		                   "%sexpected a parameter name of 1 to %d "
 		                   "bytes, got %s",
@@ -1947,7 +1909,7 @@ static sp_status load_params_csv(sp_catalog *c, const char *buf, size_t len,
 		    (s = check_param(c, pname, spec_code, v, name, t.line, "",
 		                     err)))
 			break;
-		if (!*src || !clean_text(src)) {
+		if (!*src || !sp__catalog_clean_text(src)) {
 			s = sp__csv_err(&t, err, SP_EPARSE, idx[3],
 			                "every parameter needs a source");
 			break;
@@ -2030,7 +1992,8 @@ sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
 		p->mcs = sqlite3_column_double(q, 5);
 		p->mcn = sqlite3_column_int(q, 6);
 		p->filled = sqlite3_column_double(q, 7);
-		seen++;
+		/* Values no simulation gives: the cache is not used. */
+		seen += sp__catalog_stats_ok(p, *trials) ? 1 : n + 1;
 	}
 	if (rc != SQLITE_DONE)
 		s = db_fail(c, rc, err, "cannot read the market statistics");

@@ -12,6 +12,34 @@
 #define SP__CATALOG_MAX_POSITIONS 1000
 /* Most programs one import may hold. */
 #define SP__CATALOG_MAX_PROGRAMS 100000
+/* The other bounds a program's values keep (import and read-back). */
+#define SP__CATALOG_MAX_SELECTIVITY 10
+#define SP__CATALOG_MAX_SLOTS       1000000
+#define SP__CATALOG_MIN_STEP2       1
+#define SP__CATALOG_MAX_STEP2       300
+
+/* catalog_check.c: the rules for what a catalog holds.
+ * True if s is valid UTF-8 without control characters. */
+bool sp__catalog_clean_text(const char *s);
+/* True if s is a program code: 1..23 of [A-Za-z0-9._/-]. */
+bool sp__catalog_valid_code(const char *s);
+/* The first field of p (or s) that breaks the import's rules, by its
+ * column name; NULL when every value is good. */
+const char *sp__catalog_program_fault(const sp_program_info *p);
+const char *sp__catalog_specialty_fault(const sp_specialty_info *s);
+/* SP_OK when p (s) is good, else SP_EPARSE with a message naming the
+ * row, the field, and how to rebuild the catalog at `path`. */
+sp_status sp__catalog_check_program(const sp_program_info *p, const char *path,
+                                    sp_err *err) SP_MUST_CHECK;
+sp_status sp__catalog_check_specialty(const sp_specialty_info *s,
+                                      const char *path,
+                                      sp_err *err) SP_MUST_CHECK;
+/* PRAGMA integrity_check on an open database, then every fitted
+ * parameter finite: SP_EPARSE ("damaged catalog", with how to rebuild
+ * it) unless both hold. */
+typedef struct sqlite3 sqlite3;
+sp_status sp__catalog_integrity_check(sqlite3 *db, const char *path,
+                                      sp_err *err) SP_MUST_CHECK;
 
 /* sp_catalog_import_csv over a CSV held in memory: buf[0..len) is
  * borrowed, `name` names it in messages.  Same contract: validated row
@@ -54,6 +82,11 @@ typedef struct {
 sp_status sp__catalog_stats_get(sp_catalog *c, const char *key,
                                 sp__prog_stats *st, size_t n, int *trials,
                                 bool *found, sp_err *err) SP_MUST_CHECK;
+/* True if st holds values a simulation of `trials` seasons can give
+ * (catalog_check.c): finite, spreads and fill not negative, counts
+ * within 0..trials.  A row that breaks it makes the stored statistics
+ * count as absent, so they are simulated again. */
+bool sp__catalog_stats_ok(const sp__prog_stats *st, int trials);
 /* Replaces the stored statistics, in one transaction. */
 sp_status sp__catalog_stats_put(sp_catalog *c, const char *key, int trials,
                                 const sp__prog_stats *st, size_t n,

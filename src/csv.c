@@ -361,6 +361,33 @@ sp_status sp__csv_long(const sp__csv *c, int i, long lo, long hi, long *out,
 	                          c->name, c->line, *field ? field : NULL);
 }
 
+/* True if s is a decimal number as people write them: an optional '-',
+ * digits with an optional '.', an optional exponent.  strtod alone would
+ * also take "+5", "0x1p3", "inf" and "nan", which no table means. */
+static bool decimal_syntax(const char *s)
+{
+	int digits = 0;
+	if (*s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
 sp_status sp__csv_double(const sp__csv *c, int i, double lo, double hi,
                          double *out, sp_err *err)
 {
@@ -368,7 +395,7 @@ sp_status sp__csv_double(const sp__csv *c, int i, double lo, double hi,
 	char q[SP__QUOTE_SIZE];
 	char *end = NULL;
 	double v = 0;
-	if (*s && !isspace((unsigned char)*s))
+	if (decimal_syntax(s))
 		v = strtod(s, &end);
 	if (!end || end == s || *end != '\0' || !isfinite(v))
 		return sp__csv_err(c, err, SP_EPARSE, i,

@@ -292,72 +292,24 @@ sp_status sp_matching_fwrite(const sp_inst *in, const sp_matching *m,
 
 typedef struct {
 	FILE *f;
-	char *tmp; /* NULL when writing to stdout */
+	sp_outfile *o;
 } outfile;
 
-/* Opens "<path>.tmp.<pid>.<n>" exclusively (mode 0666 less the umask,
- * like any new file), or stdout for "-". */
+/* Opens path for writing as sp_outfile_open does. */
 static sp_status out_open(outfile *o, const char *path, sp_err *err)
 {
-	o->f = NULL;
-	o->tmp = NULL;
-	if (strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return SP_OK;
-	}
-	size_t size = strlen(path) + 48;
-	o->tmp = sp_malloc(size);
-	if (!o->tmp)
-		return sp__err_set(err, SP_ENOMEM, path, 0, NULL,
-		                   "out of memory");
-	int fd = -1;
-	for (int n = 0; fd < 0 && n < 100; n++) {
-		snprintf(o->tmp, size, "%s.tmp.%ld.%d", path, (long)getpid(),
-		         n);
-		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd >= 0)
-		o->f = fdopen(fd, "w");
-	if (!o->f) {
-		sp_status s = sp__err_set(err, SP_EIO, path, 0, NULL,
-		                          "cannot create a temporary file: %s",
-		                          strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			remove(o->tmp);
-		}
-		sp_free(o->tmp);
-		o->tmp = NULL;
-		return s;
-	}
-	return SP_OK;
+	return sp_outfile_open(path, &o->o, &o->f, err);
 }
 
-/* Renames the temporary into place when s is SP_OK, else removes it. */
+/* Commits the output when s is SP_OK, else drops it. */
 static sp_status out_close(outfile *o, sp_status s, const char *path,
                            sp_err *err)
 {
-	if (!o->tmp) {
-		if (fflush(o->f) != 0 && !s)
-			s = sp__err_set(err, SP_EIO, "-", 0, NULL,
-			                "cannot write: %s", strerror(errno));
+	if (s) {
+		sp_outfile_abort(o->o);
 		return s;
 	}
-	if (fclose(o->f) != 0 && !s)
-		s = sp__err_set(err, SP_EIO, path, 0, NULL, "cannot write: %s",
-		                strerror(errno));
-	if (!s && rename(o->tmp, path) != 0)
-		s = sp__err_set(err, SP_EIO, path, 0, NULL,
-		                "cannot rename the temporary file into place: "
-		                "%s",
-		                strerror(errno));
-	if (s)
-		remove(o->tmp);
-	sp_free(o->tmp);
-	o->tmp = NULL;
-	return s;
+	return sp_outfile_commit(o->o, path, err);
 }
 
 /* The message for a writer's failure. */

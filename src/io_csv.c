@@ -1247,13 +1247,49 @@ static sp_status check_writable(const sp_inst *in, const char *dir, sp_err *err)
 	return SP_OK;
 }
 
-/* Creates dir unless it exists. */
-static sp_status make_dir(const char *dir, sp_err *err)
+/* Creates dir unless it exists; *made says whether it was created (and
+ * so must go again if the write fails). */
+static sp_status make_dir(const char *dir, bool *made, sp_err *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+	*made = mkdir(dir, 0777) == 0;
+	if (*made || errno == EEXIST)
 		return check_dir(dir, err);
 	return sp__err_set(err, SP_EIO, dir, 0, NULL,
 	                   "cannot create directory: %s", strerror(errno));
+}
+
+/* Where one file of the folder goes, as sp_outfile decides for single
+ * files: a symbolic link is followed to its target (a link to nothing
+ * is refused), anything that exists and is not a regular file is
+ * refused (a folder of CSV files holds files), else the path itself. */
+static sp_status resolve_final(char **final, sp_err *err)
+{
+	struct stat st;
+	if (lstat(*final, &st) != 0)
+		return SP_OK; /* a new file */
+	if (S_ISLNK(st.st_mode)) {
+		char *t = realpath(*final, NULL);
+		if (!t)
+			return sp__err_set(err, SP_EIO, *final, 0, NULL,
+			                   "is a symbolic link to nothing; not "
+			                   "writing through it");
+		char *mine = sp_malloc(strlen(t) + 1);
+		if (mine)
+			memcpy(mine, t, strlen(t) + 1);
+		free(t);
+		if (!mine)
+			return sp__err_set(err, SP_ENOMEM, *final, 0, NULL,
+			                   "out of memory");
+		if (stat(mine, &st) != 0)
+			st.st_mode = S_IFREG;
+		sp_free(*final);
+		*final = mine;
+	}
+	if (!S_ISREG(st.st_mode))
+		return sp__err_set(err, SP_EIO, *final, 0, NULL,
+		                   "is not a regular file (the CSV format is a "
+		                   "folder of files)");
+	return SP_OK;
 }
 
 /* Writes one file to a new temporary "<final>.tmp.<pid>.<n>"; gives its
@@ -1303,9 +1339,10 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 	    const sp_inst *, sp__out *) = {put_programs,     put_applicants,
 	                                   put_couples,      put_program_lists,
 	                                   put_supplemental, put_reversions};
+	bool made = false;
 	sp_status s = check_writable(in, dir, err);
 	if (!s)
-		s = make_dir(dir, err);
+		s = make_dir(dir, &made, err);
 	if (s)
 		return s;
 	char *finals[SP__CSV_NFILES] = {0}, *tmps[SP__CSV_NFILES] = {0};
@@ -1317,7 +1354,7 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 		if (!finals[f])
 			s = sp__err_set(err, SP_ENOMEM, dir, 0, NULL,
 			                "out of memory");
-		else
+		else if (!(s = resolve_final(&finals[f], err)))
 			s = write_tmp(in, finals[f], puts_[f], &tmps[f], o,
 			              err);
 	}
@@ -1336,6 +1373,8 @@ sp_status sp__io_csv_write_dir(const sp_inst *in, const char *dir, sp_err *err)
 		sp_free(finals[f]);
 	}
 	sp_free(o);
+	if (s && made)
+		rmdir(dir); /* a failed command leaves no new folder */
 	return s;
 }
 

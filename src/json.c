@@ -17,7 +17,9 @@
  *   escaped characters) and decodes into an arena buffer of the raw
  *   length, which is enough because no escape decodes to more bytes than
  *   it occupies.  UTF-8 is validated per RFC 3629 (no overlong forms, no
- *   surrogates, nothing above U+10FFFF).
+ *   surrogates, nothing above U+10FFFF), and \u0000 is refused: every
+ *   reader hands strings on as C strings, where a NUL would silently cut
+ *   "Internal Medicine\u0000xyz" to "Internal Medicine".
  *
  *   Numbers are checked against the RFC grammar, then converted without
  *   the C locale's help: integers exactly (int64, with overflow checks);
@@ -513,6 +515,10 @@ static sp_status decode_escape(parser *ps, const unsigned char *s,
 		return fail(ps, at, SP_EPARSE,
 		            "invalid \\u escape: expected four hex digits");
 	*used = 6;
+	if (cp == 0) /* C strings end there: "IM\u0000x" would read "IM" */
+		return fail(ps, at, SP_EPARSE,
+		            "invalid \\u escape: NUL (\\u0000) is not allowed "
+		            "in a string");
 	if (cp >= 0xDC00 && cp <= 0xDFFF)
 		return fail(ps, at, SP_EPARSE,
 		            "invalid \\u escape: unpaired low surrogate");
@@ -1311,6 +1317,32 @@ void sp__json_write_str(sp__out *o, const char *str, size_t len)
 void sp__json_write_strz(sp__out *o, const char *s)
 {
 	sp__json_write_str(o, s, strlen(s));
+}
+
+/* One value through a writer of its own onto f. */
+static sp_status fput_value(FILE *f, const char *s, double v)
+{
+	sp__out *o = sp_malloc(sizeof *o);
+	if (!o)
+		return SP_ENOMEM;
+	sp__out_init(o, f);
+	if (s)
+		sp__json_write_strz(o, s);
+	else
+		sp__json_write_double(o, v);
+	bool ok = sp__out_flush(o);
+	sp_free(o);
+	return ok ? SP_OK : SP_EIO;
+}
+
+sp_status sp_json_fputs(const char *s, FILE *f)
+{
+	return fput_value(f, s ? s : "", 0);
+}
+
+sp_status sp_json_fputd(double v, FILE *f)
+{
+	return fput_value(f, NULL, v);
 }
 
 void sp__json_write_int(sp__out *o, int64_t v)

@@ -47,8 +47,8 @@ struct sp__json {
 			int64_t i; /* the exact value when is_int */
 		} num;
 		struct {
-			const char *s; /* UTF-8, NUL-terminated; may also
-			                  hold NULs written as \u0000 */
+			const char *s; /* UTF-8, NUL-terminated; never
+			                  holds a NUL (\u0000 is refused) */
 			size_t len;
 		} str;
 		struct {

@@ -538,7 +538,7 @@ static sp_status builtin_programs(sp_rng *r, const sp_specialty_info *sp,
 			p->setting = (sp_setting)sp_rng_below(r, 3);
 			p->positions = pos[j];
 			p->selectivity = sp_rng_normal(r);
-			p->interview_slots = 0; /* the model's default */
+			p->interview_slots = SP_SLOTS_FROM_MODEL;
 			p->accepts_signals =
 			    s->signals_gold > 0 && sp_rng_uniform(r) < 0.95;
 			p->sponsors_visa =
@@ -1278,8 +1278,8 @@ void sp__trial_free(sp__trial *t)
 static int slots_of(const sp_model *m, int32_t j)
 {
 	const sp_program_info *p = &m->progs[j];
-	if (p->interview_slots > 0)
-		return p->interview_slots;
+	if (p->interview_slots != SP_SLOTS_FROM_MODEL)
+		return p->interview_slots < 0 ? 0 : p->interview_slots;
 	return (int)lround(p->positions * m->g[SP__G_SLOTS_PER_POS]);
 }
 

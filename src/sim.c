@@ -27,6 +27,7 @@
  * buffer of every trial's figures, or a barrier per trial).
  */
 #include "market.h"
+#include "json.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -694,53 +695,51 @@ double sp__sim_step2_median(const sp_sim_result *r, int32_t fam, int matched)
 /* ------------------------------------------------------------------ */
 /* Output. */
 
-static void json_str(FILE *f, const char *s)
+/* JSON goes through json.c's writer: strings escaped and checked as
+ * UTF-8, doubles in the shortest form that reads back exactly ("null"
+ * when not finite). */
+
+/* Writes `sep`, then "key": . */
+static void json_key(sp__out *o, const char *sep, const char *key)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	sp__out_str(o, sep);
+	sp__json_write_strz(o, key);
+	sp__out_str(o, ": ");
+}
+
+static void json_num_member(sp__out *o, const char *sep, const char *key,
+                            double v)
+{
+	json_key(o, sep, key);
+	sp__json_write_double(o, v);
+}
+
+static void json_str_member(sp__out *o, const char *sep, const char *key,
+                            const char *v)
+{
+	json_key(o, sep, key);
+	sp__json_write_strz(o, v);
+}
+
+static void json_by_type(sp__out *o, const sp_sim_result *r, double T)
+{
+	sp__out_str(o, ",\n\"by_type\": [");
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		json_str_member(o, t ? ",\n  {" : "\n  {", "applicant_type",
+		                sp_appl_type_name((sp_appl_type)t));
+		json_num_member(o, ", ", "applicants",
+		                (double)r->a.type_n[t] / T);
+		json_num_member(o, ", ", "match_rate",
+		                sp_sim_result_match_rate(r, (sp_appl_type)t));
+		sp__out_char(o, '}');
 	}
-	fputc('"', f);
+	sp__out_str(o, "\n]");
 }
 
-static void json_num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.6g", v);
-	else
-		fputs("null", f);
-}
-
-sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
+static void json_by_specialty(sp__out *o, const sp_sim_result *r)
 {
 	const sp_model *m = r->m;
-	double T = r->a.trials ? (double)r->a.trials : 1;
-	fprintf(f, "{\n\"trials\": %lld,\n\"stable_trials\": %lld,\n",
-	        (long long)r->a.trials, (long long)r->a.stable);
-	fprintf(f, "\"cycled_trials\": %lld,\n", (long long)r->a.cycled);
-	fprintf(f, "\"applicants_per_trial\": ");
-	json_num(f, sp_sim_result_applicants(r, SP_APPL_NTYPES));
-	fprintf(f, ",\n\"applications_per_trial\": ");
-	json_num(f, (double)r->a.applications / T);
-	fprintf(f, ",\n\"interviews_per_trial\": ");
-	json_num(f, (double)r->a.interviews / T);
-	fprintf(f, ",\n\"by_type\": [");
-	for (int t = 0; t < SP_APPL_NTYPES; t++) {
-		fprintf(f,
-		        "%s\n  {\"applicant_type\": \"%s\", \"applicants\": ",
-		        t ? "," : "", sp_appl_type_name((sp_appl_type)t));
-		json_num(f, (double)r->a.type_n[t] / T);
-		fprintf(f, ", \"match_rate\": ");
-		json_num(f, sp_sim_result_match_rate(r, (sp_appl_type)t));
-		fputc('}', f);
-	}
-	fprintf(f, "\n],\n\"by_specialty\": [");
+	sp__out_str(o, ",\n\"by_specialty\": [");
 	bool first = true;
 	for (int32_t s = 0; s < m->ns; s++) {
 		if (!m->fam[m->spec_fam[s]].selected)
@@ -748,20 +747,24 @@ sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
 		int64_t pos = 0;
 		for (int32_t k = m->sp_off[s]; k < m->sp_off[s + 1]; k++)
 			pos += m->progs[m->sp_prog[k]].positions;
-		fprintf(f, "%s\n  {\"code\": ", first ? "" : ",");
+		json_str_member(o, first ? "\n  {" : ",\n  {", "code",
+		                m->specs[s].code);
 		first = false;
-		json_str(f, m->specs[s].code);
-		fprintf(f, ", \"specialty\": ");
-		json_str(f, m->specs[s].name);
-		fprintf(f, ", \"family\": ");
-		json_str(f, m->specs[s].family);
-		fprintf(f, ", \"positions\": %lld, \"fill_rate\": ",
-		        (long long)pos);
-		json_num(f, sp__sim_fill(r, s));
-		fputc('}', f);
+		json_str_member(o, ", ", "specialty", m->specs[s].name);
+		json_str_member(o, ", ", "family", m->specs[s].family);
+		json_key(o, ", ", "positions");
+		sp__json_write_int(o, pos);
+		json_num_member(o, ", ", "fill_rate", sp__sim_fill(r, s));
+		sp__out_char(o, '}');
 	}
-	fprintf(f, "\n],\n\"by_group\": [");
-	first = true;
+	sp__out_str(o, "\n]");
+}
+
+static void json_by_group(sp__out *o, const sp_sim_result *r, double T)
+{
+	const sp_model *m = r->m;
+	sp__out_str(o, ",\n\"by_group\": [");
+	bool first = true;
 	for (int32_t fa = 0; fa < m->nf; fa++)
 		for (int t = 0; t < SP_APPL_NTYPES; t++)
 			for (int b = 0; b < NBANDS; b++) {
@@ -771,49 +774,85 @@ sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
 				const int64_t *x = r->a.grp + g * 3;
 				if (!x[0])
 					continue;
-				fprintf(f, "%s\n  {\"specialty\": ",
-				        first ? "" : ",");
+				json_str_member(o, first ? "\n  {" : ",\n  {",
+				                "specialty", m->fam[fa].name);
 				first = false;
-				json_str(f, m->fam[fa].name);
-				fprintf(f, ", \"code\": ");
-				json_str(f, m->fam[fa].code);
-				fprintf(f,
-				        ", \"applicant_type\": \"%s\", "
-				        "\"step2_band\": %d, \"applicants\": ",
-				        sp_appl_type_name((sp_appl_type)t),
-				        BAND_LO + 10 * b);
-				json_num(f, (double)x[0] / T);
-				fprintf(f, ", \"matched_preferred\": ");
-				json_num(f, (double)x[1] / T);
-				fprintf(f, ", \"matched_any\": ");
-				json_num(f, (double)x[2] / T);
-				fprintf(f, ", \"contiguous_ranks_median\": ");
-				json_num(f, hist_median(r->a.cont + g * NCONTIG,
-				                        NCONTIG, 0));
-				fputc('}', f);
+				json_str_member(o, ", ", "code",
+				                m->fam[fa].code);
+				json_str_member(
+				    o, ", ", "applicant_type",
+				    sp_appl_type_name((sp_appl_type)t));
+				json_key(o, ", ", "step2_band");
+				sp__json_write_int(o, BAND_LO + 10 * b);
+				json_num_member(o, ", ", "applicants",
+				                (double)x[0] / T);
+				json_num_member(o, ", ", "matched_preferred",
+				                (double)x[1] / T);
+				json_num_member(o, ", ", "matched_any",
+				                (double)x[2] / T);
+				json_num_member(
+				    o, ", ", "contiguous_ranks_median",
+				    hist_median(r->a.cont + g * NCONTIG,
+				                NCONTIG, 0));
+				sp__out_char(o, '}');
 			}
-	fprintf(f, "\n],\n\"interview_rates\": [");
-	first = true;
+	sp__out_str(o, "\n]");
+}
+
+static void json_interview_rates(sp__out *o, const sp_sim_result *r)
+{
 	static const char *const what[] = {
 	    "no_signal", "silver", "gold",   "out_of_state", "in_state",
 	    "us_md",     "us_do",  "us_img", "non_us_img",   "other"};
+	const sp_model *m = r->m;
+	sp__out_str(o, ",\n\"interview_rates\": [");
+	bool first = true;
 	for (int32_t fa = 0; fa < m->nf; fa++) {
 		if (!m->fam[fa].selected)
 			continue;
-		fprintf(f, "%s\n  {\"specialty\": ", first ? "" : ",");
+		json_str_member(o, first ? "\n  {" : ",\n  {", "specialty",
+		                m->fam[fa].name);
 		first = false;
-		json_str(f, m->fam[fa].name);
-		for (int w = 0; w < 10; w++) {
-			fprintf(f, ", \"%s\": ", what[w]);
-			json_num(f, sp__sim_iv_rate(r, fa, w));
-		}
-		fputc('}', f);
+		for (int w = 0; w < 10; w++)
+			json_num_member(o, ", ", what[w],
+			                sp__sim_iv_rate(r, fa, w));
+		sp__out_char(o, '}');
 	}
-	fprintf(f,
-	        "\n],\n\"timing\": {\"threads\": %d, \"wall_ms\": %.1f, "
-	        "\"ms_per_trial\": %.1f}\n}\n",
-	        r->threads, r->wall_ms, sp_sim_result_ms_per_trial(r));
-	return ferror(f) ? SP_EIO : SP_OK;
+	sp__out_str(o, "\n]");
+}
+
+sp_status sp_sim_result_write_json(const sp_sim_result *r, FILE *f)
+{
+	sp__out *o = sp_malloc(sizeof *o);
+	if (!o)
+		return SP_ENOMEM;
+	sp__out_init(o, f);
+	double T = r->a.trials ? (double)r->a.trials : 1;
+	json_key(o, "{\n", "trials");
+	sp__json_write_int(o, r->a.trials);
+	json_key(o, ",\n", "stable_trials");
+	sp__json_write_int(o, r->a.stable);
+	json_key(o, ",\n", "cycled_trials");
+	sp__json_write_int(o, r->a.cycled);
+	json_num_member(o, ",\n", "applicants_per_trial",
+	                sp_sim_result_applicants(r, SP_APPL_NTYPES));
+	json_num_member(o, ",\n", "applications_per_trial",
+	                (double)r->a.applications / T);
+	json_num_member(o, ",\n", "interviews_per_trial",
+	                (double)r->a.interviews / T);
+	json_by_type(o, r, T);
+	json_by_specialty(o, r);
+	json_by_group(o, r, T);
+	json_interview_rates(o, r);
+	json_key(o, ",\n", "timing");
+	json_key(o, "{", "threads");
+	sp__json_write_int(o, r->threads);
+	json_num_member(o, ", ", "wall_ms", r->wall_ms);
+	json_num_member(o, ", ", "ms_per_trial", sp_sim_result_ms_per_trial(r));
+	sp__out_str(o, "}\n}\n");
+	bool ok = sp__out_flush(o);
+	sp_free(o);
+	return ok && !ferror(f) ? SP_OK : SP_EIO;
 }
 
 sp_status sp_sim_result_write_table(const sp_sim_result *r, FILE *f)

@@ -8,7 +8,8 @@
  * the bare tokenizer with an open header.  Properties checked besides
  * "never crash, never leak": a failure fills the message and gives
  * nothing back; fields have the length the tokenizer reports; an
- * instance that reads and can be written as rp reads back from it.
+ * instance that reads and can be written as rp reads back from it; a
+ * number the reader takes is written in plain decimal.
  */
 #include "csv.h"
 #include "io.h"
@@ -40,8 +41,12 @@ static void fuzz_tokenizer(const char *buf, size_t len)
 		double d;
 		if (sp__csv_long(&c, idx[2], 0, 1000, &v, &err) == SP_OK)
 			check(v >= 0 && v <= 1000);
-		if (sp__csv_double(&c, idx[2], -1, 1, &d, &err) == SP_OK)
+		if (sp__csv_double(&c, idx[2], -1, 1, &d, &err) == SP_OK) {
+			/* Decimal only: no '+', hex, inf or nan spellings. */
+			const char *f = sp__csv_field(&c, idx[2]);
 			check(d >= -1 && d <= 1);
+			check(*f != '+' && !strpbrk(f, "xXpPnNiI+ \t"));
+		}
 	}
 	if (s)
 		check(err.msg[0] != '\0');

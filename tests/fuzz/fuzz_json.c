@@ -4,7 +4,8 @@
  * Every input is parsed under small caps; an accepted document is walked
  * with the accessors (each member must be found again by key), written
  * back with the writer helpers and parsed again, and the two trees must
- * be equal: strings byte for byte, numbers exactly.
+ * be equal: strings byte for byte, numbers exactly; no string or key
+ * holds a NUL.
  */
 #include "json.h"
 
@@ -30,6 +31,8 @@ static void write_tree(sp__out *o, const sp__json *n)
 			sp__json_write_double(o, n->u.num.d);
 		break;
 	case SP__JSON_STRING:
+		if (strlen(n->u.str.s) != n->u.str.len)
+			abort(); /* no string holds a NUL */
 		sp__json_write_str(o, n->u.str.s, n->u.str.len);
 		break;
 	case SP__JSON_ARRAY:
@@ -41,6 +44,8 @@ static void write_tree(sp__out *o, const sp__json *n)
 			if (i)
 				sp__out_char(o, ',');
 			if (obj) {
+				if (strlen(k->key) != k->keylen)
+					abort();
 				sp__json_write_str(o, k->key, k->keylen);
 				sp__out_char(o, ':');
 			}

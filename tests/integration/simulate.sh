@@ -58,3 +58,21 @@ if "$SP" calibrate --builtin --evaluate -q -n 1 -j 2 -r "$tmp/r.md" 2>/dev/null 
 else
 	bad "calibrate --evaluate writes the report"
 fi
+# JSON from both commands goes through the library's one writer: valid,
+# and every number exact (no %.4g / %.6g rounding).
+if "$SP" calibrate --builtin --evaluate -q -n 1 -j 2 --json -r "$tmp/r.json" \
+	2>/dev/null && python3 - "$tmp/r.json" "$tmp/a.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["method"] and len(r["targets"]) > 100
+sims = [t["simulated"] for t in r["targets"] if t["simulated"] is not None]
+# %.4g kept at most 4 significant digits; exact fractions need more.
+assert any(len(repr(v).replace(".", "").lstrip("0")) > 5 for v in sims)
+a = json.load(open(sys.argv[2]))
+assert any(len(repr(t["match_rate"])) > 8 for t in a["by_type"])
+PY
+then
+	ok "calibrate --json and simulate --json: valid, numbers exact"
+else
+	bad "calibrate --json and simulate --json: valid, numbers exact"
+fi

@@ -942,6 +942,61 @@ static void test_alloc_failures(void **state)
 	sp_catalog_close(c);
 }
 
+/* The read-back rules: a good program passes; each bad value is named. */
+static void test_check_program(void **state)
+{
+	(void)state;
+	sp_program_info good;
+	memset(&good, 0, sizeof good);
+	good.id = 1;
+	snprintf(good.code, sizeof good.code, "IM-0001");
+	snprintf(good.name, sizeof good.name, "Caf\xc3\xa9 General");
+	snprintf(good.specialty, sizeof good.specialty, "IM");
+	snprintf(good.state, sizeof good.state, "NY");
+	good.region = sp__catalog_division("NY");
+	good.positions = 10;
+	good.interview_slots = 120;
+	good.step2_median = 245;
+	assert_null(sp__catalog_program_fault(&good));
+	sp_program_info p;
+#define BAD(field, change)                                     \
+	do {                                                   \
+		p = good;                                      \
+		change;                                        \
+		const char *f = sp__catalog_program_fault(&p); \
+		assert_non_null(f);                            \
+		assert_string_equal(f, field);                 \
+	} while (0)
+	BAD("code", p.code[0] = ' ');
+	BAD("name", p.name[0] = '\0');
+	BAD("name", snprintf(p.name, sizeof p.name, "A\xff"));
+	BAD("name", snprintf(p.name, sizeof p.name, "A\tB"));
+	BAD("track", p.track = (sp_track)-1);
+	BAD("track", p.track = (sp_track)5);
+	BAD("state", snprintf(p.state, sizeof p.state, "ZZ"));
+	BAD("region", p.region = p.region % 9 + 1);
+	BAD("setting", p.setting = (sp_setting)4);
+	BAD("positions", p.positions = 0);
+	BAD("positions", p.positions = SP__CATALOG_MAX_POSITIONS + 1);
+	BAD("selectivity", p.selectivity = INFINITY);
+	BAD("selectivity", p.selectivity = NAN);
+	BAD("selectivity", p.selectivity = 10.5);
+	BAD("interview_slots", p.interview_slots = 0);
+	BAD("interview_slots", p.interview_slots = SP_SLOTS_FROM_MODEL);
+	BAD("accepts_signals", p.accepts_signals = 2);
+	BAD("sponsors_visa", p.sponsors_visa = -1);
+	BAD("step2_median", p.step2_median = 0);
+	BAD("synthetic", p.synthetic = 7);
+#undef BAD
+	sp_err err;
+	p = good;
+	p.selectivity = INFINITY;
+	assert_int_equal(sp__catalog_check_program(&p, "x.db", &err),
+	                 SP_EPARSE);
+	assert_non_null(strstr(err.msg, "field 'selectivity'"));
+	assert_non_null(strstr(err.msg, "catalog init --force --db x.db"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1015,7 @@ int main(void)
 	    cmocka_unit_test(test_divisions),
 	    cmocka_unit_test(test_unknown_specialty_query),
 	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_check_program),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

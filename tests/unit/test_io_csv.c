@@ -206,6 +206,23 @@ static void test_numbers_and_quote(void **state)
 	assert_int_equal(sp__csv_double(&c, 0, 0, 1, &d, &err), SP_EPARSE);
 	sp__csv_free(&c);
 
+	/* Only decimal numbers as people write them: no sign '+', no hex
+	 * floats, no inf or nan spelled out, no bare '.' or exponent. */
+	const char *odd = "x\n0x1p3\n+5\n.5\n-2.5e-1\n5.\n1e\n.\ninf\n"
+	                  "0x10\n";
+	static const sp_status want[] = {SP_EPARSE, SP_EPARSE, SP_OK,
+	                                 SP_OK,     SP_OK,     SP_EPARSE,
+	                                 SP_EPARSE, SP_EPARSE, SP_EPARSE};
+	sp__csv_init(&c, odd, strlen(odd), "d.csv");
+	next(&c);
+	for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+		next(&c);
+		assert_int_equal(sp__csv_double(&c, 0, -1, 10, &d, &err),
+		                 want[k]);
+	}
+	assert_true(d == 5.0);
+	sp__csv_free(&c);
+
 	char q[SP__QUOTE_SIZE];
 	assert_string_equal(sp__csv_quote(q, sizeof q, "a\"b\\c\n\x01"),
 	                    "\"a\\\"b\\\\c\\x0a\\x01\"");

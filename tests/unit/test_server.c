@@ -518,6 +518,10 @@ static void test_request_target(void **state)
 	expect_error("GET", "*", 400, "");
 	expect_error("GET", "http://example.com/api/health", 400, "");
 	expect_error("GET", "?x", 400, "");
+	/* Raw spaces and control bytes (MHD passes them on) are 400. */
+	expect_error("GET", "/api/health x", 400, "");
+	expect_error("GET", "/a b", 400, "");
+	expect_error("GET", "/api/health\x7f", 400, "");
 	/* A NULL method or target still gets an answer. */
 	srv_request req = {0};
 	srv_response r;
@@ -647,6 +651,19 @@ static void test_portfolio(void **state)
 	x = post("/api/portfolio?curve=2", problem);
 	assert_error(x, 400, "curve");
 	done(x);
+	/* NUL in any JSON string is an error, not the end of the string. */
+	x = post("/api/portfolio",
+	         "{\"options\":[{\"id\":\"a\\u0000xyz\",\"p\":0.5,"
+	         "\"value\":1}],\"count\":1}");
+	assert_error(x, 400, "");
+	done(x);
+	/* The 503 for refused connections carries every header. */
+	srv_response busy;
+	srv_busy(&busy, "too many connections");
+	assert_int_equal(busy.status, 503);
+	assert_string_equal(srv_response_header(&busy, "Retry-After"), "1");
+	assert_security(&busy);
+	srv_response_free(&busy);
 	x = post("/api/portfolio", "{\"options\":[");
 	assert_error(x, 400, "");
 	done(x);

@@ -6,6 +6,7 @@
  * across threads, validation; one trial's signals and interviews.
  */
 #include "testutil.h"
+#include "json.h"
 
 #include "market.h"
 
@@ -50,6 +51,14 @@ static char *run_json(const sp_model *m, int threads, size_t *len)
 	assert_non_null(f);
 	OK(sp_sim_result_write_json(r, f));
 	fclose(f);
+	/* Valid for the strict reader, numbers as written read back. */
+	sp__json_doc *d = NULL;
+	OK(sp__json_parse(buf, n, "sim.json", NULL, &d, &err));
+	const sp__json *bt = sp__json_get(d->root, "by_type");
+	assert_non_null(bt);
+	double rate = sp__json_get(sp__json_at(bt, 0), "match_rate")->u.num.d;
+	assert_true(rate == sp_sim_result_match_rate(r, SP_APPL_US_MD));
+	sp__json_free(d);
 	char *t = strstr(buf, "\"timing\"");
 	assert_non_null(t);
 	*t = 0;
