@@ -381,6 +381,13 @@ sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
                           sp_err *err) SP_MUST_CHECK;
 void sp_catalog_close(sp_catalog *c);
 
+/* Replaces the catalog with the real one (the default): the programs of
+ * the embedded data/programs.csv with their measured rates, and labelled
+ * estimated rows that bring every specialty row to its published NRMP
+ * 2025 program and position counts; estimated fields are marked
+ * (docs/catalog.md).  Also installs the fitted parameters.  All or
+ * nothing. */
+sp_status sp_catalog_init_real(sp_catalog *c, sp_err *err) SP_MUST_CHECK;
 /* Replaces the catalog with the synthetic one built from the cited
  * tables: per-specialty program and position counts equal the published
  * ones; everything else is drawn from `seed` and marked synthetic.  Also
@@ -403,6 +410,41 @@ typedef enum {
 	SP_SETTING_MILITARY = 3
 } sp_setting;
 
+/* Measured interview-offer rates of a program (sp_program_info.rates):
+ * by applicant type, by the applicant's school in or out of the
+ * program's state, by signal tier (gold/silver in two-tier specialties,
+ * signal in one-tier ones). */
+typedef enum {
+	SP_RATE_MD = 0,
+	SP_RATE_DO,
+	SP_RATE_USIMG,
+	SP_RATE_IMG, /* non-US IMGs */
+	SP_RATE_INSTATE,
+	SP_RATE_OUTSTATE,
+	SP_RATE_GOLD,
+	SP_RATE_SILVER,
+	SP_RATE_SIGNAL, /* single-tier signal */
+	SP_RATE_NOSIGNAL,
+	SP_RATE_N
+} sp_rate;
+
+/* Program fields whose value may be estimated (sp_program_info.estimated
+ * is a mask of 1u << f). */
+typedef enum {
+	SP_FIELD_NAME = 0,
+	SP_FIELD_CITY,
+	SP_FIELD_STATE,
+	SP_FIELD_SPECIALTY, /* the specialty row, hence the track */
+	SP_FIELD_POSITIONS,
+	SP_FIELD_SETTING,
+	SP_FIELD_SELECTIVITY,
+	SP_FIELD_SLOTS,
+	SP_FIELD_SIGNALS,
+	SP_FIELD_VISA,
+	SP_FIELD_STEP2,
+	SP_FIELD_N
+} sp_field;
+
 /* One specialty track group as the catalog holds it (one row of
  * data/specialties_2025.csv plus signal allotments). */
 typedef struct {
@@ -418,9 +460,9 @@ typedef struct {
 } sp_specialty_info;
 
 typedef struct {
-	int32_t id;    /* catalog row id */
-	char code[24]; /* stable program code, e.g. "IM-0042" */
-	char name[96];
+	int32_t id;         /* catalog row id */
+	char code[24];      /* stable program code, e.g. "IM-0042" */
+	char name[128];     /* the full published name (1 to 127 bytes) */
 	char specialty[16]; /* sp_specialty_info.code */
 	sp_track track;
 	char state[3]; /* two-letter postal code */
@@ -433,7 +475,28 @@ typedef struct {
 	int sponsors_visa;   /* 1 if it sponsors H-1B or J-1 */
 	double step2_median; /* Step 2 CK median of matched residents */
 	int synthetic;       /* 1 when drawn, not published */
+	/* Schema 2 (the real catalog, docs/catalog.md). */
+	char city[64];     /* "" when unknown */
+	char acgme_id[16]; /* ACGME program id; "" when unknown */
+	/* The program's own interview-offer rates (0..1, share of its
+	 * applicants of a group it invited), NAN where not measured; from
+	 * the application cycle rate_cycle (0: no rates). */
+	double rates[SP_RATE_N];
+	int rate_cycle;
+	/* Provenance: bit (1u << f) set when field f (sp_field) is
+	 * estimated.  Rates are measured; a field not estimated is
+	 * published, unless the row is synthetic (everything drawn). */
+	unsigned estimated;
 } sp_program_info;
+
+/* A rate's column name as in the CSV and the database ("rate_md", ...);
+ * "" otherwise. */
+const char *sp_rate_name(sp_rate r);
+/* A field's name as in the CSV ("positions", ...); "" otherwise. */
+const char *sp_field_name(sp_field f);
+/* Where field f of p comes from: "synthetic", "estimated" or
+ * "published". */
+const char *sp_program_provenance(const sp_program_info *p, sp_field f);
 
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */
