@@ -498,6 +498,13 @@ const char *sp_field_name(sp_field f);
  * "published". */
 const char *sp_program_provenance(const sp_program_info *p, sp_field f);
 
+/* Gives the synthetic catalog of `seed` without a database, exactly the
+ * programs sp_catalog_init_synthetic writes (same ids, in catalog
+ * order), with the specialties: for tests, benchmarks and `simulate
+ * --builtin`.  Free both arrays with sp_free. */
+sp_status sp_catalog_synthetic(uint64_t seed, sp_specialty_info **specs,
+                               size_t *nspecs, sp_program_info **progs,
+                               size_t *nprogs, sp_err *err) SP_MUST_CHECK;
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */
 sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
@@ -555,14 +562,6 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
                        const sp_program_info *progs, size_t nprogs,
                        sp_model **out, sp_err *err) SP_MUST_CHECK;
 void sp_model_free(sp_model *m);
-
-/* Gives a synthetic catalog built from the cited tables without a
- * database (for tests, benchmarks and `simulate --builtin`): the
- * published program and position counts per specialty, everything else
- * drawn from `seed`.  Free both arrays with sp_free. */
-sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
-                                   size_t *nspecs, sp_program_info **progs,
-                                   size_t *nprogs, sp_err *err) SP_MUST_CHECK;
 
 /* Restricts the simulated market to the specialty families of the
  * given codes (any code of a family selects the whole family); n = 0

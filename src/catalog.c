@@ -68,6 +68,7 @@
 #include "csv.h"
 #include "data.h"
 #include "io.h"
+#include "tables.h"
 
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
@@ -586,6 +587,7 @@ typedef struct {
 } spec;
 
 typedef SP_VEC(spec) spec_vec;
+typedef SP_VEC(sp_program_info) prog_vec;
 
 /* Appends the ';'-separated ids of src to dst, skipping repeats. */
 static void add_sources(char *dst, size_t size, const char *src)
@@ -644,20 +646,6 @@ static bool takes(const spec *sp, const char *code, bool set)
 	return !set && strcmp(base, code) == 0;
 }
 
-/* Opens an embedded table and reads its header (extra columns allowed). */
-static sp_status table_open(sp__csv *t, const char *file, const char *name,
-                            const char *const *cols, size_t ncols, int *idx,
-                            sp_err *err)
-{
-	size_t len;
-	const char *buf = sp__data_file(file, &len);
-	sp__csv_init(t, buf ? buf : "", buf ? len : 0, name);
-	if (!buf)
-		return sp__err_set(err, SP_EIO, name, 0, NULL,
-		                   "table missing from this build");
-	return sp__csv_header(t, cols, ncols, ncols, true, idx, err);
-}
-
 /* Field i as an integer; an empty cell is 0. */
 static sp_status opt_long(const sp__csv *t, int i, long *out, sp_err *err)
 {
@@ -693,30 +681,26 @@ static sp_status read_specialty_rows(spec_vec *v, sp_err *err)
 	static const char *const cols[] = {"code",      "specialty", "family",
 	                                   "track",     "kind",      "programs",
 	                                   "positions", "source"};
-	int idx[8];
-	sp__csv t;
-	sp_status s =
-	    table_open(&t, "specialties_2025.csv", "data/specialties_2025.csv",
-	               cols, 8, idx, err);
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s = sp__table_open(&tb, "specialties_2025.csv", cols, 8, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
 		spec sp;
 		memset(&sp, 0, sizeof sp);
 		long programs = 0, positions = 0;
-		copy_str(sp.code, sizeof sp.code, sp__csv_field(&t, idx[0]));
-		copy_str(sp.name, sizeof sp.name, sp__csv_field(&t, idx[1]));
-		copy_str(sp.family, sizeof sp.family,
-		         sp__csv_field(&t, idx[2]));
-		sp.pgy2 = strcmp(sp__csv_field(&t, idx[3]), "pgy2") == 0;
-		copy_str(sp.source, sizeof sp.source,
-		         sp__csv_field(&t, idx[7]));
-		if ((s = kind_track(&t, idx[4], sp.pgy2, &sp, err)) ||
-		    (s = sp__csv_long(&t, idx[5], 1, 100000, &programs, err)) ||
-		    (s = sp__csv_long(&t, idx[6], 1, 10000000, &positions,
-		                      err)))
+		copy_str(sp.code, sizeof sp.code, sp__csv_field(t, idx[0]));
+		copy_str(sp.name, sizeof sp.name, sp__csv_field(t, idx[1]));
+		copy_str(sp.family, sizeof sp.family, sp__csv_field(t, idx[2]));
+		sp.pgy2 = strcmp(sp__csv_field(t, idx[3]), "pgy2") == 0;
+		copy_str(sp.source, sizeof sp.source, sp__csv_field(t, idx[7]));
+		if ((s = kind_track(t, idx[4], sp.pgy2, &sp, err)) ||
+		    (s = sp__csv_long(t, idx[5], 1, 100000, &programs, err)) ||
+		    (s = sp__csv_long(t, idx[6], 1, 10000000, &positions, err)))
 			break;
 		if (positions < programs ||
 		    positions > programs * (long)SP__CATALOG_MAX_POSITIONS) {
-			s = sp__csv_err(&t, err, SP_EINVAL, idx[6],
+			s = sp__csv_err(t, err, SP_EINVAL, idx[6],
 			                "positions do not fit the programs");
 			break;
 		}
@@ -726,7 +710,7 @@ static sp_status read_specialty_rows(spec_vec *v, sp_err *err)
 			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 			                "out of memory");
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	return s;
 }
 
@@ -735,20 +719,20 @@ static sp_status read_signals(spec_vec *v, sp_err *err)
 	static const char *const cols[] = {
 	    "match_year",  "code",    "gold",  "silver",
 	    "single_tier", "in_eras", "source"};
-	int idx[7];
-	sp__csv t;
-	sp_status s = table_open(&t, "signals.csv", "data/signals.csv", cols, 7,
-	                         idx, err);
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
-		if (strcmp(sp__csv_field(&t, idx[0]), "2025") != 0 ||
-		    strcmp(sp__csv_field(&t, idx[5]), "yes") != 0)
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s = sp__table_open(&tb, "signals.csv", cols, 7, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
+		if (strcmp(sp__csv_field(t, idx[0]), "2025") != 0 ||
+		    strcmp(sp__csv_field(t, idx[5]), "yes") != 0)
 			continue;
 		long gold, silver, single;
-		if ((s = opt_long(&t, idx[2], &gold, err)) ||
-		    (s = opt_long(&t, idx[3], &silver, err)) ||
-		    (s = opt_long(&t, idx[4], &single, err)))
+		if ((s = opt_long(t, idx[2], &gold, err)) ||
+		    (s = opt_long(t, idx[3], &silver, err)) ||
+		    (s = opt_long(t, idx[4], &single, err)))
 			break;
-		const char *code = sp__csv_field(&t, idx[1]);
+		const char *code = sp__csv_field(t, idx[1]);
 		for (size_t i = 0; i < v->n; i++) {
 			spec *sp = &v->v[i];
 			if (!takes(sp, code, sp->gold + sp->silver > 0))
@@ -756,10 +740,10 @@ static sp_status read_signals(spec_vec *v, sp_err *err)
 			sp->gold = (int)(single ? single : gold);
 			sp->silver = (int)(single ? 0 : silver);
 			add_sources(sp->source, sizeof sp->source,
-			            sp__csv_field(&t, idx[6]));
+			            sp__csv_field(t, idx[6]));
 		}
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	return s;
 }
 
@@ -781,29 +765,28 @@ static sp_status read_step2(spec_vec *v, sp_err *err)
 {
 	static const char *const cols[] = {
 	    "code", "matched_q1", "matched_median", "matched_q3", "source"};
-	int idx[5];
 	double med[MAX_STEP2_ROWS], iqr[MAX_STEP2_ROWS];
 	size_t n = 0;
-	sp__csv t;
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
 	sp_status s =
-	    table_open(&t, "step2_by_specialty_2026.csv",
-	               "data/step2_by_specialty_2026.csv", cols, 5, idx, err);
+	    sp__table_open(&tb, "step2_by_specialty_2026.csv", cols, 5, err);
 	for (size_t i = 0; i < v->n; i++)
 		v->v[i].step2_median = -1;
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
 		double q1, m, q3;
-		if ((s = sp__csv_double(&t, idx[1], 1, 300, &q1, err)) ||
-		    (s = sp__csv_double(&t, idx[2], 1, 300, &m, err)) ||
-		    (s = sp__csv_double(&t, idx[3], 1, 300, &q3, err)))
+		if ((s = sp__csv_double(t, idx[1], 1, 300, &q1, err)) ||
+		    (s = sp__csv_double(t, idx[2], 1, 300, &m, err)) ||
+		    (s = sp__csv_double(t, idx[3], 1, 300, &q3, err)))
 			break;
 		if (n == MAX_STEP2_ROWS) {
-			s = sp__csv_err(&t, err, SP_ELIMIT, -1,
-			                "too many rows");
+			s = sp__csv_err(t, err, SP_ELIMIT, -1, "too many rows");
 			break;
 		}
 		med[n] = m;
 		iqr[n++] = q3 - q1;
-		const char *code = sp__csv_field(&t, idx[0]);
+		const char *code = sp__csv_field(t, idx[0]);
 		for (size_t i = 0; i < v->n; i++) {
 			spec *sp = &v->v[i];
 			if (!takes(sp, code, sp->step2_median >= 0))
@@ -812,10 +795,10 @@ static sp_status read_step2(spec_vec *v, sp_err *err)
 			sp->step2_iqr = q3 - q1;
 			copy_str(sp->step2_basis, sizeof sp->step2_basis, code);
 			add_sources(sp->source, sizeof sp->source,
-			            sp__csv_field(&t, idx[4]));
+			            sp__csv_field(t, idx[4]));
 		}
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	if (s)
 		return s;
 	if (n == 0)
@@ -1336,10 +1319,9 @@ static void draw_program(sp_rng *r, const spec *sp, int k, int positions,
 	copy_str(p->name, sizeof p->name, name);
 }
 
-/* Draws and inserts the programs of specialty row `row`. */
-static sp_status draw_specialty(sp_catalog *c, sqlite3_stmt *ins,
-                                const spec *sp, size_t row, uint64_t seed,
-                                sp_err *err)
+/* Draws the programs of specialty row `row` onto *out. */
+static sp_status draw_specialty(const spec *sp, size_t row, uint64_t seed,
+                                prog_vec *out, sp_err *err)
 {
 	int n = sp->programs;
 	double *z = sp_malloc((size_t)n * sizeof *z);
@@ -1357,9 +1339,14 @@ static sp_status draw_specialty(sp_catalog *c, sqlite3_stmt *ins,
 	if (!s && !apportion(size, w, n, sp->positions))
 		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
 	for (int i = 0; !s && i < n; i++) {
-		sp_program_info p;
-		draw_program(&r, sp, i, size[i], z[i], &p);
-		s = insert_program(c, ins, &p, err);
+		if (!SP_VEC_RESERVE(*out, 1)) {
+			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+			                "out of memory");
+			break;
+		}
+		sp_program_info *p = &out->v[out->n++];
+		draw_program(&r, sp, i, size[i], z[i], p);
+		p->id = (int32_t)out->n;
 	}
 	sp_free(z);
 	sp_free(w);
@@ -1388,13 +1375,17 @@ sp_status sp__catalog_init_with_params(sp_catalog *c, uint64_t seed,
 		return s;
 	}
 	sqlite3_stmt *ins = NULL;
+	prog_vec pv = {0};
 	if (!(s = exec_sql(c, "DELETE FROM programs; DELETE FROM params", err,
 	                   "cannot clear the catalog")) &&
 	    !(s = install_specs(c, &v, err)))
 		s = prep(c, insert_program_sql, &ins, err);
 	for (size_t i = 0; !s && i < v.n; i++)
-		s = draw_specialty(c, ins, &v.v[i], i, seed, err);
+		s = draw_specialty(&v.v[i], i, seed, &pv, err);
+	for (size_t j = 0; !s && j < pv.n; j++)
+		s = insert_program(c, ins, &pv.v[j], err);
 	sqlite3_finalize(ins);
+	SP_VEC_FREE(pv);
 	char num[32], when[32], note[200];
 	snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
 	snprintf(note, sizeof note,
@@ -1413,6 +1404,47 @@ sp_status sp__catalog_init_with_params(sp_catalog *c, uint64_t seed,
 	return finish(c, s, err);
 }
 
+sp_status sp_catalog_synthetic(uint64_t seed, sp_specialty_info **specs,
+                               size_t *nspecs, sp_program_info **progs,
+                               size_t *nprogs, sp_err *err)
+{
+	sp__err_clear(err);
+	*specs = NULL;
+	*progs = NULL;
+	*nspecs = *nprogs = 0;
+	spec_vec v = {0};
+	prog_vec pv = {0};
+	sp_specialty_info *si = NULL;
+	sp_status s = load_specs(&v, err);
+	if (!s && !(si = sp_calloc(v.n ? v.n : 1, sizeof *si)))
+		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; !s && i < v.n; i++) {
+		const spec *sp = &v.v[i];
+		copy_str(si[i].code, sizeof si[i].code, sp->code);
+		copy_str(si[i].name, sizeof si[i].name, sp->name);
+		copy_str(si[i].family, sizeof si[i].family, sp->family);
+		si[i].track = sp->track;
+		si[i].pgy2 = sp->pgy2;
+		si[i].programs = sp->programs;
+		si[i].positions = sp->positions;
+		si[i].signals_gold = sp->gold;
+		si[i].signals_silver = sp->silver;
+		s = draw_specialty(sp, i, seed, &pv, err);
+	}
+	size_t n = v.n;
+	SP_VEC_FREE(v);
+	if (s) {
+		sp_free(si);
+		SP_VEC_FREE(pv);
+		return s;
+	}
+	*specs = si;
+	*nspecs = n;
+	*progs = pv.v;
+	*nprogs = pv.n;
+	return SP_OK;
+}
+
 sp_status sp_catalog_init_synthetic(sp_catalog *c, uint64_t seed, sp_err *err)
 {
 	size_t len = 0;
@@ -1423,8 +1455,6 @@ sp_status sp_catalog_init_synthetic(sp_catalog *c, uint64_t seed, sp_err *err)
 
 /* ------------------------------------------------------------------ */
 /* The real catalog (docs/catalog.md, "The real catalog").             */
-
-typedef SP_VEC(sp_program_info) prog_vec;
 
 /* Stream of the estimated rows' draws: sp_rng (REAL_SEED, row + 1). */
 #define REAL_SEED 0x7265616cu /* "real" */
@@ -1509,24 +1539,25 @@ static sp_status real_row(const sp__csv *t, const int *idx, sp_program_info *p,
  * take a row past its published program count. */
 static sp_status read_real(const spec_vec *v, prog_vec *rows, sp_err *err)
 {
-	int idx[REAL_NCOLS];
-	sp__csv t;
-	sp_status s = table_open(&t, "programs.csv", "data/programs.csv",
-	                         real_cols, REAL_NCOLS, idx, err);
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s =
+	    sp__table_open(&tb, "programs.csv", real_cols, REAL_NCOLS, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
 		sp_program_info p;
-		if ((s = real_row(&t, idx, &p, err)))
+		if ((s = real_row(t, idx, &p, err)))
 			break;
 		size_t i = 0;
 		while (i < v->n && strcmp(v->v[i].code, p.specialty) != 0)
 			i++;
 		if (i == v->n) {
-			s = sp__csv_err(&t, err, SP_ENOTFOUND, idx[4],
+			s = sp__csv_err(t, err, SP_ENOTFOUND, idx[4],
 			                "unknown specialty");
 			break;
 		}
 		if ((int)rows[i].n >= v->v[i].programs) {
-			s = sp__csv_err(&t, err, SP_EINVAL, idx[4],
+			s = sp__csv_err(t, err, SP_EINVAL, idx[4],
 			                "more programs than NRMP counts");
 			break;
 		}
@@ -1534,7 +1565,7 @@ static sp_status read_real(const spec_vec *v, prog_vec *rows, sp_err *err)
 			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 			                "out of memory");
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	return s;
 }
 
