@@ -660,6 +660,13 @@ double sp_sim_result_match_rate(const sp_sim_result *r, sp_appl_type t);
  * trials (0: never constrained, the cutoff is -inf). */
 void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                           double *sd, int *n);
+/* Program j's simulated interview-offer rate for the group of measured
+ * rate k (the share of its applications from that group that were
+ * offered an interview, over all trials; NAN when none applied) and the
+ * group's applications per trial.  Comparable with
+ * sp_program_info.rates[k]. */
+void sp_sim_result_program_rate(const sp_sim_result *r, int32_t j, sp_rate k,
+                                double *rate, double *apps);
 /* Program j's mean positions filled per trial. */
 double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
 /* Program j's match cutoff: the program-side rank score (interview
@@ -668,6 +675,49 @@ double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
  * full, the cutoff is -inf — it takes anyone it ranks). */
 void sp_sim_result_match_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                                 double *sd, int *n);
+
+/* Per-program interview fit (src/progfit.c): each program with measured
+ * rates gets interview slots and score offsets (per applicant type, and
+ * for in-state applicants) fitted so that its simulated interview-offer
+ * rates follow its own measured ones; a damped fixed-point iteration
+ * over `iterations` simulations of `trials` seasons (seed, threads as in
+ * sp_sim_opts).  0 takes the defaults (10 iterations, 4 trials, damping
+ * 0.7).  The model shipped loads the result from data/program_fit.csv. */
+typedef struct {
+	int n;           /* programs compared */
+	double mae;      /* median |measured - simulated|, as a fraction */
+	double pearson;  /* correlation of measured and simulated */
+	double spearman; /* rank correlation */
+} sp_progfit_stat;
+
+typedef struct {
+	int iterations, trials, threads;
+	uint64_t seed;
+	double damping;
+	/* After each simulation, before the step; may be NULL.  `st` is the
+	 * fit of the US MD rates over all programs. */
+	void (*progress)(void *ctx, int iteration, const sp_progfit_stat *st);
+	void *progress_ctx;
+} sp_progfit_opts;
+
+sp_status sp_model_fit_programs(sp_model *m, const sp_progfit_opts *o,
+                                sp_err *err) SP_MUST_CHECK;
+/* Writes the fitted programs (those with measured rates) as
+ * program_fit.csv: program_code, interview_slots, off_us_md, off_us_do,
+ * off_us_img, off_non_us_img, off_instate, source. */
+sp_status sp_model_program_fit_write_csv(const sp_model *m, FILE *f,
+                                         const char *source) SP_MUST_CHECK;
+/* Measured rate k against the simulated one over the programs of a
+ * family (its code, e.g. "IM"; NULL: all) that have it and at least two
+ * simulated applications of the group per season. */
+sp_status sp_progfit_stats(const sp_model *m, const sp_sim_result *r,
+                           const char *family, sp_rate k,
+                           sp_progfit_stat *out) SP_MUST_CHECK;
+
+/* The per-program fit figures of a simulation as a Markdown table (by
+ * family and rate, then all programs). */
+sp_status sp_progfit_report_write_md(const sp_model *m, const sp_sim_result *r,
+                                     FILE *f) SP_MUST_CHECK;
 
 /* Probes: applicants of the advisor's making, inserted into every trial
  * of a simulation with a fixed application list and signals (for

@@ -470,7 +470,7 @@ void sp_model_free(sp_model *m)
 	    m->sr_prog,   m->prog_rank,  m->state_code, m->state_region,
 	    m->state_cum, m->prog_state, m->fp,         m->nq,
 	    m->psel,      m->pseld,      m->preg,       m->pvisa,
-	    m->psig,      m->pfam,       m->gq};
+	    m->psig,      m->pfam,       m->gq,         m->poff};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (m->pnames) {
@@ -768,8 +768,9 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	m->pvisa = sp_malloc(nprogs);
 	m->psig = sp_malloc(nprogs);
 	m->pfam = sp_malloc(nprogs * sizeof *m->pfam);
+	m->poff = sp_calloc(nprogs * SP__NPOFF, sizeof *m->poff);
 	if (!m->psel || !m->pseld || !m->preg || !m->pvisa || !m->psig ||
-	    !m->pfam) {
+	    !m->pfam || !m->poff) {
 		s = SP_ENOMEM;
 		goto fail;
 	}
@@ -787,6 +788,10 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	const char *buf = sp__data_file("params.csv", &len);
 	if (buf && (s = sp_model_params_load_csv(m, buf, len, "params.csv",
 	                                         &skipped, err)))
+		goto fail_quiet;
+	buf = sp__data_file("program_fit.csv", &len);
+	if (buf && (s = sp__model_load_program_fit(
+	                m, buf, len, "data/program_fit.csv", &skipped, err)))
 		goto fail_quiet;
 	*out = m;
 	return SP_OK;
@@ -979,9 +984,12 @@ int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
 	double z = strength_mean(m, p->type, p->step2, p->research) +
 	           eps * m->g[SP__G_Z_NOISE];
 	int32_t f = m->spec_fam[m->prog_spec[j]];
-	z += signal_bonus(m, f, tier);
+	const float *off = m->poff + (size_t)j * SP__NPOFF;
+	z += signal_bonus(m, f, tier) + off[p->type];
+	if (tier == 1 || tier == 2)
+		z += off[SP__POFF_TIER(tier)];
 	if (p->state[0] && !strcmp(p->state, pr->state))
-		z += state_bonus(m, f);
+		z += state_bonus(m, f) + off[SP__POFF_INSTATE];
 	for (int32_t k = 0; p->state[0] && k < m->nstates; k++)
 		if (!strcmp(m->state_code[k], p->state) &&
 		    m->state_region[k] == pr->region)
@@ -1304,8 +1312,9 @@ static inline double interview_score(const sp_model *m, const double *istate,
 {
 	bool reg = a->region && a->region == m->preg[j];
 	bool st = a->state >= 0 && a->state == m->prog_state[j];
-	return a->z + m->g[SP__G_I_NOISE] * e +
-	       (double)st * istate[m->pfam[j]] +
+	const float *off = m->poff + (size_t)j * SP__NPOFF;
+	return a->z + m->g[SP__G_I_NOISE] * e + off[a->type] +
+	       (double)st * (istate[m->pfam[j]] + off[SP__POFF_INSTATE]) +
 	       (double)reg * m->g[SP__G_I_REGION];
 }
 
@@ -1478,7 +1487,9 @@ static void draw_signals(sp__trial *t, const sp_model *m, const sp__family *x,
 	for (size_t k = 0; k < top; k++) {
 		sp__app *p = &apps[off + sp__key_id(buf[k])];
 		p->tier = k < gold ? 2 : 1;
-		p->score = (float)(p->score + bonus[p->tier]);
+		p->score = (float)(p->score + bonus[p->tier] +
+		                   m->poff[(size_t)p->prog * SP__NPOFF +
+		                           SP__POFF_TIER(p->tier)]);
 	}
 }
 
@@ -1575,9 +1586,13 @@ static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
 		sp__app *p = &t->apps.v[k];
 		const sp__appl *a = &t->ap.v[p->appl];
 		int32_t j = p->prog;
-		p->score = (float)(interview_score(m, t->istate, a, j,
-		                                   normal(m, &rl)) +
-		                   t->sigb[m->pfam[j] * 3 + p->tier]);
+		double tier_off = p->tier ? m->poff[(size_t)j * SP__NPOFF +
+		                                    SP__POFF_TIER(p->tier)]
+		                          : 0.0;
+		p->score =
+		    (float)(interview_score(m, t->istate, a, j,
+		                            normal(m, &rl)) +
+		            t->sigb[m->pfam[j] * 3 + p->tier] + tier_off);
 		p->status = SP__APP_APPLIED;
 		p->offered = 0;
 		t->p_n[j] += p->kind != SP__KIND_BARRED;

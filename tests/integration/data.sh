@@ -85,6 +85,29 @@ if fitted is not None:
             problems.append(f"params.csv:{i}: value {r['value']!r} is not a number")
 report("data_params_fitted", problems)
 
+# program_fit.csv is not published data either: each program's fitted
+# interview slots and score offsets (smartpick calibrate --programs).
+# Its rule: every row fitted, slots positive, offsets finite, and every
+# program code one of programs.csv's.
+problems = []
+pfit = tables.pop("program_fit.csv", None)
+if pfit is not None:
+    codes = {r["program_code"] for r in tables.get("programs.csv", [])}
+    for i, r in enumerate(pfit, 2):
+        if not r.get("source", "").startswith("fitted: "):
+            problems.append(f"program_fit.csv:{i}: source must start with 'fitted: '")
+        if r.get("program_code") not in codes:
+            problems.append(f"program_fit.csv:{i}: unknown program {r.get('program_code')!r}")
+        try:
+            if int(r["interview_slots"]) < 1:
+                problems.append(f"program_fit.csv:{i}: interview_slots below 1")
+            for k, v in r.items():
+                if k.startswith("off_") and not abs(float(v)) < 50:
+                    problems.append(f"program_fit.csv:{i}: {k} out of range")
+        except (KeyError, ValueError) as e:
+            problems.append(f"program_fit.csv:{i}: {e}")
+report("data_program_fit_fitted", problems)
+
 
 def each_row():
     for name, rows in tables.items():
