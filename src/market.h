@@ -78,8 +78,10 @@ enum {
  *    applicant and program; rank_floor.
  * 4: every candidate application draws its taste and score whether or
  *    not it is taken; the backup penalty also when a row is applied to
- *    whole. */
-#define SP__MODEL_VERSION 4
+ *    whole.
+ * 5: per-program interview slots and score offsets fitted to each
+ *    program's measured rates (data/program_fit.csv, progfit.c). */
+#define SP__MODEL_VERSION 5
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
