@@ -1636,7 +1636,8 @@ static void complete_real(sp_rng *rng, const spec *sp, double visa,
 	p->track = sp->track;
 	p->positions = positions;
 	p->setting = guess_setting(p->name);
-	p->interview_slots = positions * DEFAULT_SLOTS_PER_POSITION;
+	if (p->interview_slots <= 0) /* not fitted (read_fitted_slots) */
+		p->interview_slots = positions * DEFAULT_SLOTS_PER_POSITION;
 	bool sig_rates =
 	    !isnan(p->rates[SP_RATE_GOLD]) || !isnan(p->rates[SP_RATE_SIGNAL]);
 	p->accepts_signals = (sp->gold + sp->silver) > 0;
@@ -1705,6 +1706,48 @@ static sp_status real_specialty(sp_catalog *c, sqlite3_stmt *ins,
 	return s;
 }
 
+/* The interview slots fitted to each measured program's rates
+ * (data/program_fit.csv, smartpick calibrate --programs), where the build
+ * embeds them: what the model uses, so what the catalog shows (still an
+ * estimate). */
+static sp_status read_fitted_slots(const spec_vec *v, prog_vec *rows,
+                                   sp_err *err)
+{
+	static const char *const cols[] = {"program_code", "interview_slots"};
+	if (!sp__data_file("program_fit.csv", NULL))
+		return SP_OK;
+	sp__strmap codes;
+	sp__strmap_init(&codes);
+	sp_status s = SP_OK;
+	int32_t flat = 0;
+	for (size_t i = 0; !s && i < v->n; i++)
+		for (size_t j = 0; !s && j < rows[i].n; j++, flat++)
+			if (!sp__strmap_put(&codes, rows[i].v[j].code, flat))
+				s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+				                "out of memory");
+	sp__table t;
+	bool opened = !s;
+	if (opened)
+		s = sp__table_open(&t, "program_fit.csv", cols, 2, err);
+	while (!s && sp__table_next(&t, &s, err)) {
+		int32_t at = sp__strmap_get(&codes, sp__table_str(&t, 0));
+		long slots;
+		if ((s = sp__csv_long(&t.c, t.idx[1], 1, 1000000, &slots, err)))
+			break;
+		for (size_t i = 0; at != SP_NONE && i < v->n; i++) {
+			if ((size_t)at < rows[i].n) {
+				rows[i].v[at].interview_slots = (int)slots;
+				break;
+			}
+			at -= (int32_t)rows[i].n;
+		}
+	}
+	if (opened)
+		sp__table_close(&t);
+	sp__strmap_free(&codes);
+	return s;
+}
+
 /* Inserts every row's programs (inside the caller's transaction). */
 static sp_status insert_real(sp_catalog *c, const spec_vec *v, prog_vec *rows,
                              sp_err *err)
@@ -1736,6 +1779,8 @@ sp_status sp_catalog_init_real(sp_catalog *c, sp_err *err)
 		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
 	if (!s)
 		s = read_real(&v, rows, err);
+	if (!s)
+		s = read_fitted_slots(&v, rows, err);
 	long nreal = 0;
 	for (size_t i = 0; !s && i < v.n; i++)
 		nreal += (long)rows[i].n;
