@@ -1318,15 +1318,6 @@ static inline double interview_score(const sp_model *m, const double *istate,
 	       (double)reg * m->g[SP__G_I_REGION];
 }
 
-/* lround(y) for |y| < 2^52 without the library call: rounds half away
- * from zero, bit for bit as lround does. */
-static inline long round_half_away(double y)
-{
-	long k = (long)y;         /* toward zero */
-	double d = y - (double)k; /* exact */
-	return k + (d >= 0.5) - (d <= -0.5);
-}
-
 static inline sp__app new_app(int32_t j, int32_t ai, float u, int kind)
 {
 	sp__app x;
