@@ -61,8 +61,24 @@ void cli_out_abort(cli_out *o);
  * prints its own errors and returns an exit code. */
 int cli_model_load(const char *cmd, const char *db, bool builtin,
                    uint64_t cseed, const char *params, sp_model **m);
+/* Splits "A,B" (a --specialty argument) into codes (pointers into arg,
+ * *n of them, at most cap); false when there are too many. */
+bool cli_add_codes(char *arg, const char **codes, size_t *n, size_t cap);
 /* A progress bar on stderr (the simulator's progress callback). */
 void cli_progress(void *ctx, int done, int total);
+
+/* How the commands run what can be spread over MPI ranks.  The plain
+ * build runs everything in this process; smartpick-mpi (mpi/main.c)
+ * sets the hooks before dispatching, every rank runs the command, and
+ * only rank 0's output is kept: on the other ranks stdout is /dev/null,
+ * cli_out_open writes there too, and the database is not written. */
+typedef struct {
+	sp_status (*simulate)(const sp_model *m, const sp_sim_opts *o,
+	                      sp_sim_result **out, sp_err *err);
+	sp_status (*calib_batch)(void *ctx, sp_calib_batch *b, sp_err *err);
+	int rank, ranks;
+} cli_runner;
+extern cli_runner cli_run;
 
 /* Reads a whole file ("-": stdin) into a malloc'd, NUL-terminated
  * buffer (at most 128 MiB); NULL when it cannot. */

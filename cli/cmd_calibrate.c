@@ -32,6 +32,9 @@ static const char usage_text[] =
     "                        smartpick.db); the fit is stored there\n"
     "      --builtin         use the built-in synthetic catalog; nothing is\n"
     "                        stored in a database\n"
+    "  -s, --specialty CODE  fit only these specialty families (e.g. DERM,TS;\n"
+    "                        for tests and quick looks: the parameters of\n"
+    "                        the others keep their values)\n"
     "      --params FILE     start from this params.csv\n"
     "      --params-out FILE write the fitted parameters here (e.g.\n"
     "                        data/params.csv)\n"
@@ -127,6 +130,7 @@ int cmd_calibrate(int argc, char **argv)
 	    {"step", required_argument, NULL, O_STEP},
 	    {"db", required_argument, NULL, O_DB},
 	    {"builtin", no_argument, NULL, O_BUILTIN},
+	    {"specialty", required_argument, NULL, 's'},
 	    {"params", required_argument, NULL, O_PARAMS},
 	    {"params-out", required_argument, NULL, O_PARAMS_OUT},
 	    {"report", required_argument, NULL, 'r'},
@@ -139,10 +143,12 @@ int cmd_calibrate(int argc, char **argv)
 	sp_calib_opts co = sp_calib_defaults();
 	const char *db = NULL, *report = NULL, *params = NULL, *pout = NULL;
 	bool builtin = false, json = false, quiet = false, eval_only = false;
+	const char *codes[64];
+	size_t ncodes = 0;
 	long v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:j:r:qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:j:r:s:qh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!cli_parse_long(optarg, 1, 100000, &v))
@@ -181,6 +187,11 @@ int cmd_calibrate(int argc, char **argv)
 		case O_BUILTIN:
 			builtin = true;
 			break;
+		case 's':
+			if (!cli_add_codes(optarg, codes, &ncodes, 64))
+				return cli_usage(argv[0],
+				                 "too many specialties");
+			break;
 		case O_PARAMS:
 			params = optarg;
 			break;
@@ -218,11 +229,18 @@ int cmd_calibrate(int argc, char **argv)
 		return rc;
 	if (!quiet && isatty(STDERR_FILENO))
 		co.progress = progress;
+	co.batch = cli_run.calib_batch;
 	sp_err err;
 	memset(&err, 0, sizeof err);
+	sp_status s = sp_model_select(m, codes, ncodes, &err);
+	if (s) {
+		cli_error(argv[0], "%s", err.msg);
+		sp_model_free(m);
+		return EXIT_USAGE;
+	}
 	sp_calib_report *r = NULL;
-	sp_status s = eval_only ? sp_calib_evaluate(m, &co, &r, &err)
-	                        : sp_calibrate(m, &co, &r, &err);
+	s = eval_only ? sp_calib_evaluate(m, &co, &r, &err)
+	              : sp_calibrate(m, &co, &r, &err);
 	if (co.progress)
 		fputc('\n', stderr);
 	if (s) {
@@ -230,7 +248,7 @@ int cmd_calibrate(int argc, char **argv)
 		sp_model_free(m);
 		return cli_exit_for(s);
 	}
-	if (!eval_only && !builtin)
+	if (!eval_only && !builtin && cli_run.rank == 0)
 		rc = store_db(argv[0], db, m);
 	if (!rc && !eval_only && pout)
 		rc = write_params(argv[0], pout, m, &co);
@@ -246,8 +264,10 @@ int cmd_calibrate(int argc, char **argv)
 			rc = EXIT_IO;
 		}
 	}
-	fprintf(stderr, "calibrate: %zu of %zu targets within 2 points\n",
-	        sp_calib_report_npassed(r), sp_calib_report_ntargets(r));
+	if (cli_run.rank == 0)
+		fprintf(
+		    stderr, "calibrate: %zu of %zu targets within 2 points\n",
+		    sp_calib_report_npassed(r), sp_calib_report_ntargets(r));
 	sp_calib_report_free(r);
 	sp_model_free(m);
 	return rc;

@@ -110,8 +110,7 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 	return EXIT_OKAY;
 }
 
-/* Splits "A,B" into the codes array (pointers into arg). */
-static bool add_codes(char *arg, const char **codes, size_t *n, size_t cap)
+bool cli_add_codes(char *arg, const char **codes, size_t *n, size_t cap)
 {
 	for (char *p = arg; p && *p;) {
 		char *comma = strchr(p, ',');
@@ -193,7 +192,7 @@ int cmd_simulate(int argc, char **argv)
 			so.threads = (int)v;
 			break;
 		case 's':
-			if (!add_codes(optarg, codes, &ncodes, 64))
+			if (!cli_add_codes(optarg, codes, &ncodes, 64))
 				return cli_usage(argv[0],
 				                 "too many specialties");
 			break;
@@ -240,7 +239,7 @@ int cmd_simulate(int argc, char **argv)
 	if (!quiet && isatty(STDERR_FILENO))
 		so.progress = cli_progress;
 	sp_sim_result *r = NULL;
-	s = sp_simulate(m, &so, &r, &err);
+	s = cli_run.simulate(m, &so, &r, &err);
 	if (s) {
 		cli_error(argv[0], "%s", err.msg[0] ? err.msg : sp_strerror(s));
 		sp_model_free(m);

@@ -57,10 +57,12 @@ static char *dup_str(const char *s)
 	return p;
 }
 
+cli_runner cli_run = {sp_simulate, NULL, 0, 1};
+
 bool cli_out_open(cli_out *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
-	if (!path || strcmp(path, "-") == 0) {
+	if (!path || strcmp(path, "-") == 0 || cli_run.rank != 0) {
 		o->f = stdout;
 		return true;
 	}

@@ -607,6 +607,26 @@ double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
 void sp_sim_result_match_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                                 double *sd, int *n);
 
+/* Trials first .. first + count - 1 of o->seed (o->trials is ignored;
+ * count 0 gives an empty result): one MPI rank's share of a simulation.
+ * Merging the shares' counts gives sp_simulate's result exactly. */
+sp_status sp_simulate_range(const sp_model *m, const sp_sim_opts *o, int first,
+                            int count, sp_sim_result **out,
+                            sp_err *err) SP_MUST_CHECK;
+/* The result's counts as one vector of int64 sums over trials (adding
+ * two results' vectors element by element merges them): writes them to
+ * v when cap is large enough, and returns their number. */
+size_t sp_sim_result_counts(const sp_sim_result *r, int64_t *v, size_t cap);
+/* Replaces r's counts with v (n from sp_sim_result_counts of a result of
+ * the same model); SP_EINVAL when n differs. */
+sp_status sp_sim_result_set_counts(sp_sim_result *r, const int64_t *v,
+                                   size_t n) SP_MUST_CHECK;
+/* The timing the writers report: threads per process (0: as run), wall
+ * time, and the sum of the trials' times (sp_sim_result_trial_ms). */
+void sp_sim_result_set_timing(sp_sim_result *r, int threads, double wall_ms,
+                              double trial_ms);
+double sp_sim_result_trial_ms(const sp_sim_result *r);
+
 /* Probes: applicants of the advisor's making, inserted into every trial
  * of a simulation with a fixed application list and signals (for
  * `recommend --check`).  Each trial inserts `clones` independent copies
@@ -646,6 +666,7 @@ sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
 /* Calibration: fits the free parameters (marked "fitted") so that the
  * simulated market reproduces the cited targets, with GSL's
  * trust-region least squares over common random numbers. */
+typedef struct sp_calib_batch sp_calib_batch; /* see sp_calib_batch_run */
 typedef struct {
 	uint64_t seed;  /* common random numbers */
 	int trials;     /* per evaluation */
@@ -659,6 +680,10 @@ typedef struct {
 	/* Called after each evaluation; may be NULL. */
 	void (*progress)(void *ctx, int evals, double cost);
 	void *progress_ctx;
+	/* Runs a batch of evaluations (the Jacobian's groups) elsewhere,
+	 * e.g. spread over MPI ranks; NULL: one after another here. */
+	sp_status (*batch)(void *ctx, sp_calib_batch *b, sp_err *err);
+	void *batch_ctx;
 } sp_calib_opts;
 
 sp_calib_opts sp_calib_defaults(void);
@@ -686,6 +711,19 @@ sp_status sp_calib_report_write_md(const sp_calib_report *r,
                                    FILE *f) SP_MUST_CHECK;
 sp_status sp_calib_report_write_json(const sp_calib_report *r,
                                      FILE *f) SP_MUST_CHECK;
+/* A batch (given to sp_calib_opts.batch, borrowed for the call): the
+ * hook runs some points here with sp_calib_batch_run and writes the
+ * others' residuals, brought from where they ran, at
+ * sp_calib_batch_resid (all points' residuals are one array:
+ * points x nresid doubles from point 0's).  Every point's residuals
+ * depend on the point only, never on where or with how many threads it
+ * ran. */
+int sp_calib_batch_points(const sp_calib_batch *b);
+size_t sp_calib_batch_nresid(const sp_calib_batch *b);
+sp_status sp_calib_batch_run(sp_calib_batch *b, int i,
+                             sp_err *err) SP_MUST_CHECK;
+double *sp_calib_batch_resid(sp_calib_batch *b, int i);
+
 /* Writes m's fitted parameters as data/params.csv (name, specialty,
  * value, source), `source` on every row. */
 sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
