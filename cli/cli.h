@@ -31,6 +31,7 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_portfolio(int argc, char **argv);
+int cmd_study(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -61,6 +62,16 @@ void cli_out_abort(cli_out *o);
  * prints its own errors and returns an exit code. */
 int cli_model_load(const char *cmd, const char *db, bool builtin,
                    uint64_t cseed, const char *params, sp_model **m);
+/* Applies a params.csv to m; prints its own errors, returns an exit
+ * code. */
+int cli_model_params(const char *cmd, const char *params, sp_model *m);
+/* Reads the catalog's specialties and programs (free both with sp_free)
+ * from the database at `db`, kept open in *c for its fitted parameters
+ * (close with sp_catalog_close), or the built-in synthetic catalog (*c
+ * NULL); prints its own errors and returns an exit code. */
+int cli_catalog_read(const char *cmd, const char *db, bool builtin,
+                     uint64_t cseed, sp_catalog **c, sp_specialty_info **specs,
+                     size_t *ns, sp_program_info **progs, size_t *np);
 /* Splits "A,B" (a --specialty argument) into codes (pointers into arg,
  * *n of them, at most cap); false when there are too many. */
 bool cli_add_codes(char *arg, const char **codes, size_t *n, size_t cap);

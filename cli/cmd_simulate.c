@@ -40,6 +40,45 @@ static const char usage_text[] =
     "example:\n"
     "  smartpick simulate --builtin --trials 20 --specialty IM --json\n";
 
+static int catalog_fail(const char *cmd, bool builtin, sp_status s,
+                        const sp_err *err)
+{
+	cli_error(cmd, "%s", err->msg[0] ? err->msg : sp_strerror(s));
+	if (!builtin)
+		fprintf(stderr, "(create the catalog with 'smartpick catalog "
+		                "init', or use --builtin)\n");
+	return cli_exit_for(s);
+}
+
+int cli_catalog_read(const char *cmd, const char *db, bool builtin,
+                     uint64_t cseed, sp_catalog **c, sp_specialty_info **specs,
+                     size_t *ns, sp_program_info **progs, size_t *np)
+{
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	*c = NULL;
+	*specs = NULL;
+	*progs = NULL;
+	sp_status s;
+	if (builtin) {
+		s = sp_model_builtin_catalog(cseed, specs, ns, progs, np, &err);
+	} else {
+		s = sp_catalog_open(sp_catalog_default_path(db), 0, c, &err);
+		if (!s)
+			s = sp_catalog_specialties(*c, specs, ns, &err);
+		if (!s)
+			s = sp_catalog_programs(*c, NULL, progs, np, &err);
+	}
+	if (s) {
+		sp_free(*specs);
+		sp_free(*progs);
+		sp_catalog_close(*c);
+		*c = NULL;
+		return catalog_fail(cmd, builtin, s, &err);
+	}
+	return EXIT_OKAY;
+}
+
 /* Builds the model: from the built-in catalog, or from the database's
  * specialties, programs and fitted parameters. */
 static int load_model(const char *cmd, const char *db, bool builtin,
@@ -47,38 +86,22 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 {
 	sp_err err;
 	memset(&err, 0, sizeof err);
-	sp_specialty_info *specs = NULL;
-	sp_program_info *progs = NULL;
+	sp_specialty_info *specs;
+	sp_program_info *progs;
 	size_t ns = 0, np = 0;
-	sp_catalog *c = NULL;
-	sp_status s;
-	if (builtin) {
-		s = sp_model_builtin_catalog(cseed, &specs, &ns, &progs, &np,
-		                             &err);
-	} else {
-		s = sp_catalog_open(sp_catalog_default_path(db), 0, &c, &err);
-		if (!s)
-			s = sp_catalog_specialties(c, &specs, &ns, &err);
-		if (!s)
-			s = sp_catalog_programs(c, NULL, &progs, &np, &err);
-	}
-	if (!s)
-		s = sp_model_new(specs, ns, progs, np, m, &err);
+	sp_catalog *c;
+	int rc = cli_catalog_read(cmd, db, builtin, cseed, &c, &specs, &ns,
+	                          &progs, &np);
+	if (rc)
+		return rc;
+	sp_status s = sp_model_new(specs, ns, progs, np, m, &err);
 	sp_free(specs);
 	sp_free(progs);
 	/* The database's fitted parameters override the shipped ones. */
 	if (!s && c)
 		sp_catalog_apply_params(c, *m);
 	sp_catalog_close(c);
-	if (s) {
-		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
-		if (!builtin)
-			fprintf(stderr,
-			        "(create the catalog with 'smartpick catalog "
-			        "init', or use --builtin)\n");
-		return cli_exit_for(s);
-	}
-	return EXIT_OKAY;
+	return s ? catalog_fail(cmd, builtin, s, &err) : EXIT_OKAY;
 }
 
 int cli_model_load(const char *cmd, const char *db, bool builtin,
@@ -87,21 +110,27 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 	int rc = load_model(cmd, db, builtin, cseed, m);
 	if (rc || !params)
 		return rc;
+	rc = cli_model_params(cmd, params, *m);
+	if (rc)
+		sp_model_free(*m);
+	return rc;
+}
+
+int cli_model_params(const char *cmd, const char *params, sp_model *m)
+{
 	size_t len, skipped;
 	char *buf = cli_read_file(params, &len);
 	if (!buf) {
 		cli_error(cmd, "cannot read %s", params);
-		sp_model_free(*m);
 		return EXIT_IO;
 	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s =
-	    sp_model_params_load_csv(*m, buf, len, params, &skipped, &err);
+	    sp_model_params_load_csv(m, buf, len, params, &skipped, &err);
 	free(buf);
 	if (s) {
 		cli_error(cmd, "%s", err.msg);
-		sp_model_free(*m);
 		return cli_exit_for(s);
 	}
 	if (skipped)

@@ -627,6 +627,28 @@ void sp_sim_result_set_timing(sp_sim_result *r, int threads, double wall_ms,
                               double trial_ms);
 double sp_sim_result_trial_ms(const sp_sim_result *r);
 
+/* A simulation in a few figures, over the selected specialties (means
+ * per trial; rates are shares of applicants, outside applicants seen
+ * only through a backup left out). */
+typedef struct {
+	double applicants;                 /* per trial */
+	double matched;                    /* share matched anywhere */
+	double match_rate[SP_APPL_NTYPES]; /* by applicant type */
+	double unmatched;                  /* applicants per trial */
+	double positions;                  /* offered per trial */
+	double unfilled;                   /* positions per trial */
+	double interviews_per_position;
+	double applications_per_applicant;
+} sp_sim_summary;
+void sp_sim_result_summary(const sp_sim_result *r, sp_sim_summary *out);
+/* Specialty families: k < sp_sim_result_nfamilies.  0 (and *code
+ * "") for a family not simulated; else its code (borrowed from the
+ * model) and the share of the applicants preferring it who matched in
+ * it (NaN when none preferred it). */
+int sp_sim_result_nfamilies(const sp_sim_result *r);
+int sp_sim_result_family(const sp_sim_result *r, int k, const char **code,
+                         double *matched_pref);
+
 /* Probes: applicants of the advisor's making, inserted into every trial
  * of a simulation with a fixed application list and signals (for
  * `recommend --check`).  Each trial inserts `clones` independent copies
@@ -728,6 +750,41 @@ double *sp_calib_batch_resid(sp_calib_batch *b, int i);
  * value, source), `source` on every row. */
 sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
                                     FILE *f) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Policy studies (src/study.c, docs/study.md): one lever of the market
+ * (signals, an application cap, positions, applicant numbers or any
+ * parameter) swept over values, a seeded simulation at each. */
+typedef struct sp_study sp_study;
+
+/* Reads a study spec (JSON; `name` names it in messages, borrowed):
+ * errors name file, line and field.  Free with sp_study_free. */
+sp_status sp_study_parse(const char *buf, size_t len, const char *name,
+                         sp_study **out, sp_err *err) SP_MUST_CHECK;
+void sp_study_free(sp_study *st);
+int sp_study_nvalues(const sp_study *st);
+/* Sets o's seed and trials to the study's. */
+void sp_study_sim_opts(const sp_study *st, sp_sim_opts *o);
+/* Value k on copies of the catalog the model is then built from
+ * (signals, positions; SP_ENOTFOUND naming the spec's line for an
+ * unknown specialty), and on the built model: its parameters (a cap,
+ * applicants, a parameter) and the specialties simulated.  Call both,
+ * in this order, for each k. */
+sp_status sp_study_apply_catalog(const sp_study *st, int k,
+                                 sp_specialty_info *specs, size_t ns,
+                                 sp_program_info *progs, size_t np,
+                                 sp_err *err) SP_MUST_CHECK;
+sp_status sp_study_apply_model(const sp_study *st, int k, sp_model *m,
+                               sp_err *err) SP_MUST_CHECK;
+/* Keeps value k's outcome (r may be freed after). */
+sp_status sp_study_record(sp_study *st, int k,
+                          const sp_sim_result *r) SP_MUST_CHECK;
+/* The recorded outcomes: tables (by applicant type; by specialty), a
+ * tidy CSV (value, measure, group, estimate) and an SVG figure of the
+ * match rate by applicant type against the value. */
+sp_status sp_study_write_table(const sp_study *st, FILE *f) SP_MUST_CHECK;
+sp_status sp_study_write_csv(const sp_study *st, FILE *f) SP_MUST_CHECK;
+sp_status sp_study_write_svg(const sp_study *st, FILE *f) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Portfolios (src/portfolio.c): which options to take when only the best

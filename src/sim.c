@@ -948,3 +948,59 @@ sp_status sp_sim_result_write_table(const sp_sim_result *r, FILE *f)
 	        sp_sim_result_ms_per_trial(r), r->threads, r->wall_ms / 1e3);
 	return ferror(f) ? SP_EIO : SP_OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* Summaries for policy studies (study.c). */
+
+void sp_sim_result_summary(const sp_sim_result *r, sp_sim_summary *out)
+{
+	const sp_model *m = r->m;
+	double T = r->a.trials ? (double)r->a.trials : 1;
+	int64_t pos = 0, filled = 0, n = 0, k = 0;
+	memset(out, 0, sizeof *out);
+	for (int32_t j = 0; j < m->np; j++)
+		if (m->fam[m->spec_fam[m->prog_spec[j]]].selected) {
+			pos += m->progs[j].positions;
+			filled += r->a.filled[j];
+		}
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		n += r->a.type_n[t];
+		k += r->a.type_matched[t];
+		out->match_rate[t] =
+		    sp_sim_result_match_rate(r, (sp_appl_type)t);
+	}
+	out->applicants = (double)n / T;
+	out->matched = n ? (double)k / (double)n : 0;
+	out->unmatched = (double)(n - k) / T;
+	out->positions = (double)pos;
+	out->unfilled = (double)pos - (double)filled / T;
+	out->interviews_per_position =
+	    pos ? (double)r->a.interviews / T / (double)pos : 0;
+	out->applications_per_applicant =
+	    n ? (double)r->a.applications / (double)n : 0;
+}
+
+int sp_sim_result_nfamilies(const sp_sim_result *r)
+{
+	return r->nf;
+}
+
+int sp_sim_result_family(const sp_sim_result *r, int k, const char **code,
+                         double *matched_pref)
+{
+	const sp_model *m = r->m;
+	*code = "";
+	*matched_pref = NAN;
+	if (k < 0 || k >= m->nf || !m->fam[k].selected)
+		return 0;
+	int64_t n = 0, p = 0;
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		const int64_t *x =
+		    r->a.pref + ((size_t)k * SP_APPL_NTYPES + (size_t)t) * 2;
+		n += x[0];
+		p += x[1];
+	}
+	*code = m->fam[k].code;
+	*matched_pref = n ? (double)p / (double)n : NAN;
+	return 1;
+}

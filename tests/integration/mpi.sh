@@ -65,6 +65,24 @@ fi
 same "mpi calibrate: as one process" calibrate --builtin -q --trials 1 \
 	--max-iter 2 --json -j 1 -s DERM,TS,VS
 
+# A study: the table, the CSV and the SVG as one process writes them
+# (rank 0 alone writes the files).
+cat >"$tmp/study.json" <<'JSON'
+{"vary": "signals", "specialty": "DERM", "values": [0, 5], "trials": 3,
+ "seed": 4, "simulate": ["DERM", "TS"]}
+JSON
+if "$SP" study -q --builtin -j 1 "$tmp/study.json" --csv "$tmp/a.csv" \
+	--svg "$tmp/a.svg" >"$tmp/a.txt" &&
+	mpi study -q --builtin -j 1 "$tmp/study.json" --csv "$tmp/b.csv" \
+		--svg "$tmp/b.svg" >"$tmp/b.txt" &&
+	cmp -s "$tmp/a.txt" "$tmp/b.txt" && cmp -s "$tmp/a.csv" "$tmp/b.csv" &&
+	cmp -s "$tmp/a.svg" "$tmp/b.svg" &&
+	[ -z "$(find "$tmp" -name '*.tmp.*')" ]; then
+	ok "mpi study: as one process"
+else
+	bad "mpi study: as one process"
+fi
+
 # A usage error ends every rank with exit 2.
 mpi simulate --no-such-option >"$tmp/out" 2>&1
 rc=$?
