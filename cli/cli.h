@@ -88,6 +88,9 @@ typedef struct {
 	                      sp_sim_result **out, sp_err *err);
 	sp_status (*calib_batch)(void *ctx, sp_calib_batch *b, sp_err *err);
 	int rank, ranks;
+	int threads; /* worker threads when --threads is not given (0: all
+	                cores; smartpick-mpi: the cores shared by the
+	                node's ranks) */
 } cli_runner;
 extern cli_runner cli_run;
 

@@ -230,6 +230,8 @@ int cmd_calibrate(int argc, char **argv)
 	if (!quiet && isatty(STDERR_FILENO))
 		co.progress = progress;
 	co.batch = cli_run.calib_batch;
+	if (!co.threads)
+		co.threads = cli_run.threads;
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s = sp_model_select(m, codes, ncodes, &err);

@@ -267,6 +267,8 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (!quiet && isatty(STDERR_FILENO))
 		so.progress = cli_progress;
+	if (!so.threads)
+		so.threads = cli_run.threads;
 	sp_sim_result *r = NULL;
 	s = cli_run.simulate(m, &so, &r, &err);
 	if (s) {

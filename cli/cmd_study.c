@@ -86,7 +86,7 @@ static int run_value(const char *cmd, const opts *o, const catalog *cat,
 		s = sp_study_apply_model(st, k, m, &err);
 	sp_sim_opts so = sp_sim_defaults();
 	sp_study_sim_opts(st, &so);
-	so.threads = o->threads;
+	so.threads = o->threads ? o->threads : cli_run.threads;
 	if (!s && !rc)
 		s = cli_run.simulate(m, &so, &r, &err);
 	if (!s && !rc)

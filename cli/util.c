@@ -57,7 +57,7 @@ static char *dup_str(const char *s)
 	return p;
 }
 
-cli_runner cli_run = {sp_simulate, NULL, 0, 1};
+cli_runner cli_run = {sp_simulate, NULL, 0, 1, 0};
 
 bool cli_out_open(cli_out *o, const char *path)
 {

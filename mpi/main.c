@@ -38,6 +38,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* cli/main.c's main, renamed when `make mpi` compiles it. */
 int cli_main(int argc, char **argv);
@@ -137,6 +138,18 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &cli_run.ranks);
 	cli_run.simulate = mpi_simulate;
 	cli_run.calib_batch = mpi_calib_batch;
+	/* Threads by default: the node's cores shared by its ranks (all
+	 * cores in every rank would oversubscribe them). */
+	MPI_Comm node;
+	int local = 1;
+	if (!MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
+	                         MPI_INFO_NULL, &node)) {
+		MPI_Comm_size(node, &local);
+		MPI_Comm_free(&node);
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long per = local > 0 ? cores / local : cores;
+	cli_run.threads = per < 1 ? 1 : per > 256 ? 256 : (int)per;
 	if (cli_run.rank != 0 && !freopen("/dev/null", "w", stdout)) {
 		fprintf(stderr, "smartpick-mpi: cannot open /dev/null\n");
 		MPI_Abort(MPI_COMM_WORLD, EXIT_IO);
