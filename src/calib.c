@@ -20,7 +20,9 @@
  * Jacobian is by forward differences with a wide step (opts.fd_step), as
  * a derivative at the scale of GSL's default step would see only the
  * flat pieces.  docs/model.md explains the choice against per-parameter
- * Brent root finding and the hybrid root solver.
+ * Brent root finding and the hybrid root solver.  The Jacobian's
+ * evaluations are one batch, which a caller's hook may spread (over MPI
+ * ranks: docs/mpi.md); each depends on its point only.
  */
 #include "market.h"
 

@@ -23,6 +23,12 @@
  * thread-count independent as well.  Probes never enter the
  * population's aggregates.
  *
+ * Shares (sp_simulate_range): any range of trial numbers runs alone,
+ * and every count of the result is an integer sum over trials, so the
+ * results of disjoint ranges merge by adding their count vectors
+ * (sp_sim_result_counts): what smartpick-mpi's ranks do with one
+ * MPI_Allreduce, with no MPI here.
+ *
  * Rejected: per-trial floating sums merged in trial order (needs a
  * buffer of every trial's figures, or a barrier per trial).
  */
