@@ -126,6 +126,19 @@ static sp_status mpi_calib_batch(void *ctx, sp_calib_batch *b, sp_err *err)
 	return s;
 }
 
+/* The commands whose work is spread; the others (some write the
+ * database) belong to the plain command. */
+static bool spread(int argc, char **argv)
+{
+	static const char *const ok[] = {"simulate", "calibrate", "study",
+	                                 "help",     "--help",    "-h",
+	                                 "version",  "--version"};
+	for (size_t i = 0; argc > 1 && i < sizeof ok / sizeof *ok; i++)
+		if (!strcmp(argv[1], ok[i]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	int provided;
@@ -154,7 +167,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smartpick-mpi: cannot open /dev/null\n");
 		MPI_Abort(MPI_COMM_WORLD, EXIT_IO);
 	}
-	int rc = cli_main(argc, argv);
+	int rc = EXIT_USAGE;
+	if (spread(argc, argv))
+		rc = cli_main(argc, argv);
+	else if (cli_run.rank == 0)
+		fprintf(stderr,
+		        "smartpick-mpi: runs simulate, calibrate and study "
+		        "over MPI ranks; use smartpick for %s\n",
+		        argc > 1 ? argv[1] : "the other commands");
 	fflush(stdout);
 	if (rc)
 		MPI_Abort(MPI_COMM_WORLD, rc);

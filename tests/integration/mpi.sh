@@ -83,6 +83,16 @@ else
 	bad "mpi study: as one process"
 fi
 
+# A command that is not spread is refused, exit 2, the database
+# untouched.
+mpi catalog init --db "$tmp/c.db" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && [ ! -e "$tmp/c.db" ] && grep -q "use smartpick" "$tmp/out"; then
+	ok "mpi: catalog is refused"
+else
+	bad "mpi: catalog is refused (exit $rc)"
+fi
+
 # A usage error ends every rank with exit 2.
 mpi simulate --no-such-option >"$tmp/out" 2>&1
 rc=$?
