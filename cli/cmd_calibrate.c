@@ -230,6 +230,7 @@ int cmd_calibrate(int argc, char **argv)
 	if (!quiet && isatty(STDERR_FILENO))
 		co.progress = progress;
 	co.batch = cli_run.calib_batch;
+	co.simulate = cli_run.simulate;
 	if (!co.threads)
 		co.threads = cli_run.threads;
 	sp_err err;

@@ -706,6 +706,11 @@ typedef struct {
 	 * e.g. spread over MPI ranks; NULL: one after another here. */
 	sp_status (*batch)(void *ctx, sp_calib_batch *b, sp_err *err);
 	void *batch_ctx;
+	/* Runs the evaluations outside a batch (the trust region's steps,
+	 * the report's), e.g. spread over MPI ranks; must give
+	 * sp_simulate's result.  NULL: sp_simulate. */
+	sp_status (*simulate)(const sp_model *m, const sp_sim_opts *o,
+	                      sp_sim_result **out, sp_err *err);
 } sp_calib_opts;
 
 sp_calib_opts sp_calib_defaults(void);

@@ -17,8 +17,7 @@
  *    deterministic and its inputs agree); the Jacobian's groups, one
  *    evaluation each, are split into blocks of points by rank and the
  *    residuals gathered with MPI_Allgatherv.  The trust region's own
- *    evaluations run on every rank alike, so each iteration costs the
- *    groups / N of evaluations plus one.
+ *    evaluations spread their trials like simulate.
  *  - study: each value of the sweep is a simulation, spread as above.
  *
  * Only rank 0 is heard: the others' stdout goes to /dev/null, and

@@ -311,16 +311,18 @@ static double cost_of(const sp_calib_report *r)
 }
 
 /* Runs the trials and fills every target's simulated value (the
- * caller counts the evaluation in r->evals). */
+ * caller counts the evaluation in r->evals).  `alone`: a batch's point,
+ * run here whatever o->simulate does (its ranks run other points). */
 static sp_status evaluate(const sp_model *m, const sp_calib_opts *o,
-                          sp_calib_report *r, sp_err *err)
+                          sp_calib_report *r, bool alone, sp_err *err)
 {
 	sp_sim_opts so = sp_sim_defaults();
 	so.seed = o->seed;
 	so.trials = o->trials;
 	so.threads = o->threads;
 	sp_sim_result *res = NULL;
-	sp_status s = sp_simulate(m, &so, &res, err);
+	sp_status s = !alone && o->simulate ? o->simulate(m, &so, &res, err)
+	                                    : sp_simulate(m, &so, &res, err);
 	if (s)
 		return s;
 	for (size_t k = 0; k < r->t.n; k++)
@@ -337,7 +339,7 @@ sp_status sp_calib_evaluate(const sp_model *m, const sp_calib_opts *o,
 	if (new_report(m, &r))
 		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
 	snprintf(r->method, sizeof r->method, "evaluation only");
-	sp_status s = evaluate(m, o, r, err);
+	sp_status s = evaluate(m, o, r, false, err);
 	r->evals++;
 	if (s) {
 		sp_calib_report_free(r);
@@ -383,7 +385,7 @@ static int resid(const gsl_vector *x, void *arg, gsl_vector *f)
 {
 	fit *F = arg;
 	set_x(F, x);
-	sp_status s = evaluate(F->m, F->o, F->r, F->err);
+	sp_status s = evaluate(F->m, F->o, F->r, false, F->err);
 	F->r->evals++;
 	if (s) {
 		F->status = s;
@@ -440,7 +442,7 @@ sp_status sp_calib_batch_run(sp_calib_batch *b, int i, sp_err *err)
 	for (size_t k = 0; k < F->np; k++)
 		*sp__model_slot(F->m, (size_t)F->p[k].slot) =
 		    b->x[(size_t)i * b->nx + k];
-	sp_status s = evaluate(F->m, F->o, F->r, err);
+	sp_status s = evaluate(F->m, F->o, F->r, true, err);
 	if (s)
 		return s;
 	double *f = sp_calib_batch_resid(b, i);
@@ -731,7 +733,7 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	}
 	F.np = free_params(m, r, p);
 	if (F.np == 0 || n < F.np) {
-		s = evaluate(m, o, r, err);
+		s = evaluate(m, o, r, false, err);
 		r->evals++;
 		goto done;
 	}
@@ -818,7 +820,7 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	} else {
 		/* Leave the model at the best point and report there. */
 		set_x(&F, gsl_multifit_nlinear_position(w));
-		s = evaluate(m, o, r, err);
+		s = evaluate(m, o, r, false, err);
 		r->evals++;
 	}
 	snprintf(r->method, sizeof r->method,

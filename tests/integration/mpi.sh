@@ -62,8 +62,10 @@ else
 	bad "mpi simulate: another trial count differs"
 fi
 
-same "mpi calibrate: as one process" calibrate --builtin -q --trials 1 \
+same "mpi calibrate: as one process" calibrate --builtin -q --trials 3 \
 	--max-iter 2 --json -j 1 -s DERM,TS,VS
+same "mpi calibrate --evaluate: as one process" calibrate --builtin -q \
+	--trials 2 --evaluate --json -s DERM,TS
 
 # A study: the table, the CSV and the SVG as one process writes them
 # (rank 0 alone writes the files).

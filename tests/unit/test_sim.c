@@ -840,6 +840,34 @@ static sp_status batch_reversed(void *ctx, sp_calib_batch *b, sp_err *err)
 	           : SP_EUNSUPPORTED;
 }
 
+/* What a rank's simulate hook does: the trials in two shares, merged
+ * by their counts. */
+static int sim_calls;
+
+static sp_status sim_halves(const sp_model *m, const sp_sim_opts *o,
+                            sp_sim_result **out, sp_err *err)
+{
+	sp_sim_result *a = NULL, *b = NULL;
+	int half = o->trials / 2;
+	sim_calls++;
+	OK(sp_simulate_range(m, o, 0, half, &a, err));
+	OK(sp_simulate_range(m, o, half, o->trials - half, &b, err));
+	size_t n = sp_sim_result_counts(a, NULL, 0);
+	int64_t *v = calloc(n, sizeof *v), *w = calloc(n, sizeof *w);
+	assert_non_null(v);
+	assert_non_null(w);
+	sp_sim_result_counts(a, v, n);
+	sp_sim_result_counts(b, w, n);
+	for (size_t k = 0; k < n; k++)
+		v[k] += w[k];
+	OK(sp_sim_result_set_counts(a, v, n));
+	free(v);
+	free(w);
+	sp_sim_result_free(b);
+	*out = a;
+	return SP_OK;
+}
+
 static sp_status batch_fails(void *ctx, sp_calib_batch *b, sp_err *err)
 {
 	(void)ctx;
@@ -882,8 +910,21 @@ static void test_calibrate_batch(void **state)
 	char *b = calib_json(&o);
 	assert_true(batch_calls > 0);
 	assert_string_equal(a, b);
-	free(a);
 	free(b);
+	/* The evaluations outside the batch through the simulate hook. */
+	o.trials = 3;
+	o.batch = NULL;
+	char *c = calib_json(&o);
+	o.simulate = sim_halves;
+	sim_calls = 0;
+	char *d = calib_json(&o);
+	assert_true(sim_calls > 0);
+	assert_string_equal(c, d);
+	assert_true(strcmp(a, c) != 0);
+	free(a);
+	free(c);
+	free(d);
+	o.simulate = NULL;
 	o.batch = batch_fails;
 	sp_model *m = small_model();
 	sp_calib_report *r = NULL;
