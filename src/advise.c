@@ -52,12 +52,9 @@
  */
 #include "advise.h"
 #include "catalog.h"
-#include "csv.h"
-#include "data.h"
 #include "json.h"
 #include "market.h"
 
-#include <ctype.h>
 #include <gsl/gsl_integration.h>
 #include <math.h>
 #include <stdarg.h>
@@ -65,100 +62,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NE             10    /* nodes over the latent strength */
-#define NGL            4     /* Gauss-Legendre nodes for the bivariate normal */
-#define MAX_FAM        3     /* preferred + two backups */
-#define MAX_LIST       400   /* longest list considered */
 #define MAX_CAND       600   /* candidates kept for the optimizer */
-#define STOP_GAIN      0.001 /* default stop: one more adds < 0.1 point */
 #define STATS_TRIALS   16    /* seasons simulated for the statistics */
 #define STATS_SEED     20251 /* their seed */
 #define SHRINK_SEASONS 8     /* pseudo-seasons toward the specialty's shares */
 #define BAND_SHIFT     0.15  /* cutoff shift for the band (score units) */
-
-typedef struct {
-	int from, to; /* 1-based application numbers; to = 0: no bound */
-	int flat;     /* one charge for the whole tier */
-	double price;
-} fee_tier;
-
-struct sp_advisor {
-	sp_model *m;
-	sp_specialty_info *specs;
-	size_t ns;
-	sp_program_info *progs;
-	size_t np;
-	sp__prog_stats *st;
-	int trials;
-	int synthetic;
-	fee_tier fee[8];
-	int nfee;
-	double ex[NE], ew[NE];     /* latent-strength nodes, weights sum to 1 */
-	double glx[NGL], glw[NGL]; /* Gauss-Legendre on [-1, 1] */
-	double rho;                /* program rank noise */
-	/* Per program: the share of seasons in which its interview and
-	 * match cutoffs bind, shrunk toward its specialty's (see
-	 * shrink_shares). */
-	double *fi, *fm;
-	/* Per program, from the statistics and the interview noise sigma
-	 * (a model constant): the SDs of X and Y and the nodes of their
-	 * bivariate normal (program_probs). */
-	double *sx, *sy;
-	struct bvn_nodes *bn;
-	double sd_z; /* SD of the latent strength noise */
-};
-
-/* ------------------------------------------------------------------ */
-/* Fees (data/fees_eras.csv, the 2026 ERAS residency schedule). */
-
-static sp_status load_fees(sp_advisor *a, sp_err *err)
-{
-	size_t len;
-	const char *buf = sp__data_file("fees_eras.csv", &len);
-	if (!buf)
-		return sp__err_set(err, SP_EINVAL, "fees_eras.csv", 0, NULL,
-		                   "the fee table is not built in");
-	static const char *const cols[] = {
-	    "system",    "match_year_from", "match_year_to", "item",
-	    "tier_from", "tier_to",         "pricing",       "price_usd"};
-	int idx[8];
-	sp__csv c;
-	sp__csv_init(&c, buf, len, "fees_eras.csv");
-	sp_status s = sp__csv_header(&c, cols, 8, 8, true, idx, err);
-	while (!s && !(s = sp__csv_next(&c, err)) && c.nf) {
-		if (strcmp(sp__csv_field(&c, idx[0]), "eras_residency") ||
-		    strcmp(sp__csv_field(&c, idx[3]), "programs_per_specialty"))
-			continue;
-		long y0 = strtol(sp__csv_field(&c, idx[1]), NULL, 10);
-		long y1 = strtol(sp__csv_field(&c, idx[2]), NULL, 10);
-		if (y0 > 2026 || (y1 && y1 < 2026) || a->nfee == 8)
-			continue;
-		fee_tier *t = &a->fee[a->nfee++];
-		t->from = (int)strtol(sp__csv_field(&c, idx[4]), NULL, 10);
-		t->to = (int)strtol(sp__csv_field(&c, idx[5]), NULL, 10);
-		t->flat = !strcmp(sp__csv_field(&c, idx[6]), "flat");
-		t->price = strtod(sp__csv_field(&c, idx[7]), NULL);
-	}
-	sp__csv_free(&c);
-	if (!s && a->nfee == 0)
-		s = sp__err_set(err, SP_EINVAL, "fees_eras.csv", 0, NULL,
-		                "no 2026 residency fee schedule");
-	return s;
-}
-
-/* The fee for n applications to one specialty. */
-static double fee_of(const sp_advisor *a, int n)
-{
-	double f = 0;
-	for (int i = 0; i < a->nfee; i++) {
-		const fee_tier *t = &a->fee[i];
-		if (n < t->from)
-			continue;
-		int hi = t->to && t->to < n ? t->to : n;
-		f += t->flat ? t->price : t->price * (hi - t->from + 1);
-	}
-	return f;
-}
 
 /* ------------------------------------------------------------------ */
 /* Opening: the catalog, the model, the statistics. */
@@ -357,7 +265,7 @@ static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 	a->synthetic = sp_catalog_is_synthetic(c);
 	a->rho = a->m->g[SP__G_R_NOISE_PROG];
 	a->sd_z = sp_model_strength_sd(a->m);
-	if ((s = load_fees(a, err)))
+	if ((s = sp__fees_load(a, err)))
 		return s;
 	a->st = sp_calloc(a->np, sizeof *a->st);
 	if (!a->st)
@@ -455,379 +363,7 @@ void sp_advisor_free(sp_advisor *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* The profile (docs/profile.md). */
-
-enum { MODE_DEFAULT, MODE_BUDGET, MODE_COUNT, MODE_TARGET };
-
-typedef struct {
-	sp_profile p;
-	int fam[MAX_FAM]; /* family indexes: preferred, backups */
-	int nfam;
-	char want_states[64][3], avoid_states[64][3];
-	int nwant_states, navoid_states;
-	unsigned want_regions;  /* bit d for division d */
-	unsigned want_settings; /* bit per sp_setting */
-	unsigned avoid_settings;
-	int gold, silver; /* for the preferred specialty; -1: allotment */
-	int mode;
-	double budget, target;
-	int count;
-	double backup_weight;
-	int comlex; /* the score was given as COMLEX Level 2 */
-	double comlex_score;
-} prof;
-
-static bool ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return false;
-	return *a == *b;
-}
-
-/* The family named by a family name, a row code or a row name. */
-static int find_family(const sp_model *m, const char *s)
-{
-	for (int32_t f = 0; f < m->nf; f++)
-		if (ieq(m->fam[f].name, s) || ieq(m->fam[f].code, s))
-			return f;
-	for (int32_t k = 0; k < m->ns; k++)
-		if (ieq(m->specs[k].code, s) || ieq(m->specs[k].name, s))
-			return m->spec_fam[k];
-	return -1;
-}
-
-static int find_state(const sp_model *m, const char *s)
-{
-	for (int32_t k = 0; k < m->nstates; k++)
-		if (ieq(m->state_code[k], s))
-			return k;
-	return -1;
-}
-
-/* Reads an array of state codes into out (upper case). */
-static sp_status get_states(const sp__json_doc *d, const sp__json *obj,
-                            const char *key, const sp_model *m, char (*out)[3],
-                            int *n, sp_err *err)
-{
-	const sp__json *arr = NULL;
-	sp_status s = sp__json_get_array(d, obj, key, false, &arr, err);
-	if (s || !arr)
-		return s;
-	if (sp__json_len(arr) > 64)
-		return sp__json_err(err, d, arr, SP_ELIMIT, key,
-		                    "at most 64 states");
-	for (size_t i = 0; i < sp__json_len(arr); i++) {
-		const char *v;
-		size_t len;
-		if ((s = sp__json_as_str(d, sp__json_at(arr, i), key, 2, &v,
-		                         &len, err)))
-			return s;
-		int k = find_state(m, v);
-		if (k < 0)
-			return sp__json_err(err, d, sp__json_at(arr, i),
-			                    SP_ENOTFOUND, key,
-			                    "unknown state \"%s\" (expected a "
-			                    "two-letter postal code)",
-			                    v);
-		memcpy(out[*n], m->state_code[k], 3);
-		(*n)++;
-	}
-	return SP_OK;
-}
-
-static sp_status get_settings(const sp__json_doc *d, const sp__json *obj,
-                              const char *key, unsigned *mask, sp_err *err)
-{
-	const sp__json *arr = NULL;
-	sp_status s = sp__json_get_array(d, obj, key, false, &arr, err);
-	if (s || !arr)
-		return s;
-	for (size_t i = 0; i < sp__json_len(arr) && i < 16; i++) {
-		const char *v;
-		size_t len;
-		if ((s = sp__json_as_str(d, sp__json_at(arr, i), key, 32, &v,
-		                         &len, err)))
-			return s;
-		int k = -1;
-		for (int t = 0; t < 4; t++)
-			if (ieq(v, sp_setting_name((sp_setting)t)))
-				k = t;
-		if (ieq(v, "community-university"))
-			k = SP_SETTING_COMMUNITY_UNIVERSITY;
-		if (k < 0)
-			return sp__json_err(err, d, sp__json_at(arr, i),
-			                    SP_EINVAL, key,
-			                    "unknown setting \"%s\" (expected "
-			                    "university, community_university, "
-			                    "community or military)",
-			                    v);
-		*mask |= 1u << k;
-	}
-	if (sp__json_len(arr) > 16)
-		return sp__json_err(err, d, arr, SP_ELIMIT, key,
-		                    "at most 16 settings");
-	return SP_OK;
-}
-
-static sp_status parse_profile(const sp_model *m, const char *json, size_t len,
-                               const char *name, prof *pf, sp_err *err)
-{
-	static const char *const keys[] = {
-	    "applicant_type", "step2",         "comlex2",      "research",
-	    "home_state",     "needs_visa",    "specialty",    "backups",
-	    "states_want",    "states_avoid",  "regions_want", "settings_want",
-	    "settings_avoid", "signals",       "budget",       "applications",
-	    "target",         "backup_weight", "name",         "id"};
-	sp__json_limits lim = {0};
-	lim.max_depth = 8;
-	lim.max_bytes = 1 << 16;
-	lim.max_nodes = 4096;
-	lim.max_string = 1024;
-	sp__json_doc *d = NULL;
-	memset(pf, 0, sizeof *pf);
-	pf->gold = pf->silver = -1;
-	pf->backup_weight = 0.6;
-	sp_status s =
-	    sp__json_parse(json, len, name ? name : "profile", &lim, &d, err);
-	if (s)
-		return s;
-	const sp__json *root = d->root;
-	const char *str;
-	size_t slen;
-	int64_t iv;
-	double dv;
-	bool bv = false;
-	s = sp__json_check_object(d, root, "profile", keys,
-	                          sizeof keys / sizeof *keys, err);
-	if (s)
-		goto done;
-	/* Type. */
-	if ((s = sp__json_get_str(d, root, "applicant_type", true, 16, &str,
-	                          &slen, err)))
-		goto done;
-	pf->p.type = SP_APPL_NTYPES;
-	for (int t = 0; t < SP_APPL_OTHER; t++)
-		if (!strcmp(str, sp_appl_type_name((sp_appl_type)t)))
-			pf->p.type = (sp_appl_type)t;
-	if (pf->p.type == SP_APPL_NTYPES) {
-		s = sp__json_err(err, d, sp__json_get(root, "applicant_type"),
-		                 SP_EINVAL, "applicant_type",
-		                 "expected us_md, us_do, us_img or non_us_img");
-		goto done;
-	}
-	/* Score: Step 2 CK, or COMLEX Level 2-CE converted. */
-	const sp__json *s2 = sp__json_get(root, "step2");
-	const sp__json *cx = sp__json_get(root, "comlex2");
-	if (s2 && cx) {
-		s = sp__json_err(err, d, cx, SP_EINVAL, "comlex2",
-		                 "give step2 or comlex2, not both");
-		goto done;
-	}
-	if (!s2 && !cx) {
-		s = sp__json_err(err, d, root, SP_EINVAL, "step2",
-		                 "missing (give step2, or comlex2 for DO "
-		                 "applicants)");
-		goto done;
-	}
-	if (s2) {
-		if ((s = sp__json_as_double(d, s2, "step2", 180, 300,
-		                            &pf->p.step2, err)))
-			goto done;
-	} else {
-		if ((s = sp__json_as_double(d, cx, "comlex2", 200, 1000, &dv,
-		                            err)))
-			goto done;
-		/* Assumption (docs/profile.md): same percentile, from
-		 * the norms COMLEX 520 +/- 100 and Step 2 CK 250 +/- 15. */
-		pf->comlex = 1;
-		pf->comlex_score = dv;
-		pf->p.step2 = 250 + (dv - 520) / 100 * 15;
-		if (pf->p.step2 < 180)
-			pf->p.step2 = 180;
-		if (pf->p.step2 > 300)
-			pf->p.step2 = 300;
-	}
-	iv = 0;
-	if ((s = sp__json_get_int(d, root, "research", false, 0, 1000, &iv,
-	                          err)))
-		goto done;
-	pf->p.research = (int)iv;
-	str = NULL;
-	if ((s = sp__json_get_str(d, root, "home_state", false, 2, &str, &slen,
-	                          err)))
-		goto done;
-	if (str && *str) {
-		int k = find_state(m, str);
-		if (k < 0) {
-			s = sp__json_err(err, d,
-			                 sp__json_get(root, "home_state"),
-			                 SP_ENOTFOUND, "home_state",
-			                 "unknown state \"%s\" (expected a "
-			                 "two-letter postal code)",
-			                 str);
-			goto done;
-		}
-		memcpy(pf->p.state, m->state_code[k], 3);
-	}
-	if ((s = sp__json_get_bool(d, root, "needs_visa", false, &bv, err)))
-		goto done;
-	pf->p.needs_visa = bv;
-	/* Specialties. */
-	if ((s = sp__json_get_str(d, root, "specialty", true, 96, &str, &slen,
-	                          err)))
-		goto done;
-	pf->fam[0] = find_family(m, str);
-	if (pf->fam[0] < 0) {
-		s = sp__json_err(err, d, sp__json_get(root, "specialty"),
-		                 SP_ENOTFOUND, "specialty",
-		                 "unknown specialty \"%s\" (see 'smartpick "
-		                 "catalog show' or /api/specialties)",
-		                 str);
-		goto done;
-	}
-	pf->nfam = 1;
-	const sp__json *arr = NULL;
-	if ((s = sp__json_get_array(d, root, "backups", false, &arr, err)))
-		goto done;
-	for (size_t i = 0; arr && i < sp__json_len(arr); i++) {
-		const sp__json *e = sp__json_at(arr, i);
-		if (i >= MAX_FAM - 1) {
-			s = sp__json_err(err, d, e, SP_ELIMIT, "backups",
-			                 "at most %d backup specialties",
-			                 MAX_FAM - 1);
-			goto done;
-		}
-		if ((s = sp__json_as_str(d, e, "backups", 96, &str, &slen,
-		                         err)))
-			goto done;
-		int f = find_family(m, str);
-		if (f < 0) {
-			s = sp__json_err(err, d, e, SP_ENOTFOUND, "backups",
-			                 "unknown specialty \"%s\"", str);
-			goto done;
-		}
-		for (int k = 0; k < pf->nfam; k++)
-			if (pf->fam[k] == f) {
-				s = sp__json_err(err, d, e, SP_EDUP, "backups",
-				                 "\"%s\" is already listed",
-				                 str);
-				goto done;
-			}
-		pf->fam[pf->nfam++] = f;
-	}
-	/* Places and settings. */
-	if ((s = get_states(d, root, "states_want", m, pf->want_states,
-	                    &pf->nwant_states, err)) ||
-	    (s = get_states(d, root, "states_avoid", m, pf->avoid_states,
-	                    &pf->navoid_states, err)) ||
-	    (s = get_settings(d, root, "settings_want", &pf->want_settings,
-	                      err)) ||
-	    (s = get_settings(d, root, "settings_avoid", &pf->avoid_settings,
-	                      err)))
-		goto done;
-	arr = NULL;
-	if ((s = sp__json_get_array(d, root, "regions_want", false, &arr, err)))
-		goto done;
-	for (size_t i = 0; arr && i < sp__json_len(arr); i++) {
-		const sp__json *e = sp__json_at(arr, i);
-		int div = -1;
-		if (e->type == SP__JSON_NUMBER && sp__json_int(e, &iv) &&
-		    iv >= 1 && iv <= 9)
-			div = (int)iv;
-		else if (e->type == SP__JSON_STRING)
-			for (int k = 1; k <= 9; k++)
-				if (ieq(e->u.str.s, sp_division_name(k)))
-					div = k;
-		if (div < 0 || i >= 9) {
-			s = sp__json_err(err, d, e, SP_EINVAL, "regions_want",
-			                 "expected census divisions (1-9 or "
-			                 "names such as \"Pacific\")");
-			goto done;
-		}
-		pf->want_regions |= 1u << div;
-	}
-	/* Signals. */
-	const sp__json *sig = NULL;
-	if ((s = sp__json_get_object(d, root, "signals", false, &sig, err)))
-		goto done;
-	if (sig) {
-		static const char *const skeys[] = {"gold", "silver"};
-		if ((s = sp__json_check_object(d, sig, "signals", skeys, 2,
-		                               err)))
-			goto done;
-		iv = -1;
-		if ((s = sp__json_get_int(d, sig, "gold", false, 0, 100, &iv,
-		                          err)))
-			goto done;
-		pf->gold = (int)iv;
-		iv = -1;
-		if ((s = sp__json_get_int(d, sig, "silver", false, 0, 100, &iv,
-		                          err)))
-			goto done;
-		pf->silver = (int)iv;
-	}
-	/* How much to apply. */
-	int modes = 0;
-	const sp__json *bj = sp__json_get(root, "budget");
-	const sp__json *cj = sp__json_get(root, "applications");
-	const sp__json *tj = sp__json_get(root, "target");
-	modes = (bj != NULL) + (cj != NULL) + (tj != NULL);
-	if (modes > 1) {
-		s = sp__json_err(err, d, bj ? bj : cj, SP_EINVAL,
-		                 bj ? "budget" : "applications",
-		                 "give at most one of budget, applications "
-		                 "and target");
-		goto done;
-	}
-	if (bj) {
-		pf->mode = MODE_BUDGET;
-		if ((s = sp__json_as_double(d, bj, "budget", 0, 1e6,
-		                            &pf->budget, err)))
-			goto done;
-	} else if (cj) {
-		pf->mode = MODE_COUNT;
-		if ((s = sp__json_as_int(d, cj, "applications", 1, MAX_LIST,
-		                         &iv, err)))
-			goto done;
-		pf->count = (int)iv;
-	} else if (tj) {
-		pf->mode = MODE_TARGET;
-		if ((s = sp__json_as_double(d, tj, "target", 0.01, 0.999,
-		                            &pf->target, err)))
-			goto done;
-	}
-	if ((s = sp__json_get_double(d, root, "backup_weight", false, 0, 1,
-	                             &pf->backup_weight, err)))
-		goto done;
-	const sp__json *nm = sp__json_get(root, "name");
-	const sp__json *id = sp__json_get(root, "id");
-	if ((nm &&
-	     (s = sp__json_as_str(d, nm, "name", 200, &str, &slen, err))) ||
-	    (id && id->type != SP__JSON_NUMBER &&
-	     (s = sp__json_as_str(d, id, "id", 200, &str, &slen, err))))
-		goto done;
-done:
-	sp__json_free(d);
-	return s;
-}
-
-/* ------------------------------------------------------------------ */
 /* Estimates. */
-
-typedef struct {
-	int32_t j;     /* program index */
-	int slot;      /* 0 preferred specialty, 1.. backups */
-	double value;  /* preference weight */
-	uint8_t tiers; /* available signal tiers: bit t */
-	uint8_t tier;  /* assigned signal */
-	double pi[3];  /* P(interview) by tier, integrated over e */
-	double *q;     /* q[t * NE + k] */
-	double *qi;    /* P(interview | e_k) by tier, same layout */
-	/* Filled for the report. */
-	double pm, qbar;
-	int cls; /* 0 reach, 1 target, 2 likely */
-} cand;
 
 /* Frees a candidate's per-node tables (not the candidate). */
 static void cand_free(cand *x)
@@ -888,32 +424,6 @@ static void program_probs(const sp_advisor *a, size_t j, double mu0,
 
 /* ------------------------------------------------------------------ */
 /* The report. */
-
-typedef struct {
-	cand c;
-	char reasons[5][200];
-	int nreasons;
-} rprog;
-
-struct sp_advice {
-	prof pf;
-	const sp_advisor *a;
-	rprog *pr; /* the list, in rank (preference) order */
-	size_t n;
-	double p_match, lo, hi, p_pref, cost, value;
-	double interviews; /* expected, attended (within the cap) */
-	int stop_at;
-	double *curve_p, *curve_cost;
-	size_t ncurve;
-	int gold[MAX_FAM], silver[MAX_FAM]; /* allotments used per slot */
-	int gold_used[MAX_FAM], silver_used[MAX_FAM];
-	int checked;
-	double chk_p, chk_lo, chk_hi;
-	long chk_copies;
-	double *chk_int, *chk_match; /* per program, simulated */
-	char notes[4][240];
-	int nnotes;
-};
 
 void sp_advice_free(sp_advice *r)
 {
@@ -1084,13 +594,6 @@ typedef struct {
 	size_t i;
 } att_key;
 
-/* P(match | interviewed) at c under its tier: what the applicant, and
- * --check's copies, attend and rank by among programs valued alike. */
-static double match_if_interviewed(const cand *c)
-{
-	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
-}
-
 static int by_attend(const void *x, const void *y)
 {
 	const att_key *a = x, *b = y;
@@ -1111,7 +614,7 @@ static void offer_step(double *dist, int cap, double p)
 	dist[0] *= 1 - p;
 }
 
-static int interview_cap(const sp_advisor *a)
+int sp__advise_interview_cap(const sp_advisor *a)
 {
 	double cap = a->m->g[SP__G_I_CAP];
 	return cap >= MAX_LIST ? MAX_LIST : cap >= 1 ? (int)cap : 1;
@@ -1120,7 +623,7 @@ static int interview_cap(const sp_advisor *a)
 static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
                         double *att)
 {
-	int cap = interview_cap(a);
+	int cap = sp__advise_interview_cap(a);
 	for (size_t i = 0; i < len * NE; i++)
 		att[i] = 1;
 	if ((size_t)cap >= len)
@@ -1133,8 +636,9 @@ static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
 		return SP_ENOMEM;
 	}
 	for (size_t i = 0; i < len; i++)
-		o[i] = (att_key){c[i].value, match_if_interviewed(&c[i]),
-		                 c[i].j, i};
+		o[i] = (att_key){c[i].value,
+		                 sp__advise_match_if_interviewed(&c[i]), c[i].j,
+		                 i};
 	qsort(o, len, sizeof *o, by_attend);
 	for (int e = 0; e < NE; e++)
 		dist[e * (cap + 1)] = 1;
@@ -1189,16 +693,6 @@ static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
 	return SP_OK;
 }
 
-/* The fees for cnt[s] applications to each specialty s: ERAS charges
- * per specialty. */
-static double fees(const sp_advisor *a, const prof *pf, const int *cnt)
-{
-	double f = 0;
-	for (int s = 0; s < pf->nfam; s++)
-		f += fee_of(a, cnt[s]);
-	return f;
-}
-
 static int by_pref(const void *x, const void *y)
 {
 	const rprog *a = x, *b = y;
@@ -1220,7 +714,7 @@ static void add_reason(rprog *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *tier_name(int t)
+const char *sp__advise_tier_name(int t)
 {
 	return t == 2 ? "gold" : t == 1 ? "silver" : "none";
 }
@@ -1249,7 +743,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		add_reason(r,
 		           "A %s signal raises your interview chance here from "
 		           "%.0f%% to %.0f%%.",
-		           tier_name(x->tier), 100 * x->pi[0],
+		           sp__advise_tier_name(x->tier), 100 * x->pi[0],
 		           100 * x->pi[x->tier]);
 	else if (!x->tier && (x->tiers & 4) && isfinite(x->pi[2]))
 		add_reason(
@@ -1372,7 +866,7 @@ static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
 		size_t k = 0;
 		for (;;) {
 			size_t per = (k + 1 + (size_t)pf->nfam - 1) / pf->nfam;
-			double cheapest = pf->nfam * fee_of(a, (int)per);
+			double cheapest = pf->nfam * sp__fees_of(a, (int)per);
 			if (cheapest > pf->budget + 30 * pf->nfam || k > hmax)
 				break;
 			k++;
@@ -1398,7 +892,7 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 		return SP_ENOMEM;
 	/* The interview cap as in p_list, the greedy order standing for
 	 * the attend order (both put the likeliest first). */
-	int cap = interview_cap(a);
+	int cap = sp__advise_interview_cap(a);
 	double *dist = sp_calloc((size_t)NE * (size_t)(cap + 1), sizeof *dist);
 	if (!dist)
 		return SP_ENOMEM;
@@ -1419,7 +913,7 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 		}
 		cnt[x->slot]++;
 		r->curve_p[i] = p;
-		r->curve_cost[i] = fees(a, pf, cnt);
+		r->curve_cost[i] = sp__fees_list(a, pf, cnt);
 	}
 	sp_free(dist);
 	r->ncurve = h;
@@ -1619,7 +1113,7 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		reasons(a, pf, &r->pr[i]);
 	}
 	r->p_pref = pp;
-	r->cost = fees(a, pf, cnt);
+	r->cost = sp__fees_list(a, pf, cnt);
 	/* The band: the same list with every cutoff shifted by +/-
 	 * BAND_SHIFT (model uncertainty; docs/validation.md). */
 	for (int side = 0; side < 2 && !s; side++) {
@@ -1663,7 +1157,7 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 		                   "out of memory");
 	r->a = a;
-	sp_status s = parse_profile(a->m, json, len, name, &r->pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, name, &r->pf, err);
 	if (!s)
 		s = build(a, r, err);
 	if (s) {
@@ -1677,464 +1171,13 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 	return SP_OK;
 }
 
-/* ------------------------------------------------------------------ */
-/* Writers. */
-
-static const char *const class_names[] = {"reach", "target", "likely"};
-
-static void jnum(sp__out *o, double v, int digits)
-{
-	char buf[32];
-	if (!isfinite(v)) {
-		sp__out_str(o, "null");
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.*f", digits, v);
-	sp__out_str(o, buf);
-}
-
-static void jkey(sp__out *o, const char *k)
-{
-	sp__json_write_strz(o, k);
-	sp__out_char(o, ':');
-}
-
-sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	const prof *pf = &r->pf;
-	sp__out o;
-	sp__out_init(&o, f);
-	sp__out_str(&o, "{");
-	jkey(&o, "specialty");
-	sp__json_write_strz(&o, a->m->fam[pf->fam[0]].name);
-	sp__out_str(&o, ",");
-	jkey(&o, "backups");
-	sp__out_char(&o, '[');
-	for (int s = 1; s < pf->nfam; s++) {
-		if (s > 1)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, a->m->fam[pf->fam[s]].name);
-	}
-	sp__out_str(&o, "],");
-	jkey(&o, "applicant_type");
-	sp__json_write_strz(&o, sp_appl_type_name(pf->p.type));
-	sp__out_str(&o, ",");
-	jkey(&o, "step2");
-	jnum(&o, pf->p.step2, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match");
-	jnum(&o, r->p_match, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_low");
-	jnum(&o, r->lo, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_high");
-	jnum(&o, r->hi, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_preferred");
-	jnum(&o, r->p_pref, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "interviews_expected");
-	jnum(&o, r->interviews, 1);
-	sp__out_str(&o, ",");
-	jkey(&o, "applications");
-	sp__json_write_int(&o, (int64_t)r->n);
-	sp__out_str(&o, ",");
-	jkey(&o, "cost");
-	jnum(&o, r->cost, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "stop_at");
-	sp__json_write_int(&o, r->stop_at);
-	sp__out_str(&o, ",");
-	jkey(&o, "signals");
-	sp__out_char(&o, '[');
-	for (int sl = 0; sl < pf->nfam; sl++) {
-		sp__out_str(&o, sl ? ",{" : "{");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[sl]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold");
-		sp__json_write_int(&o, r->gold_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver");
-		sp__json_write_int(&o, r->silver_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold_available");
-		sp__json_write_int(&o, r->gold[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver_available");
-		sp__json_write_int(&o, r->silver[sl]);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],");
-	if (r->checked) {
-		jkey(&o, "check");
-		sp__out_str(&o, "{");
-		jkey(&o, "p_match");
-		jnum(&o, r->chk_p, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "low");
-		jnum(&o, r->chk_lo, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "high");
-		jnum(&o, r->chk_hi, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "copies");
-		sp__json_write_int(&o, r->chk_copies);
-		sp__out_str(&o, "},");
-	}
-	jkey(&o, "programs");
-	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->n; i++) {
-		const rprog *rp = &r->pr[i];
-		const cand *x = &rp->c;
-		const sp_program_info *p = &a->progs[x->j];
-		sp__out_str(&o, i ? ",\n{" : "\n{");
-		jkey(&o, "id");
-		sp__json_write_int(&o, p->id);
-		sp__out_str(&o, ",");
-		jkey(&o, "code");
-		sp__json_write_strz(&o, p->code);
-		sp__out_str(&o, ",");
-		jkey(&o, "name");
-		sp__json_write_strz(&o, p->name);
-		sp__out_str(&o, ",");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[x->slot]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "state");
-		sp__json_write_strz(&o, p->state);
-		sp__out_str(&o, ",");
-		jkey(&o, "region");
-		sp__json_write_strz(&o, sp_division_name(p->region));
-		sp__out_str(&o, ",");
-		jkey(&o, "setting");
-		sp__json_write_strz(&o, sp_setting_name(p->setting));
-		sp__out_str(&o, ",");
-		jkey(&o, "positions");
-		sp__json_write_int(&o, p->positions);
-		sp__out_str(&o, ",");
-		jkey(&o, "tier");
-		sp__json_write_strz(&o, class_names[x->cls]);
-		sp__out_str(&o, ",");
-		jkey(&o, "signal");
-		sp__json_write_strz(&o, tier_name(x->tier));
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview");
-		jnum(&o, x->pi[x->tier], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_none");
-		jnum(&o, x->pi[0], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_silver");
-		jnum(&o, x->pi[1], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_gold");
-		jnum(&o, x->pi[2], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_interviewed");
-		jnum(&o, x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_applied");
-		jnum(&o, x->qbar, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, x->pm, 4);
-		sp__out_str(&o, ",");
-		if (r->checked && r->chk_int && r->chk_match) {
-			jkey(&o, "simulated_p_interview");
-			jnum(&o, r->chk_int[i], 4);
-			sp__out_str(&o, ",");
-			jkey(&o, "simulated_p_match");
-			jnum(&o, r->chk_match[i], 4);
-			sp__out_str(&o, ",");
-		}
-		jkey(&o, "reasons");
-		sp__out_char(&o, '[');
-		for (int k = 0; k < rp->nreasons; k++) {
-			if (k)
-				sp__out_char(&o, ',');
-			sp__json_write_strz(&o, rp->reasons[k]);
-		}
-		sp__out_str(&o, "]}");
-	}
-	sp__out_str(&o, "],\n");
-	jkey(&o, "curve");
-	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->ncurve; i++) {
-		sp__out_str(&o, i ? ",{" : "{");
-		jkey(&o, "applications");
-		sp__json_write_int(&o, (int64_t)i + 1);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, r->curve_p[i], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "cost");
-		jnum(&o, r->curve_cost[i], 0);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],\n");
-	jkey(&o, "notes");
-	sp__out_char(&o, '[');
-	for (int k = 0; k < r->nnotes; k++) {
-		if (k)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, r->notes[k]);
-	}
-	sp__out_str(&o, "]}\n");
-	return sp__out_flush(&o) ? SP_OK : SP_EIO;
-}
-
-sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	const prof *pf = &r->pf;
-	fprintf(f, "SmartPick recommendation: %s", a->m->fam[pf->fam[0]].name);
-	for (int s = 1; s < pf->nfam; s++)
-		fprintf(f, "%s%s", s == 1 ? " (backups: " : ", ",
-		        a->m->fam[pf->fam[s]].name);
-	fprintf(f, "%s\n\n", pf->nfam > 1 ? ")" : "");
-	fprintf(f, "P(match)        %.0f%%  (range %.0f%%-%.0f%%)\n",
-	        100 * r->p_match, 100 * r->lo, 100 * r->hi);
-	if (pf->nfam > 1)
-		fprintf(f, "  in %-10.10s  %.0f%%\n",
-		        a->m->fam[pf->fam[0]].name, 100 * r->p_pref);
-	if (r->checked)
-		fprintf(f,
-		        "Simulated       %.0f%%  (95%% interval %.0f%%-%.0f%%, "
-		        "%ld simulated applicants)\n",
-		        100 * r->chk_p, 100 * r->chk_lo, 100 * r->chk_hi,
-		        r->chk_copies);
-	fprintf(f, "Applications    %zu (ERAS fees $%.0f)\n", r->n, r->cost);
-	fprintf(f, "Interviews      %.1f expected (at most %d attended)\n",
-	        r->interviews, interview_cap(a));
-	fprintf(f, "Stop at         %d: one more adds under %.1f point\n",
-	        r->stop_at, 100 * STOP_GAIN);
-	for (int sl = 0; sl < pf->nfam; sl++)
-		fprintf(f,
-		        "Signals         %s: %d gold of %d, %d silver of %d\n",
-		        a->m->fam[pf->fam[sl]].name, r->gold_used[sl],
-		        r->gold[sl], r->silver_used[sl], r->silver[sl]);
-	fputc('\n', f);
-	for (int cls = 0; cls < 3; cls++) {
-		int any = 0;
-		for (size_t i = 0; i < r->n; i++) {
-			const cand *x = &r->pr[i].c;
-			if (x->cls != cls)
-				continue;
-			const sp_program_info *p = &a->progs[x->j];
-			if (!any++)
-				fprintf(f,
-				        "%s\n  %-12s %-34s %-2s %-6s %6s %6s\n",
-				        cls == 0   ? "REACH"
-				        : cls == 1 ? "TARGET"
-				                   : "LIKELY",
-				        "code", "program", "st", "signal",
-				        "P(int)", "P(mt)");
-			fprintf(f,
-			        "  %-12s %-34.34s %-2s %-6s %5.0f%% %5.1f%%\n",
-			        p->code, p->name, p->state, tier_name(x->tier),
-			        100 * x->pi[x->tier], 100 * x->pm);
-			if (r->pr[i].nreasons)
-				fprintf(f, "      %s\n", r->pr[i].reasons[0]);
-		}
-		if (any)
-			fputc('\n', f);
-	}
-	fprintf(f, "P(match) by number of applications:\n");
-	size_t step = r->ncurve > 60 ? 10 : 5;
-	for (size_t i = 0; i < r->ncurve; i += step)
-		fprintf(f, "  %4zu  %5.1f%%  $%.0f\n", i + 1,
-		        100 * r->curve_p[i], r->curve_cost[i]);
-	for (int k = 0; k < r->nnotes; k++)
-		fprintf(f, "\nNote: %s", r->notes[k]);
-	fputc('\n', f);
-	return ferror(f) ? SP_EIO : SP_OK;
-}
-
-/* A CSV cell: quoted when needed; a leading = + - @ gets a quote mark
- * so spreadsheets do not run it as a formula. */
-static void csv_cell(FILE *f, const char *s)
-{
-	bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
-	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (!quote) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	if (formula)
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	fputs("rank,code,name,specialty,state,tier,signal,p_interview,"
-	      "p_match_if_interviewed,p_match,reasons\n",
-	      f);
-	for (size_t i = 0; i < r->n; i++) {
-		const cand *x = &r->pr[i].c;
-		const sp_program_info *p = &a->progs[x->j];
-		char reasons[1100] = "";
-		size_t used = 0;
-		for (int k = 0; k < r->pr[i].nreasons; k++)
-			used += (size_t)snprintf(
-			    reasons + used, sizeof reasons - used, "%s%s",
-			    k ? " " : "", r->pr[i].reasons[k]);
-		fprintf(f, "%zu,", i + 1);
-		csv_cell(f, p->code);
-		fputc(',', f);
-		csv_cell(f, p->name);
-		fputc(',', f);
-		csv_cell(f, a->m->fam[r->pf.fam[x->slot]].name);
-		fprintf(f, ",%s,%s,%s,%.4f,%.4f,%.4f,", p->state,
-		        class_names[x->cls], tier_name(x->tier), x->pi[x->tier],
-		        x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0,
-		        x->pm);
-		csv_cell(f, reasons);
-		fputc('\n', f);
-	}
-	return ferror(f) ? SP_EIO : SP_OK;
-}
-
-sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
-                            const char *name, char **out, size_t *outlen,
-                            sp_err *err)
-{
-	*out = NULL;
-	*outlen = 0;
-	sp_advice *r;
-	sp_status s = sp_recommend(a, json, len, name, &r, err);
-	if (s)
-		return s;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f) {
-		sp_advice_free(r);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	s = sp_advice_write_json(r, f);
-	sp_advice_free(r);
-	if (fclose(f) || s) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "cannot write the report");
-	}
-	/* Hand over through the library's allocation door. */
-	*out = sp_malloc(n + 1);
-	if (!*out) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	memcpy(*out, buf, n + 1);
-	*outlen = n;
-	free(buf);
-	return SP_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* The cross-check by simulation. */
-
-sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
-                          const sp_sim_opts *o, int clones, sp_err *err)
-{
-	sp__err_clear(err);
-	const prof *pf = &r->pf;
-	if (r->n == 0)
-		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
-		                   "the list is empty: nothing to check");
-	/* The whole national market: a specialty subset would leave the
-	 * applicants whose preferred specialty is outside it competing in
-	 * the subset as if they could not match at home (docs/model.md),
-	 * and the statistics behind the estimate are national too. */
-	const sp_model *m = a->m;
-	sp_status s = SP_OK;
-	int32_t *apps = sp_malloc(r->n * sizeof *apps);
-	uint8_t *tier = sp_malloc(r->n);
-	double *pref = sp_malloc(r->n * sizeof *pref);
-	if (!s && (!apps || !tier || !pref))
-		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
-	sp_probe_result res;
-	memset(&res, 0, sizeof res);
-	if (!s) {
-		for (size_t i = 0; i < r->n; i++) {
-			apps[i] = r->pr[i].c.j;
-			tier[i] = r->pr[i].c.tier;
-			/* Preference, and among equals the likelier match
-			 * first: when offered more interviews than the cap,
-			 * the copies attend those (a real applicant with no
-			 * preference among programs would not keep its
-			 * reaches and decline its likely ones), and rank
-			 * them in that order. */
-			const cand *c = &r->pr[i].c;
-			pref[i] = c->value + 1e-3 * match_if_interviewed(c);
-		}
-		sp_probe pr;
-		memset(&pr, 0, sizeof pr);
-		pr.profile = pf->p;
-		pr.apps = apps;
-		pr.tier = tier;
-		pr.napps = r->n;
-		pr.pref = pref;
-		pr.clones = clones;
-		s = sp_simulate_probe(m, o, &pr, &res, err);
-	}
-	if (!s && res.copies > 0) {
-		double n = (double)res.copies, p = res.matched / n;
-		/* Wilson's 95% interval. */
-		double z = 1.96, den = 1 + z * z / n;
-		double mid = (p + z * z / (2 * n)) / den;
-		double half =
-		    z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den;
-		r->checked = 1;
-		r->chk_p = p;
-		r->chk_lo = mid - half;
-		r->chk_hi = mid + half;
-		r->chk_copies = res.copies;
-		sp_free(r->chk_int);
-		sp_free(r->chk_match);
-		r->chk_int = sp_malloc(r->n * sizeof *r->chk_int);
-		r->chk_match = sp_malloc(r->n * sizeof *r->chk_match);
-		for (size_t i = 0; r->chk_int && r->chk_match && i < r->n;
-		     i++) {
-			r->chk_int[i] = res.int_at[i] / n;
-			r->chk_match[i] = res.match_at[i] / n;
-		}
-	}
-	sp_free(res.int_at);
-	sp_free(res.match_at);
-	sp_free(apps);
-	sp_free(tier);
-	sp_free(pref);
-	return s;
-}
-
-sp_status sp__advise_check_profile(const sp_model *m, const char *json,
-                                   size_t len, const char *name, sp_err *err)
-{
-	prof pf;
-	sp__err_clear(err);
-	return parse_profile(m, json, len, name, &pf, err);
-}
-
 sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
                            int32_t j, int tier, double *pint, double *q,
                            sp_err *err)
 {
 	prof pf;
 	*pint = *q = 0;
-	sp_status s = parse_profile(a->m, json, len, "profile", &pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, "profile", &pf, err);
 	if (s)
 		return s;
 	if (j < 0 || (size_t)j >= a->np || tier < 0 || tier > 2)
@@ -2153,307 +1196,5 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 
 double sp__advise_fee(const sp_advisor *a, int n)
 {
-	return fee_of(a, n);
-}
-
-/* ------------------------------------------------------------------ */
-/* Cohorts: CSV rows to profile JSON texts. */
-
-#define COHORT_MAX 10000
-
-struct sp_cohort {
-	size_t n;
-	char **id, **json, **where;
-	size_t *len;
-};
-
-void sp_cohort_free(sp_cohort *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		sp_free(c->id[i]);
-		sp_free(c->json[i]);
-		sp_free(c->where[i]);
-	}
-	sp_free(c->id);
-	sp_free(c->json);
-	sp_free(c->where);
-	sp_free(c->len);
-	sp_free(c);
-}
-
-size_t sp_cohort_size(const sp_cohort *c)
-{
-	return c->n;
-}
-
-const char *sp_cohort_id(const sp_cohort *c, size_t i)
-{
-	return c->id[i];
-}
-
-const char *sp_cohort_profile(const sp_cohort *c, size_t i, size_t *len)
-{
-	*len = c->len[i];
-	return c->json[i];
-}
-
-const char *sp_cohort_where(const sp_cohort *c, size_t i)
-{
-	return c->where[i];
-}
-
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = sp_malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
-/* Column kinds: a JSON string, a number, a boolean, a ';' list of
- * strings, a member of "signals". */
-enum { K_STR, K_NUM, K_BOOL, K_LIST, K_SIG };
-
-static const struct {
-	const char *col, *key;
-	int kind;
-} cohort_cols[] = {
-    {"id", "id", K_STR},
-    {"applicant_type", "applicant_type", K_STR},
-    {"specialty", "specialty", K_STR},
-    {"step2", "step2", K_NUM},
-    {"comlex2", "comlex2", K_NUM},
-    {"research", "research", K_NUM},
-    {"home_state", "home_state", K_STR},
-    {"needs_visa", "needs_visa", K_BOOL},
-    {"backups", "backups", K_LIST},
-    {"states_want", "states_want", K_LIST},
-    {"states_avoid", "states_avoid", K_LIST},
-    {"regions_want", "regions_want", K_LIST},
-    {"settings_want", "settings_want", K_LIST},
-    {"settings_avoid", "settings_avoid", K_LIST},
-    {"signals_gold", "gold", K_SIG},
-    {"signals_silver", "silver", K_SIG},
-    {"budget", "budget", K_NUM},
-    {"applications", "applications", K_NUM},
-    {"target", "target", K_NUM},
-    {"backup_weight", "backup_weight", K_NUM},
-};
-#define NCOLS (sizeof cohort_cols / sizeof *cohort_cols)
-
-static bool is_number(const char *s)
-{
-	char *end;
-	if (!*s || isspace((unsigned char)*s))
-		return false;
-	double v = strtod(s, &end);
-	return *end == 0 && isfinite(v);
-}
-
-/* Ids become file names: letters, digits, '-', '_', '.', not leading
- * '.', at most 64 bytes. */
-static bool safe_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return false;
-	return true;
-}
-
-static sp_status row_json(const sp__csv *t, const int *idx, char **out,
-                          size_t *outlen, sp_err *err)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f)
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	sp__out o;
-	sp__out_init(&o, f);
-	sp__out_char(&o, '{');
-	bool first = true, sig = false;
-	sp_status s = SP_OK;
-	for (size_t k = 0; k < NCOLS && !s; k++) {
-		const char *v = sp__csv_field(t, idx[k]);
-		if (!*v || cohort_cols[k].kind == K_SIG)
-			continue;
-		if (!first)
-			sp__out_char(&o, ',');
-		first = false;
-		sp__json_write_strz(&o, cohort_cols[k].key);
-		sp__out_char(&o, ':');
-		switch (cohort_cols[k].kind) {
-		case K_STR:
-			sp__json_write_strz(&o, v);
-			break;
-		case K_NUM:
-			if (!is_number(v))
-				s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-				                "expected a number");
-			else
-				sp__out_str(&o, v);
-			break;
-		case K_BOOL:
-			if (ieq(v, "1") || ieq(v, "yes") || ieq(v, "true"))
-				sp__out_str(&o, "true");
-			else if (ieq(v, "0") || ieq(v, "no") || ieq(v, "false"))
-				sp__out_str(&o, "false");
-			else
-				s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-				                "expected yes or no");
-			break;
-		default: { /* K_LIST */
-			sp__out_char(&o, '[');
-			const char *p = v;
-			for (bool firstel = true;; firstel = false) {
-				const char *e = strchr(p, ';');
-				size_t l = e ? (size_t)(e - p) : strlen(p);
-				while (l && isspace((unsigned char)*p))
-					p++, l--;
-				while (l && isspace((unsigned char)p[l - 1]))
-					l--;
-				if (!firstel)
-					sp__out_char(&o, ',');
-				sp__json_write_str(&o, p, l);
-				if (!e)
-					break;
-				p = e + 1;
-			}
-			sp__out_char(&o, ']');
-		}
-		}
-	}
-	for (size_t k = 0; k < NCOLS && !s; k++) {
-		const char *v = sp__csv_field(t, idx[k]);
-		if (cohort_cols[k].kind != K_SIG || !*v)
-			continue;
-		if (!is_number(v)) {
-			s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-			                "expected a number");
-			break;
-		}
-		sp__out_str(&o, sig     ? ","
-		                : first ? "\"signals\":{"
-		                        : ",\"signals\":{");
-		first = false;
-		sig = true;
-		sp__json_write_strz(&o, cohort_cols[k].key);
-		sp__out_char(&o, ':');
-		sp__out_str(&o, v);
-	}
-	if (sig)
-		sp__out_char(&o, '}');
-	sp__out_char(&o, '}');
-	bool ok = sp__out_flush(&o);
-	if (fclose(f) || !ok) {
-		if (!s)
-			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-			                "out of memory");
-	}
-	if (!s) {
-		*out = sp_malloc(n + 1);
-		if (*out) {
-			memcpy(*out, buf, n + 1);
-			*outlen = n;
-		} else {
-			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-			                "out of memory");
-		}
-	}
-	free(buf);
-	return s;
-}
-
-sp_status sp_cohort_read(const char *buf, size_t len, const char *name,
-                         sp_cohort **out, sp_err *err)
-{
-	sp__err_clear(err);
-	*out = NULL;
-	const char *cols[NCOLS];
-	int idx[NCOLS];
-	for (size_t k = 0; k < NCOLS; k++)
-		cols[k] = cohort_cols[k].col;
-	sp_cohort *c = sp_calloc(1, sizeof *c);
-	size_t cap = 0;
-	sp__csv t;
-	sp__csv_init(&t, buf, len, name);
-	sp_status s =
-	    c ? sp__csv_header(&t, cols, NCOLS, 3, false, idx, err) : SP_ENOMEM;
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
-		const char *id = sp__csv_field(&t, idx[0]);
-		if (!safe_id(id)) {
-			s = sp__csv_err(
-			    &t, err, SP_EPARSE, idx[0],
-			    "ids are 1-64 letters, digits, '-', '_' "
-			    "or '.' (they name the report files)");
-			break;
-		}
-		for (size_t i = 0; i < c->n; i++)
-			if (!strcmp(c->id[i], id)) {
-				s = sp__csv_err(&t, err, SP_EDUP, idx[0],
-				                "id \"%s\" repeats line %s", id,
-				                c->where[i]);
-				break;
-			}
-		if (s)
-			break;
-		if (c->n == COHORT_MAX) {
-			s = sp__csv_err(&t, err, SP_ELIMIT, -1,
-			                "more than %d students", COHORT_MAX);
-			break;
-		}
-		if (c->n == cap) {
-			size_t nc = cap ? 2 * cap : 16;
-			char **a1 = sp_realloc(c->id, nc * sizeof *a1);
-			if (a1)
-				c->id = a1;
-			char **a2 = sp_realloc(c->json, nc * sizeof *a2);
-			if (a2)
-				c->json = a2;
-			char **a3 = sp_realloc(c->where, nc * sizeof *a3);
-			if (a3)
-				c->where = a3;
-			size_t *a4 = sp_realloc(c->len, nc * sizeof *a4);
-			if (a4)
-				c->len = a4;
-			if (!a1 || !a2 || !a3 || !a4) {
-				s = SP_ENOMEM;
-				break;
-			}
-			cap = nc;
-		}
-		char where[300];
-		snprintf(where, sizeof where, "%s:%ld", name, t.line);
-		size_t i = c->n;
-		c->id[i] = dup_str(id);
-		c->where[i] = dup_str(where);
-		c->json[i] = NULL;
-		c->n++;
-		if (!c->id[i] || !c->where[i]) {
-			s = SP_ENOMEM;
-			break;
-		}
-		s = row_json(&t, idx, &c->json[i], &c->len[i], err);
-	}
-	sp__csv_free(&t);
-	if (!s && c->n == 0)
-		s = sp__err_set(err, SP_EPARSE, name, 0, NULL,
-		                "no students (one row per student after the "
-		                "header)");
-	if (s) {
-		if (s == SP_ENOMEM && !err->msg[0])
-			sp__err_set(err, s, name, 0, NULL, "out of memory");
-		sp_cohort_free(c);
-		return s;
-	}
-	*out = c;
-	return SP_OK;
+	return sp__fees_of(a, n);
 }

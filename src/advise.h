@@ -1,11 +1,155 @@
 /*
- * advise.h — internal entry points of the advisor (advise.c) for tests
- * and the fuzz harness.  The API is in smartpick.h ("The advisor").
+ * advise.h — the advisor's internals, shared by its files, and its entry
+ * points for tests and the fuzz harness.  The API is in smartpick.h ("The
+ * advisor").  The advisor is split by concern:
+ *   advise.c   opening (catalog, model, statistics), the estimates and the
+ *              recommended list;
+ *   fees.c     the ERAS fee schedule;
+ *   profile.c  the profile (docs/profile.md);
+ *   report.c   the writers (JSON, table, CSV);
+ *   check.c    the cross-check by simulation (--check);
+ *   cohort.c   advisors' cohort CSV files.
  */
 #ifndef SP_ADVISE_H
 #define SP_ADVISE_H
 
+#include "catalog.h"
 #include "internal.h"
+#include "market.h"
+
+#include <stdio.h>
+
+#define NE        10    /* nodes over the latent strength */
+#define NGL       4     /* Gauss-Legendre nodes for the bivariate normal */
+#define MAX_FAM   3     /* preferred + two backups */
+#define MAX_LIST  400   /* longest list considered */
+#define STOP_GAIN 0.001 /* default stop: one more adds < 0.1 point */
+
+typedef struct {
+	int from, to; /* 1-based application numbers; to = 0: no bound */
+	int flat;     /* one charge for the whole tier */
+	double price;
+} fee_tier;
+
+struct sp_advisor {
+	sp_model *m;
+	sp_specialty_info *specs;
+	size_t ns;
+	sp_program_info *progs;
+	size_t np;
+	sp__prog_stats *st;
+	int trials;
+	int synthetic;
+	fee_tier fee[8];
+	int nfee;
+	double ex[NE], ew[NE];     /* latent-strength nodes, weights sum to 1 */
+	double glx[NGL], glw[NGL]; /* Gauss-Legendre on [-1, 1] */
+	double rho;                /* program rank noise */
+	/* Per program: the share of seasons in which its interview and
+	 * match cutoffs bind, shrunk toward its specialty's (see
+	 * shrink_shares). */
+	double *fi, *fm;
+	/* Per program, from the statistics and the interview noise sigma
+	 * (a model constant): the SDs of X and Y and the nodes of their
+	 * bivariate normal (program_probs). */
+	double *sx, *sy;
+	struct bvn_nodes *bn;
+	double sd_z; /* SD of the latent strength noise */
+};
+
+/* ------------------------------------------------------------------ */
+/* The profile (profile.c). */
+
+enum { MODE_DEFAULT, MODE_BUDGET, MODE_COUNT, MODE_TARGET };
+
+typedef struct {
+	sp_profile p;
+	int fam[MAX_FAM]; /* family indexes: preferred, backups */
+	int nfam;
+	char want_states[64][3], avoid_states[64][3];
+	int nwant_states, navoid_states;
+	unsigned want_regions;  /* bit d for division d */
+	unsigned want_settings; /* bit per sp_setting */
+	unsigned avoid_settings;
+	int gold, silver; /* for the preferred specialty; -1: allotment */
+	int mode;
+	double budget, target;
+	int count;
+	double backup_weight;
+	int comlex; /* the score was given as COMLEX Level 2 */
+	double comlex_score;
+} prof;
+
+/* Parses and validates a profile against model m into *pf. */
+sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
+                            const char *name, prof *pf,
+                            sp_err *err) SP_MUST_CHECK;
+/* ASCII case-insensitive equality. */
+bool sp__profile_ieq(const char *a, const char *b);
+
+/* ------------------------------------------------------------------ */
+/* Fees (fees.c). */
+
+/* Reads the 2026 ERAS residency schedule into a->fee. */
+sp_status sp__fees_load(sp_advisor *a, sp_err *err) SP_MUST_CHECK;
+/* The fee for n applications to one specialty. */
+double sp__fees_of(const sp_advisor *a, int n);
+/* The fees for cnt[s] applications to each of the profile's specialties. */
+double sp__fees_list(const sp_advisor *a, const prof *pf, const int *cnt);
+
+/* ------------------------------------------------------------------ */
+/* Candidates and the report (advise.c). */
+
+typedef struct {
+	int32_t j;     /* program index */
+	int slot;      /* 0 preferred specialty, 1.. backups */
+	double value;  /* preference weight */
+	uint8_t tiers; /* available signal tiers: bit t */
+	uint8_t tier;  /* assigned signal */
+	double pi[3];  /* P(interview) by tier, integrated over e */
+	double *q;     /* q[t * NE + k] */
+	double *qi;    /* P(interview | e_k) by tier, same layout */
+	/* Filled for the report. */
+	double pm, qbar;
+	int cls; /* 0 reach, 1 target, 2 likely */
+} cand;
+
+typedef struct {
+	cand c;
+	char reasons[5][200];
+	int nreasons;
+} rprog;
+
+struct sp_advice {
+	prof pf;
+	const sp_advisor *a;
+	rprog *pr; /* the list, in rank (preference) order */
+	size_t n;
+	double p_match, lo, hi, p_pref, cost, value;
+	double interviews; /* expected, attended (within the cap) */
+	int stop_at;
+	double *curve_p, *curve_cost;
+	size_t ncurve;
+	int gold[MAX_FAM], silver[MAX_FAM]; /* allotments used per slot */
+	int gold_used[MAX_FAM], silver_used[MAX_FAM];
+	int checked;
+	double chk_p, chk_lo, chk_hi;
+	long chk_copies;
+	double *chk_int, *chk_match; /* per program, simulated */
+	char notes[4][240];
+	int nnotes;
+};
+
+/* P(match | interviewed) at c under its tier: what the applicant, and
+ * --check's copies, attend and rank by among programs valued alike. */
+static inline double sp__advise_match_if_interviewed(const cand *c)
+{
+	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
+}
+/* "gold", "silver" or "none" for tier 2, 1, 0. */
+const char *sp__advise_tier_name(int t);
+/* The most interviews an applicant attends (the model's cap). */
+int sp__advise_interview_cap(const sp_advisor *a);
 
 /* Parses and validates a profile against model m alone (no catalog, no
  * statistics): SP_OK or the field-level error sp_recommend would give. */
