@@ -514,8 +514,9 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 		                        pf->nwant_states, p->state) ||
 		              (pf->want_regions >> p->region & 1) ||
 		              (pf->want_settings >> p->setting & 1);
-		x->value = (slot ? pf->backup_weight : 1.0) *
-		           (any_want && !wanted ? 0.8 : 1.0);
+		x->value =
+		    (pf->role[slot] == ROLE_BACKUP ? pf->backup_weight : 1.0) *
+		    (any_want && !wanted ? 0.8 : 1.0);
 		const sp__family *fm = &m->fam[f];
 		int gold = slot == 0 && pf->gold >= 0 ? pf->gold : fm->gold;
 		int silver =
@@ -655,12 +656,19 @@ static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
 	return SP_OK;
 }
 
+/* Per latent-strength node: P(match), P(match at an advanced-track
+ * program), the same two in the first choice. */
+typedef struct {
+	double any[NE], adv[NE], first[NE], first_adv[NE];
+} by_node;
+
 /* P(match anywhere) of list c[0..len) under the tiers assigned and the
  * interview cap, each program's P(match there) in c[i].pm (taken there
- * and by nothing ranked above it: c is in rank order), and in *iv
- * (unless NULL) the expected number of interviews attended. */
+ * and by nothing ranked above it: c is in rank order), in *iv (unless
+ * NULL) the expected number of interviews attended, and in *bn (unless
+ * NULL) the same by node. */
 static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
-                        double *iv)
+                        double *iv, by_node *bn)
 {
 	double *att = sp_malloc((len ? len : 1) * NE * sizeof *att);
 	if (!att)
@@ -673,11 +681,22 @@ static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
 	double surv[NE], n = 0;
 	for (int e = 0; e < NE; e++)
 		surv[e] = 1;
+	if (bn)
+		memset(bn, 0, sizeof *bn);
 	for (size_t i = 0; i < len; i++) {
 		double pm = 0;
+		bool adv = a->progs[c[i].j].track == SP_TRACK_ADVANCED;
 		for (int e = 0; e < NE; e++) {
 			double q = c[i].q[c[i].tier * NE + e] * att[i * NE + e];
 			pm += a->ew[e] * surv[e] * q;
+			if (bn) {
+				double here = surv[e] * q;
+				bn->any[e] += here;
+				bn->adv[e] += adv ? here : 0;
+				bn->first[e] += c[i].slot == 0 ? here : 0;
+				bn->first_adv[e] +=
+				    c[i].slot == 0 && adv ? here : 0;
+			}
 			surv[e] *= 1 - q;
 			n += a->ew[e] * c[i].qi[c[i].tier * NE + e] *
 			     att[i * NE + e];
@@ -719,6 +738,40 @@ const char *sp__advise_tier_name(int t)
 	return t == 2 ? "gold" : t == 1 ? "silver" : "none";
 }
 
+/* What a signal does here, said only where it changes the rounded
+ * figure; single-tier specialties say "a signal", not "gold". */
+static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
+{
+	const cand *x = &r->c;
+	bool tiered = a->m->fam[pf->fam[x->slot]].silver > 0;
+	const char *kind = !tiered ? "" : x->tier == 1 ? "silver " : "gold ";
+	char b0[16], b1[16];
+	if (x->tier && isfinite(x->pi[0])) {
+		sp__report_pct(b0, sizeof b0, x->pi[0]);
+		sp__report_pct(b1, sizeof b1, x->pi[x->tier]);
+		if (strcmp(b0, b1))
+			add_reason(r,
+			           "Your %ssignal raises your interview chance "
+			           "here from %s to %s.",
+			           kind, b0, b1);
+		else
+			add_reason(r,
+			           "Signalled (signals are free): it hardly "
+			           "changes your interview chance here (%s).",
+			           b1);
+		return;
+	}
+	if (x->tier || !(x->tiers & 4) || !isfinite(x->pi[2]))
+		return;
+	sp__report_pct(b0, sizeof b0, x->pi[0]);
+	sp__report_pct(b1, sizeof b1, x->pi[2]);
+	if (strcmp(b0, b1))
+		add_reason(r,
+		           "Not signalled: %s interview chance (%s with a "
+		           "%ssignal).",
+		           b0, b1, tiered ? "gold " : "");
+}
+
 static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 {
 	const sp_program_info *p = &a->progs[r->c.j];
@@ -739,18 +792,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 			    pf->p.step2, fabs(d), d > 0 ? "above" : "below",
 			    p->step2_median);
 	}
-	if (x->tier && isfinite(x->pi[0]) && x->pi[0] > 0)
-		add_reason(r,
-		           "A %s signal raises your interview chance here from "
-		           "%.0f%% to %.0f%%.",
-		           sp__advise_tier_name(x->tier), 100 * x->pi[0],
-		           100 * x->pi[x->tier]);
-	else if (!x->tier && (x->tiers & 4) && isfinite(x->pi[2]))
-		add_reason(
-		    r,
-		    "Not signalled: %.0f%% interview chance (%.0f%% with "
-		    "a gold signal).",
-		    100 * x->pi[0], 100 * x->pi[2]);
+	signal_reason(a, pf, r);
 	if (pf->p.state[0] && !strcmp(pf->p.state, p->state))
 		add_reason(r,
 		           "In your home state (%s): programs favour "
@@ -762,8 +804,13 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		           sp_division_name(p->region));
 	if (pf->p.needs_visa)
 		add_reason(r, "Sponsors visas.");
-	if (x->slot)
+	if (pf->role[x->slot] == ROLE_BACKUP)
 		add_reason(r, "Backup specialty (%s).",
+		           a->m->fam[pf->fam[x->slot]].name);
+	else if (pf->role[x->slot] == ROLE_PGY1)
+		add_reason(r,
+		           "PGY-1 year (%s) for your advanced positions: the "
+		           "supplemental rank list.",
 		           a->m->fam[pf->fam[x->slot]].name);
 	const sp__prog_stats *st = &a->st[x->j];
 	if (a->trials && st->mcn < a->trials / 2)
@@ -776,7 +823,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 static void add_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
 static void add_note(sp_advice *r, const char *fmt, ...)
 {
-	if (r->nnotes == 4)
+	if (r->nnotes == (int)(sizeof r->notes / sizeof *r->notes))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -851,10 +898,81 @@ static int by_worth(const void *x, const void *y)
 	return (a->j > b->j) - (a->j < b->j);
 }
 
-/* How far the greedy order must go at first: a count or budget
- * bounds it; otherwise start at 80 (the doubling goes on from there). */
-static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
-                        size_t hmax)
+/* The working set of one recommendation: the candidates, grouped by
+ * role (first choice, backups, PGY-1 year), and the optimizer's
+ * buffers. */
+typedef struct {
+	cand *c;
+	size_t n;
+	size_t nrole[3]; /* candidates per role, in that order in c */
+	double *pmx, *val, *curve;
+	int32_t *order, *fixed;
+} work;
+
+static int by_role(const void *x, const void *y, const prof *pf)
+{
+	const cand *a = x, *b = y;
+	int ra = pf->role[a->slot], rb = pf->role[b->slot];
+	if (ra != rb)
+		return ra - rb;
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+/* Sorts c[0..n) by role (an insertion sort keeps it free of a global
+ * for qsort's comparator; n is at most MAX_CAND per role). */
+static void group_by_role(cand *c, size_t n, const prof *pf, size_t *nrole)
+{
+	for (size_t i = 1; i < n; i++) {
+		cand x = c[i];
+		size_t k = i;
+		for (; k > 0 && by_role(&c[k - 1], &x, pf) > 0; k--)
+			c[k] = c[k - 1];
+		c[k] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		nrole[pf->role[c[i].slot]]++;
+}
+
+/* Drops programs the applicant has essentially no chance at, unless
+ * signalled (they only slow the optimizer), and keeps the MAX_CAND best
+ * of each role by value times chance (and every signalled one): with
+ * equal values the greedy takes programs in exactly that order when
+ * outcomes are independent, and a list holds at most MAX_LIST. */
+static void prune(const sp_advisor *a, const prof *pf, work *w)
+{
+	cand *c = w->c;
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		double qb = 0;
+		for (int e = 0; e < NE; e++)
+			qb += a->ew[e] * c[i].q[c[i].tier * NE + e];
+		c[i].qbar = qb;
+		if (qb >= 1e-4 || c[i].tier)
+			c[k++] = c[i];
+		else
+			cand_free(&c[i]);
+	}
+	w->n = k;
+	qsort(c, w->n, sizeof *c, by_worth);
+	size_t kept[3] = {0};
+	k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		int role = pf->role[c[i].slot];
+		if (kept[role] < MAX_CAND || c[i].tier) {
+			kept[role]++;
+			c[k++] = c[i];
+		} else {
+			cand_free(&c[i]);
+		}
+	}
+	w->n = k;
+	group_by_role(c, w->n, pf, w->nrole);
+}
+
+/* How far the greedy order must go at first: a count or budget bounds
+ * it; otherwise start at 80 (the doubling goes on from there). */
+static size_t first_len(const sp_advisor *a, const prof *pf, double budget,
+                        size_t nfixed, size_t hmax)
 {
 	size_t h = nfixed + 40 > 80 ? nfixed + 40 : 80;
 	if (pf->mode == MODE_COUNT)
@@ -867,7 +985,7 @@ static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
 		for (;;) {
 			size_t per = (k + 1 + (size_t)pf->nfam - 1) / pf->nfam;
 			double cheapest = pf->nfam * sp__fees_of(a, (int)per);
-			if (cheapest > pf->budget + 30 * pf->nfam || k > hmax)
+			if (cheapest > budget + 30 * pf->nfam || k > hmax)
 				break;
 			k++;
 		}
@@ -877,10 +995,13 @@ static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
 }
 
 /* The curve of P(match) and cost along order[0..h), and the stop point:
- * where one more application (and the next two together) add less than
- * STOP_GAIN each. */
+ * the first length at or past the fixed programs where one more
+ * application (and the next three together) add less than the
+ * profile's stop_gain each.  `base` counts applications already on the
+ * list in other roles (their fees). */
 static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
-                            const int32_t *order, size_t h)
+                            const int32_t *order, size_t h, size_t nfixed,
+                            const int *base)
 {
 	const prof *pf = &r->pf;
 	sp_free(r->curve_p);
@@ -897,7 +1018,8 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 	if (!dist)
 		return SP_ENOMEM;
 	double surv[NE];
-	int cnt[MAX_FAM] = {0};
+	int cnt[MAX_FAM];
+	memcpy(cnt, base, sizeof cnt);
 	for (int e = 0; e < NE; e++) {
 		surv[e] = 1;
 		dist[e * (cap + 1)] = 1;
@@ -918,11 +1040,12 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 	sp_free(dist);
 	r->ncurve = h;
 	r->stop_at = (int)h;
-	for (size_t i = 0; i + 1 < h; i++) {
+	size_t from = nfixed ? nfixed - 1 : 0;
+	for (size_t i = from; i + 1 < h; i++) {
 		size_t j3 = i + 3 < h ? i + 3 : h - 1;
-		if (r->curve_p[i + 1] - r->curve_p[i] < STOP_GAIN &&
+		if (r->curve_p[i + 1] - r->curve_p[i] < pf->stop_gain &&
 		    r->curve_p[j3] - r->curve_p[i] <
-		        STOP_GAIN * (double)(j3 - i)) {
+		        pf->stop_gain * (double)(j3 - i)) {
 			r->stop_at = (int)i + 1;
 			break;
 		}
@@ -930,181 +1053,243 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 	return SP_OK;
 }
 
-static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
+/* One planning problem: options c[0..n) of the working set (one role,
+ * or the first choice and its backups), with fixed[0..nfixed) on the
+ * list whatever happens. */
+typedef struct {
+	size_t n;
+	const int32_t *fixed;
+	size_t nfixed;
+	double budget;   /* what the fees may reach (MODE_BUDGET) */
+	int count;       /* most applications (MODE_COUNT) */
+	int mode;        /* the profile's, or MODE_DEFAULT */
+	const int *base; /* applications per slot already listed */
+} problem;
+
+/* The length of the list along the greedy order: where one more
+ * application adds less than stop_gain, or earlier where the budget or
+ * the count runs out, or where the target is reached.  The budget and
+ * the count are caps, never targets.  Never shorter than the fixed
+ * programs (noted when a cap would cut them). */
+static size_t choose_len(sp_advice *r, const problem *pb, size_t h)
 {
 	const prof *pf = &r->pf;
-	cand *c = NULL;
-	size_t n = 0;
-	double *pmx = NULL, *val = NULL, *curve = NULL;
-	int32_t *order = NULL, *fixed = NULL;
-	sp_status s = candidates(a, pf, &c, &n);
-	if (!s)
-		s = estimate(a, pf, c, n, 0);
-	if (!s)
-		s = allocate_signals(a, r, c, n, err);
-	if (s)
-		goto done;
-	/* Drop programs the applicant has essentially no chance at,
-	 * unless signalled: they only slow the optimizer. */
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		double qb = 0;
-		for (int e = 0; e < NE; e++)
-			qb += a->ew[e] * c[i].q[c[i].tier * NE + e];
-		c[i].qbar = qb;
-		if (qb >= 1e-4 || c[i].tier)
-			c[k++] = c[i];
-		else
-			cand_free(&c[i]);
-	}
-	n = k;
-	/* Keep the MAX_CAND best by value times chance (and every
-	 * signalled one): with equal values the greedy takes programs in
-	 * exactly that order when outcomes are independent, and a list
-	 * holds at most MAX_LIST, so the rest only cost time. */
-	if (n > MAX_CAND) {
-		qsort(c, n, sizeof *c, by_worth);
-		k = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (i < MAX_CAND || c[i].tier) {
-				c[k++] = c[i];
-			} else {
-				cand_free(&c[i]);
-			}
-		}
-		n = k;
-	}
-	if (n == 0) {
-		add_note(r, "No program of these specialties is open to this "
-		            "profile (visa, refused states or settings).");
-		goto done;
-	}
-	/* The mixture: scenarios = latent-strength nodes. */
-	pmx = sp_malloc(NE * n * sizeof *pmx);
-	val = sp_malloc(n * sizeof *val);
-	order = sp_malloc(n * sizeof *order);
-	fixed = sp_malloc(n * sizeof *fixed);
-	curve = sp_malloc(n * sizeof *curve);
-	if (!pmx || !val || !order || !fixed || !curve) {
-		s = SP_ENOMEM;
-		goto done;
-	}
-	size_t nfixed = 0;
-	for (size_t i = 0; i < n; i++) {
-		val[i] = c[i].value;
-		for (int e = 0; e < NE; e++)
-			pmx[e * n + i] = c[i].q[c[i].tier * NE + e];
-		if (c[i].tier)
-			fixed[nfixed++] = (int32_t)i;
-	}
-	sp_mixture mx = {n, NE, a->ew, pmx, val};
-	/* The greedy costs O(h n K): run it only as far as the answer
-	 * needs, doubling when the stop point or target lies beyond. */
-	size_t hmax = n < MAX_LIST ? n : MAX_LIST;
-	if (hmax < nfixed)
-		hmax = nfixed;
-	size_t h = first_len(a, pf, nfixed, hmax);
-	for (;;) {
-		if ((s = sp_mixture_order(&mx, fixed, nfixed, h, order, curve,
-		                          err)))
-			goto done;
-		if ((s = make_curve(a, r, c, order, h)))
-			goto done;
-		bool enough = h == hmax || pf->mode == MODE_COUNT ||
-		              pf->mode == MODE_BUDGET;
-		if (pf->mode == MODE_TARGET)
-			enough = enough || r->curve_p[h - 1] >= pf->target;
-		else if (pf->mode == MODE_DEFAULT)
-			enough = enough || r->stop_at < (int)h - 3;
-		if (enough)
-			break;
-		h = 2 * h < hmax ? 2 * h : hmax;
-	}
-	size_t len = (size_t)r->stop_at;
-	switch (pf->mode) {
+	size_t len = (size_t)r->stop_at, cap = len;
+	r->stop_why = "gain";
+	switch (pb->mode) {
 	case MODE_COUNT:
-		len = (size_t)pf->count < h ? (size_t)pf->count : h;
-		if (len < nfixed) {
-			add_note(r,
-			         "%d applications are fewer than your signals; "
-			         "the list holds the %zu signalled programs.",
-			         pf->count, nfixed);
-			len = nfixed;
+		cap = (size_t)pb->count < h ? (size_t)pb->count : h;
+		if (cap < len) {
+			len = cap;
+			r->stop_why = "count";
 		}
 		break;
 	case MODE_BUDGET:
-		len = 0;
-		while (len < h && r->curve_cost[len] <= pf->budget)
-			len++;
-		if (len < nfixed) {
-			add_note(r,
-			         "The budget ($%.0f) does not cover the %zu "
-			         "signalled programs; they are listed anyway.",
-			         pf->budget, nfixed);
-			len = nfixed;
+		cap = 0;
+		while (cap < h && r->curve_cost[cap] <= pb->budget)
+			cap++;
+		if (cap < len) {
+			len = cap;
+			r->stop_why = "budget";
 		}
 		break;
 	case MODE_TARGET:
-		len = h;
 		for (size_t i = 0; i < h; i++)
 			if (r->curve_p[i] >= pf->target) {
 				len = i + 1;
+				r->stop_why = "target";
 				break;
 			}
-		if (len < nfixed)
-			len = nfixed;
-		if (r->curve_p[h - 1] < pf->target)
-			add_note(
-			    r,
-			    "No list reaches the target P(match) of %.0f%%; "
-			    "this one gets closest.",
-			    100 * pf->target);
 		break;
 	default:
 		break;
 	}
-	if (len == 0)
-		len = 1;
-	/* Single swaps on the chosen list, keeping the signalled ones and
-	 * (with several specialties or a budget) the cost. */
-	if (pf->nfam == 1 || pf->mode != MODE_BUDGET)
-		(void)sp_mixture_improve(&mx, order, len, nfixed);
-	/* The report's programs. */
-	r->pr = sp_calloc(len, sizeof *r->pr);
-	if (!r->pr) {
-		s = SP_ENOMEM;
-		goto done;
+	if (len < pb->nfixed) {
+		if (pb->mode == MODE_BUDGET)
+			add_note(r,
+			         "The budget ($%.0f) does not cover the %zu "
+			         "signalled programs; they are listed anyway "
+			         "(signals are free, applications are not).",
+			         pf->budget, pb->nfixed);
+		else if (pb->mode == MODE_COUNT)
+			add_note(r,
+			         "%d applications are fewer than your signals; "
+			         "the list holds the %zu signalled programs.",
+			         pf->count, pb->nfixed);
+		len = pb->nfixed;
 	}
+	return len ? len : (pb->n ? 1 : 0);
+}
+
+/* Orders the problem's options greedily (fixed first) and picks the
+ * length; r's curve is this problem's.  The greedy costs O(h n K): it
+ * runs only as far as the answer needs, doubling when the stop point
+ * or the target lies beyond. */
+static sp_status plan(const sp_advisor *a, sp_advice *r, work *w,
+                      const problem *pb, size_t *len, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	size_t n = pb->n;
+	for (size_t i = 0; i < n; i++) {
+		w->val[i] = w->c[i].value;
+		for (int e = 0; e < NE; e++)
+			w->pmx[e * n + i] = w->c[i].q[w->c[i].tier * NE + e];
+	}
+	sp_mixture mx = {n, NE, a->ew, w->pmx, w->val};
+	size_t hmax = n < MAX_LIST ? n : MAX_LIST;
+	if (hmax < pb->nfixed)
+		hmax = pb->nfixed;
+	size_t h = first_len(a, pf, pb->budget, pb->nfixed, hmax);
+	sp_status s;
+	for (;;) {
+		if ((s = sp_mixture_order(&mx, pb->fixed, pb->nfixed, h,
+		                          w->order, w->curve, err)) ||
+		    (s = make_curve(a, r, w->c, w->order, h, pb->nfixed,
+		                    pb->base)))
+			return s;
+		bool enough = h == hmax || r->stop_at < (int)h - 3;
+		if (pb->mode == MODE_TARGET)
+			enough = h == hmax || r->curve_p[h - 1] >= pf->target ||
+			         r->stop_at < (int)h - 3;
+		if (enough)
+			break;
+		h = 2 * h < hmax ? 2 * h : hmax;
+	}
+	*len = choose_len(r, pb, h);
+	/* Single swaps on the chosen list, keeping the fixed ones and
+	 * (with several specialties or a budget) the cost. */
+	if (pf->nfam == 1 || pb->mode != MODE_BUDGET)
+		(void)sp_mixture_improve(&mx, w->order, *len, pb->nfixed);
+	return SP_OK;
+}
+
+/* The signalled candidates among c[from..to) into fixed[], after the
+ * nfixed already there. */
+static size_t add_signalled(const work *w, size_t from, size_t to,
+                            int32_t *fixed, size_t nfixed)
+{
+	for (size_t i = from; i < to; i++)
+		if (w->c[i].tier)
+			fixed[nfixed++] = (int32_t)i;
+	return nfixed;
+}
+
+/* The first choice and its backups: c[0..nmain).  Unless the profile
+ * trades (backup_weight given), the first choice's list is planned alone
+ * first, exactly as without backups, and the backups are added after it
+ * with it fixed: backups rank below every first-choice program and are
+ * attended after them, so they cannot lower P(match in the first
+ * choice).  Gives the list in order[0..*len). */
+static sp_status plan_main(const sp_advisor *a, sp_advice *r, work *w,
+                           double budget, int count, const int *base,
+                           size_t *len, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	size_t nfirst = w->nrole[ROLE_FIRST];
+	size_t nmain = nfirst + w->nrole[ROLE_BACKUP];
+	problem pb = {nmain, w->fixed, 0, budget, count, pf->mode, base};
+	sp_status s;
+	if (w->nrole[ROLE_BACKUP] && !pf->trade && nfirst) {
+		problem first = pb;
+		first.n = nfirst;
+		first.nfixed = add_signalled(w, 0, nfirst, w->fixed, 0);
+		size_t len1;
+		if ((s = plan(a, r, w, &first, &len1, err)))
+			return s;
+		r->p_pref_alone = r->curve_p[len1 - 1];
+		memcpy(w->fixed, w->order, len1 * sizeof *w->fixed);
+		pb.nfixed = len1;
+		/* The backups' list stops by the gain rule or the caps left;
+		 * a target is the first choice's to reach. */
+		if (pb.mode == MODE_TARGET)
+			pb.mode = MODE_DEFAULT;
+	}
+	pb.nfixed = add_signalled(w, nfirst, nmain, w->fixed, pb.nfixed);
+	return plan(a, r, w, &pb, len, err);
+}
+
+/* The PGY-1 list of an advanced first choice: c[nmain..n), planned on
+ * its own by the gain rule (its own P(a PGY-1 position)).  Gives the
+ * chosen candidates' indexes in pick[0..*len). */
+static sp_status plan_pgy1(const sp_advisor *a, sp_advice *r, work *w,
+                           int32_t *pick, size_t *len, sp_err *err)
+{
+	size_t nmain = w->nrole[ROLE_FIRST] + w->nrole[ROLE_BACKUP];
+	size_t np1 = w->nrole[ROLE_PGY1];
+	*len = 0;
+	if (!np1)
+		return SP_OK;
+	work sub = *w;
+	sub.c = w->c + nmain;
+	int base[MAX_FAM] = {0};
+	problem pb = {np1, w->fixed, 0, 0, 0, MODE_DEFAULT, base};
+	pb.nfixed = add_signalled(&sub, 0, np1, w->fixed, 0);
+	sp_status s = plan(a, r, &sub, &pb, len, err);
+	for (size_t i = 0; !s && i < *len; i++)
+		pick[i] = (int32_t)nmain + w->order[i];
+	return s;
+}
+
+/* The report's programs: the main list in rank (preference) order, then
+ * the PGY-1 list; P(match there) for each, the class, the reasons. */
+static sp_status take_list(sp_advice *r, work *w, const int32_t *main_pick,
+                           size_t nmain, const int32_t *pgy1_pick, size_t npgy1)
+{
+	size_t len = nmain + npgy1;
+	r->pr = sp_calloc(len ? len : 1, sizeof *r->pr);
+	if (!r->pr)
+		return SP_ENOMEM;
 	for (size_t i = 0; i < len; i++) {
-		cand *x = &c[order[i]];
+		cand *x =
+		    &w->c[i < nmain ? main_pick[i] : pgy1_pick[i - nmain]];
 		r->pr[i].c = *x;
 		x->q = x->qi = NULL; /* moved */
 	}
 	r->n = len;
-	qsort(r->pr, len, sizeof *r->pr, by_pref);
-	/* P(match there): interviewed (within the cap), taken there and
-	 * by nothing preferred. */
-	cand *tmp = sp_calloc(len, sizeof *tmp);
-	if (!tmp) {
-		s = SP_ENOMEM;
-		goto done;
-	}
+	r->nmain = nmain;
+	qsort(r->pr, nmain, sizeof *r->pr, by_pref);
+	qsort(r->pr + nmain, npgy1, sizeof *r->pr, by_pref);
+	return SP_OK;
+}
+
+/* P(match) of the list (and of its PGY-1 part), P(match there) at each
+ * program, the first choice's share, the advanced specialty's figures,
+ * the counts, classes and reasons. */
+static sp_status score_list(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	size_t len = r->n, nm = r->nmain;
+	cand *tmp = sp_calloc(len ? len : 1, sizeof *tmp);
+	if (!tmp)
+		return SP_ENOMEM;
 	for (size_t i = 0; i < len; i++)
 		tmp[i] = r->pr[i].c; /* borrowed */
-	s = p_list(a, tmp, len, &r->p_match, &r->interviews);
+	by_node bm, bp;
+	double p1 = 0;
+	sp_status s = p_list(a, tmp, nm, &r->p_match, &r->interviews, &bm);
+	if (!s && len > nm)
+		s = p_list(a, tmp + nm, len - nm, &p1, NULL, &bp);
 	for (size_t i = 0; i < len; i++)
 		r->pr[i].c.pm = tmp[i].pm;
-	if (s) {
-		sp_free(tmp);
-		goto done;
+	sp_free(tmp);
+	if (s)
+		return s;
+	r->p_pref = r->p_adv = r->p_adv_pgy1 = 0;
+	for (int e = 0; e < NE; e++) {
+		r->p_pref += a->ew[e] * bm.first[e];
+		r->p_adv += a->ew[e] * bm.first_adv[e];
+		if (len > nm)
+			r->p_adv_pgy1 += a->ew[e] * bm.first_adv[e] * bp.any[e];
 	}
-	double pp = 0;
+	r->has_pgy1 = len > nm;
+	r->p_pgy1 = p1;
+	r->p_pref_complete = r->p_pref - r->p_adv + r->p_adv_pgy1;
+	if (isnan(r->p_pref_alone))
+		r->p_pref_alone = r->p_pref;
 	int cnt[MAX_FAM] = {0};
 	for (size_t i = 0; i < len; i++) {
 		cand *x = &r->pr[i].c;
 		cnt[x->slot]++;
-		if (x->slot == 0)
-			pp += x->pm;
 		x->cls = x->qbar >= 0.35 ? 2 : x->qbar >= 0.12 ? 1 : 0;
 		if (x->tier == 2)
 			r->gold_used[x->slot]++;
@@ -1112,10 +1297,20 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 			r->silver_used[x->slot]++;
 		reasons(a, pf, &r->pr[i]);
 	}
-	r->p_pref = pp;
 	r->cost = sp__fees_list(a, pf, cnt);
-	/* The band: the same list with every cutoff shifted by +/-
-	 * BAND_SHIFT (model uncertainty; docs/validation.md). */
+	return SP_OK;
+}
+
+/* The band: the same list with every cutoff shifted by +/- BAND_SHIFT
+ * (model uncertainty; docs/validation.md). */
+static sp_status band(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	size_t len = r->nmain;
+	cand *tmp = sp_calloc(len ? len : 1, sizeof *tmp);
+	if (!tmp)
+		return SP_ENOMEM;
+	sp_status s = SP_OK;
 	for (int side = 0; side < 2 && !s; side++) {
 		for (size_t i = 0; i < len; i++) {
 			tmp[i] = r->pr[i].c;
@@ -1123,25 +1318,223 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		}
 		s = estimate(a, pf, tmp, len, side ? -BAND_SHIFT : BAND_SHIFT);
 		if (!s)
-			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL);
+			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL,
+			           NULL);
 		for (size_t i = 0; i < len; i++)
 			cand_free(&tmp[i]);
 	}
 	sp_free(tmp);
-	if (a->m->fam[pf->fam[0]].adv_only || a->m->fam[pf->fam[0]].advanced)
+	return s;
+}
+
+/* Signals left unused, per specialty, and why. */
+static void explain_signals(const sp_advisor *a, sp_advice *r, const work *w)
+{
+	const prof *pf = &r->pf;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		int avail = r->gold[sl] + r->silver[sl];
+		int used = r->gold_used[sl] + r->silver_used[sl];
+		if (avail == 0 || used >= avail)
+			continue;
+		int takers = 0;
+		for (size_t i = 0; i < r->n; i++)
+			takers += r->pr[i].c.slot == sl && r->pr[i].c.tiers > 1;
+		for (size_t i = 0; i < w->n; i++)
+			takers += w->c[i].slot == sl && w->c[i].tiers > 1;
+		const char *name = a->m->fam[pf->fam[sl]].name;
+		if (takers < avail)
+			add_note(r,
+			         "%s: %d of %d signals unused: only %d "
+			         "programs open to you take signals.",
+			         name, avail - used, avail, takers);
+		else
+			add_note(r,
+			         "%s: %d of %d signals unused: at the other "
+			         "programs that take them a signal would not "
+			         "change your chances.",
+			         name, avail - used, avail);
+	}
+}
+
+/* Advanced first choice: the PGY-1 year and what each figure means. */
+static void explain_pgy1(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	const sp__family *f = &a->m->fam[pf->fam[0]];
+	if (!f->advanced)
+		return;
+	if (!r->has_pgy1) {
 		add_note(r,
-		         "Advanced (PGY-2) positions start after a PGY-1 year: "
-		         "apply to preliminary or transitional programs too "
-		         "(add them as a backup to see them here).");
+		         "%s's advanced (PGY-2) positions start after a "
+		         "PGY-1 year, and no preliminary or transitional "
+		         "program is open to this profile: a match at an "
+		         "advanced program alone does not start training.",
+		         f->name);
+		return;
+	}
+	add_note(r,
+	         "%s's advanced (PGY-2) positions start after a PGY-1 year: "
+	         "the list ends with %zu preliminary/transitional programs "
+	         "for it (the supplemental rank list). P(advanced position) "
+	         "%.0f%%, P(a PGY-1 year) %.0f%%, both %.0f%%; with its "
+	         "categorical programs, P(%s with the PGY-1 year) %.0f%%. A "
+	         "PGY-1 year alone is not a match in %s.",
+	         f->name, r->n - r->nmain, 100 * r->p_adv, 100 * r->p_pgy1,
+	         100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete,
+	         f->name);
+}
+
+/* Specialties that apply outside ERAS (OB/GYN: ResidencyCAS). */
+static void explain_systems(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		const sp__family *f = &a->m->fam[pf->fam[sl]];
+		if (!sp__fees_outside_eras(a, f->code))
+			continue;
+		add_note(r,
+		         "%s applies through ResidencyCAS, not ERAS: the cost "
+		         "leaves out its application fees (ResidencyCAS's "
+		         "schedule is not in SmartPick's data), and its "
+		         "program signals are not modelled (none are placed "
+		         "here). Check ResidencyCAS for both.",
+		         f->name);
+	}
+}
+
+/* Backups under the protected first choice. */
+static void explain_backups(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	int backups = 0;
+	for (int sl = 1; sl < pf->nfam; sl++)
+		backups += pf->role[sl] == ROLE_BACKUP;
+	if (!backups)
+		return;
+	const char *first = a->m->fam[pf->fam[0]].name;
+	if (pf->trade)
+		add_note(
+		    r,
+		    "backup_weight %.2f: a match in a backup counts %.0f%% "
+		    "of one in %s, and the list may give up %s chances "
+		    "for backup ones.",
+		    pf->backup_weight, 100 * pf->backup_weight, first, first);
+	else
+		add_note(r,
+		         "Backups are added after %s's own list and ranked "
+		         "below it, so they do not lower P(match in %s) "
+		         "(%.1f%% without backups, %.1f%% with). To trade "
+		         "first-choice chances for backup ones, set "
+		         "backup_weight.",
+		         first, first, 100 * r->p_pref_alone, 100 * r->p_pref);
+}
+
+/* What ended the list, against what the profile asked for. */
+static void explain_stop(sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	double g = 100 * pf->stop_gain;
+	bool by_gain = !strcmp(r->stop_why, "gain");
+	if (pf->mode == MODE_BUDGET && by_gain)
+		add_note(r,
+		         "The list stops at %zu applications ($%.0f of your "
+		         "$%.0f budget): one more would add under %.2g point. "
+		         "The budget is a cap, not a target.",
+		         r->n, r->cost, pf->budget, g);
+	else if (pf->mode == MODE_BUDGET)
+		add_note(r,
+		         "Your budget ($%.0f) ends the list at %zu "
+		         "applications; more would still add at least %.2g "
+		         "point each.",
+		         pf->budget, r->n, g);
+	else if (pf->mode == MODE_COUNT && by_gain)
+		add_note(r,
+		         "The list stops at %zu of the %d applications you "
+		         "allowed: one more would add under %.2g point.",
+		         r->n, pf->count, g);
+	else if (pf->mode == MODE_TARGET) {
+		double p =
+		    r->pf.nfam > 1 && !pf->trade ? r->p_pref : r->p_match;
+		if (p + 5e-4 < pf->target)
+			add_note(
+			    r,
+			    "No list reaches your target P(match) of "
+			    "%.0f%%: past %zu applications each adds under "
+			    "%.2g point; this list gives %.1f%%.",
+			    100 * pf->target, r->n, g, 100 * p);
+	}
+}
+
+static void explain(const sp_advisor *a, sp_advice *r, const work *w)
+{
+	explain_stop(r);
+	explain_backups(a, r);
+	explain_signals(a, r, w);
+	explain_pgy1(a, r);
+	explain_systems(a, r);
+}
+
+static void work_free(work *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		cand_free(&w->c[i]);
+	sp_free(w->c);
+	sp_free(w->pmx);
+	sp_free(w->val);
+	sp_free(w->order);
+	sp_free(w->fixed);
+	sp_free(w->curve);
+}
+
+static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	work w;
+	memset(&w, 0, sizeof w);
+	int32_t *pick = NULL;
+	r->p_pref_alone = NAN;
+	r->stop_why = "gain";
+	sp_status s = candidates(a, pf, &w.c, &w.n);
+	if (!s)
+		s = estimate(a, pf, w.c, w.n, 0);
+	if (!s)
+		s = allocate_signals(a, r, w.c, w.n, err);
+	if (s)
+		goto done;
+	prune(a, pf, &w);
+	if (w.n == 0 || w.nrole[ROLE_FIRST] + w.nrole[ROLE_BACKUP] == 0) {
+		add_note(r, "No program of these specialties is open to this "
+		            "profile (visa, refused states or settings).");
+		goto done;
+	}
+	size_t n = w.n;
+	w.pmx = sp_malloc(NE * n * sizeof *w.pmx);
+	w.val = sp_malloc(n * sizeof *w.val);
+	w.order = sp_malloc(n * sizeof *w.order);
+	w.fixed = sp_malloc(n * sizeof *w.fixed);
+	w.curve = sp_malloc(n * sizeof *w.curve);
+	pick = sp_malloc(n * sizeof *pick);
+	if (!w.pmx || !w.val || !w.order || !w.fixed || !w.curve || !pick) {
+		s = SP_ENOMEM;
+		goto done;
+	}
+	/* The PGY-1 list first: its fees come out of a budget before the
+	 * backups'. */
+	size_t np1, nm;
+	int base[MAX_FAM] = {0};
+	if ((s = plan_pgy1(a, r, &w, pick, &np1, err)))
+		goto done;
+	for (size_t i = 0; i < np1; i++)
+		base[w.c[pick[i]].slot]++;
+	if ((s = plan_main(a, r, &w, pf->budget, pf->count, base, &nm, err)) ||
+	    (s = take_list(r, &w, w.order, nm, pick, np1)) ||
+	    (s = score_list(a, r)) || (s = band(a, r)))
+		goto done;
+	r->stop_at = (int)r->n;
+	explain(a, r, &w);
 done:
-	for (size_t i = 0; i < n; i++)
-		cand_free(&c[i]);
-	sp_free(c);
-	sp_free(pmx);
-	sp_free(val);
-	sp_free(order);
-	sp_free(fixed);
-	sp_free(curve);
+	work_free(&w);
+	sp_free(pick);
 	if (s == SP_ENOMEM)
 		return sp__err_set(err, s, NULL, 0, NULL, "out of memory");
 	return s;

@@ -19,11 +19,12 @@
 
 #include <stdio.h>
 
-#define NE        10    /* nodes over the latent strength */
-#define NGL       4     /* Gauss-Legendre nodes for the bivariate normal */
-#define MAX_FAM   3     /* preferred + two backups */
-#define MAX_LIST  400   /* longest list considered */
-#define STOP_GAIN 0.001 /* default stop: one more adds < 0.1 point */
+#define NE          10 /* nodes over the latent strength */
+#define NGL         4  /* Gauss-Legendre nodes for the bivariate normal */
+#define MAX_FAM     6  /* first choice, two backups, PGY-1 families */
+#define MAX_BACKUPS 2
+#define MAX_LIST    400   /* longest list considered */
+#define STOP_GAIN   0.001 /* default stop: one more adds < 0.1 point */
 
 typedef struct {
 	int from, to; /* 1-based application numbers; to = 0: no bound */
@@ -42,6 +43,11 @@ struct sp_advisor {
 	int synthetic;
 	fee_tier fee[8];
 	int nfee;
+	double transcript; /* the exam transcript fee, once a season */
+	/* Specialty codes that apply outside ERAS (ResidencyCAS), from
+	 * data/signals.csv's in_eras. */
+	char not_eras[8][16];
+	int nnot_eras;
 	double ex[NE], ew[NE];     /* latent-strength nodes, weights sum to 1 */
 	double glx[NGL], glw[NGL]; /* Gauss-Legendre on [-1, 1] */
 	double rho;                /* program rank noise */
@@ -62,9 +68,15 @@ struct sp_advisor {
 
 enum { MODE_DEFAULT, MODE_BUDGET, MODE_COUNT, MODE_TARGET };
 
+/* What a specialty slot is for: the first choice, a backup (insurance),
+ * or the PGY-1 year of an advanced (PGY-2) first choice (preliminary and
+ * transitional programs, the supplemental list). */
+enum { ROLE_FIRST, ROLE_BACKUP, ROLE_PGY1 };
+
 typedef struct {
 	sp_profile p;
-	int fam[MAX_FAM]; /* family indexes: preferred, backups */
+	int fam[MAX_FAM]; /* family indexes: preferred, backups, PGY-1 */
+	int role[MAX_FAM];
 	int nfam;
 	char want_states[64][3], avoid_states[64][3];
 	int nwant_states, navoid_states;
@@ -76,7 +88,10 @@ typedef struct {
 	double budget, target;
 	int count;
 	double backup_weight;
-	int comlex; /* the score was given as COMLEX Level 2 */
+	int trade;        /* backup_weight given: first-choice chances may be
+	                     traded for backup ones */
+	double stop_gain; /* the list stops where one more adds less */
+	int comlex;       /* the score was given as COMLEX Level 2 */
 	double comlex_score;
 } prof;
 
@@ -94,6 +109,8 @@ bool sp__profile_ieq(const char *a, const char *b);
 sp_status sp__fees_load(sp_advisor *a, sp_err *err) SP_MUST_CHECK;
 /* The fee for n applications to one specialty. */
 double sp__fees_of(const sp_advisor *a, int n);
+/* Whether specialty family code applies outside ERAS (ResidencyCAS). */
+bool sp__fees_outside_eras(const sp_advisor *a, const char *code);
 /* The fees for cnt[s] applications to each of the profile's specialties. */
 double sp__fees_list(const sp_advisor *a, const prof *pf, const int *cnt);
 
@@ -102,7 +119,7 @@ double sp__fees_list(const sp_advisor *a, const prof *pf, const int *cnt);
 
 typedef struct {
 	int32_t j;     /* program index */
-	int slot;      /* 0 preferred specialty, 1.. backups */
+	int slot;      /* index into prof.fam (0: the first choice) */
 	double value;  /* preference weight */
 	uint8_t tiers; /* available signal tiers: bit t */
 	uint8_t tier;  /* assigned signal */
@@ -126,6 +143,14 @@ struct sp_advice {
 	rprog *pr; /* the list, in rank (preference) order */
 	size_t n;
 	double p_match, lo, hi, p_pref, cost, value;
+	double p_pref_alone; /* the first choice's list without backups */
+	/* Advanced first choice: P(an advanced position), P(a PGY-1 year
+	 * from the PGY-1 list), P(both); P(the first choice with its PGY-1
+	 * year covered: categorical, or advanced and PGY-1). */
+	int has_pgy1;
+	double p_adv, p_pgy1, p_adv_pgy1, p_pref_complete;
+	const char *stop_why; /* what ended the list */
+	size_t nmain; /* pr[0..nmain): the list; pr[nmain..n): PGY-1 list */
 	double interviews; /* expected, attended (within the cap) */
 	int stop_at;
 	double *curve_p, *curve_cost;
@@ -136,7 +161,7 @@ struct sp_advice {
 	double chk_p, chk_lo, chk_hi;
 	long chk_copies;
 	double *chk_int, *chk_match; /* per program, simulated */
-	char notes[4][240];
+	char notes[10][480];
 	int nnotes;
 };
 
@@ -146,6 +171,11 @@ static inline double sp__advise_match_if_interviewed(const cand *c)
 {
 	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
 }
+/* report.c: a program's identity fields in JSON (from "id" on; the one
+ * place catalog fields join every writer's output), and a probability
+ * rounded as the page rounds it (">99%", "<1%") into buf. */
+void sp__report_program_ident(sp__out *o, const sp_program_info *p);
+const char *sp__report_pct(char *buf, size_t size, double p);
 /* "gold", "silver" or "none" for tier 2, 1, 0. */
 const char *sp__advise_tier_name(int t);
 /* The most interviews an applicant attends (the model's cap). */

@@ -94,6 +94,7 @@ static const struct {
     {"applications", "applications", K_NUM},
     {"target", "target", K_NUM},
     {"backup_weight", "backup_weight", K_NUM},
+    {"stop_gain", "stop_gain", K_NUM},
 };
 #define NCOLS (sizeof cohort_cols / sizeof *cohort_cols)
 

@@ -190,6 +190,28 @@ static sp_status read_person(const sp__json_doc *d, const sp__json *root,
 	return SP_OK;
 }
 
+/* An advanced (PGY-2) first choice needs a PGY-1 year: its list is
+ * planned with every preliminary / transitional family as its
+ * supplemental PGY-1 list (NRMP supplemental lists), unless the profile
+ * named some. */
+static void add_pgy1(const sp_model *m, prof *pf)
+{
+	if (!m->fam[pf->fam[0]].advanced)
+		return;
+	for (int k = 1; k < pf->nfam; k++)
+		if (pf->role[k] == ROLE_PGY1)
+			return;
+	for (int32_t f = 0; f < m->nf && pf->nfam < MAX_FAM; f++) {
+		bool listed = false;
+		for (int k = 0; k < pf->nfam; k++)
+			listed |= pf->fam[k] == f;
+		if (m->fam[f].prelim && !listed) {
+			pf->role[pf->nfam] = ROLE_PGY1;
+			pf->fam[pf->nfam++] = f;
+		}
+	}
+}
+
 static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
                                   const sp_model *m, prof *pf, sp_err *err)
 {
@@ -200,6 +222,7 @@ static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
 	if (s)
 		return s;
 	pf->fam[0] = find_family(m, str);
+	pf->role[0] = ROLE_FIRST;
 	if (pf->fam[0] < 0)
 		return sp__json_err(err, d, sp__json_get(root, "specialty"),
 		                    SP_ENOTFOUND, "specialty",
@@ -212,10 +235,10 @@ static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
 		return s;
 	for (size_t i = 0; arr && i < sp__json_len(arr); i++) {
 		const sp__json *e = sp__json_at(arr, i);
-		if (i >= MAX_FAM - 1)
+		if (i >= MAX_BACKUPS)
 			return sp__json_err(err, d, e, SP_ELIMIT, "backups",
 			                    "at most %d backup specialties",
-			                    MAX_FAM - 1);
+			                    MAX_BACKUPS);
 		if ((s = sp__json_as_str(d, e, "backups", 96, &str, &slen,
 		                         err)))
 			return s;
@@ -228,8 +251,15 @@ static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
 				return sp__json_err(
 				    err, d, e, SP_EDUP, "backups",
 				    "\"%s\" is already listed", str);
+		/* A preliminary or transitional "backup" of an advanced
+		 * first choice is its PGY-1 year, not a match of its own. */
+		pf->role[pf->nfam] =
+		    m->fam[f].prelim && m->fam[pf->fam[0]].advanced
+		        ? ROLE_PGY1
+		        : ROLE_BACKUP;
 		pf->fam[pf->nfam++] = f;
 	}
+	add_pgy1(m, pf);
 	return SP_OK;
 }
 
@@ -336,9 +366,11 @@ static sp_status read_amount(const sp__json_doc *d, const sp__json *root,
 static sp_status read_rest(const sp__json_doc *d, const sp__json *root,
                            prof *pf, sp_err *err)
 {
+	pf->trade = sp__json_get(root, "backup_weight") != NULL;
 	sp_status s = sp__json_get_double(d, root, "backup_weight", false, 0, 1,
 	                                  &pf->backup_weight, err);
-	if (s)
+	if (s || (s = sp__json_get_double(d, root, "stop_gain", false, 0.00001,
+	                                  0.05, &pf->stop_gain, err)))
 		return s;
 	const char *str;
 	size_t slen;
@@ -359,7 +391,8 @@ sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
 	    "home_state",     "needs_visa",    "specialty",    "backups",
 	    "states_want",    "states_avoid",  "regions_want", "settings_want",
 	    "settings_avoid", "signals",       "budget",       "applications",
-	    "target",         "backup_weight", "name",         "id"};
+	    "target",         "backup_weight", "name",         "id",
+	    "stop_gain"};
 	sp__json_limits lim = {0};
 	lim.max_depth = 8;
 	lim.max_bytes = 1 << 16;
@@ -369,6 +402,7 @@ sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
 	memset(pf, 0, sizeof *pf);
 	pf->gold = pf->silver = -1;
 	pf->backup_weight = 0.6;
+	pf->stop_gain = STOP_GAIN;
 	sp_status s =
 	    sp__json_parse(json, len, name ? name : "profile", &lim, &d, err);
 	if (s)

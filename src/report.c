@@ -29,258 +29,406 @@ static void jkey(sp__out *o, const char *k)
 	sp__out_char(o, ':');
 }
 
+static void kv_num(sp__out *o, const char *k, double v, int digits)
+{
+	sp__out_char(o, ',');
+	jkey(o, k);
+	jnum(o, v, digits);
+}
+
+static void kv_int(sp__out *o, const char *k, long v)
+{
+	sp__out_char(o, ',');
+	jkey(o, k);
+	sp__out_int(o, v);
+}
+
+static void kv_str(sp__out *o, const char *k, const char *v)
+{
+	sp__out_char(o, ',');
+	jkey(o, k);
+	sp__json_write_strz(o, v);
+}
+
+static void kv_bool(sp__out *o, const char *k, bool v)
+{
+	sp__out_char(o, ',');
+	jkey(o, k);
+	sp__out_str(o, v ? "true" : "false");
+}
+
+static const char *const role_names[] = {"first_choice", "backup", "pgy1"};
+
+static const char *fam_name(const sp_advice *r, int slot)
+{
+	return r->a->m->fam[r->pf.fam[slot]].name;
+}
+
+/* A program's identity as every writer gives it (recommend, chances):
+ * the one place new catalog fields (city, measured or estimated marks)
+ * join the output.  Starts with the "id" key, no comma before it. */
+void sp__report_program_ident(sp__out *o, const sp_program_info *p)
+{
+	jkey(o, "id");
+	sp__json_write_int(o, p->id);
+	kv_str(o, "code", p->code);
+	kv_str(o, "name", p->name);
+	kv_str(o, "state", p->state);
+	kv_str(o, "region", sp_division_name(p->region));
+	kv_str(o, "setting", sp_setting_name(p->setting));
+	kv_int(o, "positions", p->positions);
+	kv_bool(o, "sponsors_visa", p->sponsors_visa != 0);
+	kv_bool(o, "accepts_signals", p->accepts_signals != 0);
+}
+
+/* The headline figures. */
+static void json_summary(sp__out *o, const sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	jkey(o, "specialty");
+	sp__json_write_strz(o, fam_name(r, 0));
+	sp__out_str(o, ",");
+	jkey(o, "backups");
+	sp__out_char(o, '[');
+	for (int s = 1, k = 0; s < pf->nfam; s++) {
+		if (pf->role[s] != ROLE_BACKUP)
+			continue;
+		if (k++)
+			sp__out_char(o, ',');
+		sp__json_write_strz(o, fam_name(r, s));
+	}
+	sp__out_char(o, ']');
+	kv_str(o, "applicant_type", sp_appl_type_name(pf->p.type));
+	kv_num(o, "step2", pf->p.step2, 0);
+	kv_num(o, "p_match", r->p_match, 4);
+	kv_num(o, "p_match_low", r->lo, 4);
+	kv_num(o, "p_match_high", r->hi, 4);
+	kv_num(o, "p_match_preferred", r->p_pref, 4);
+	kv_num(o, "p_match_first_choice", r->p_pref, 4);
+	kv_num(o, "p_match_first_choice_without_backups", r->p_pref_alone, 4);
+	kv_bool(o, "first_choice_protected", !pf->trade);
+	kv_num(o, "interviews_expected", r->interviews, 1);
+	kv_int(o, "applications", (long)r->n);
+	kv_num(o, "cost", r->cost, 0);
+	kv_num(o, "transcript_fee", r->a->transcript, 0);
+	kv_int(o, "stop_at", r->stop_at);
+	kv_str(o, "stop_reason", r->stop_why);
+	kv_num(o, "stop_gain", pf->stop_gain, 5);
+	if (r->has_pgy1) {
+		sp__out_str(o, ",");
+		jkey(o, "pgy1");
+		sp__out_char(o, '{');
+		jkey(o, "applications");
+		sp__out_int(o, (long)(r->n - r->nmain));
+		kv_num(o, "p_advanced", r->p_adv, 4);
+		kv_num(o, "p_pgy1", r->p_pgy1, 4);
+		kv_num(o, "p_advanced_and_pgy1", r->p_adv_pgy1, 4);
+		kv_num(o, "p_first_choice_with_pgy1", r->p_pref_complete, 4);
+		sp__out_char(o, '}');
+	}
+}
+
+/* Signals per specialty: single-tier specialties say so ("tiered":
+ * false, "signals" of "signals_available") and keep gold/silver for
+ * readers of the older form. */
+static void json_signals(sp__out *o, const sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	jkey(o, "signals");
+	sp__out_char(o, '[');
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		bool tiered = r->silver[sl] > 0;
+		sp__out_str(o, sl ? ",{" : "{");
+		jkey(o, "specialty");
+		sp__json_write_strz(o, fam_name(r, sl));
+		kv_str(o, "role", role_names[pf->role[sl]]);
+		kv_bool(o, "tiered", tiered);
+		if (!tiered) {
+			kv_int(o, "signals", r->gold_used[sl]);
+			kv_int(o, "signals_available", r->gold[sl]);
+		}
+		kv_int(o, "gold", r->gold_used[sl]);
+		kv_int(o, "silver", r->silver_used[sl]);
+		kv_int(o, "gold_available", r->gold[sl]);
+		kv_int(o, "silver_available", r->silver[sl]);
+		sp__out_char(o, '}');
+	}
+	sp__out_char(o, ']');
+}
+
+static void json_check(sp__out *o, const sp_advice *r)
+{
+	if (!r->checked)
+		return;
+	sp__out_str(o, ",");
+	jkey(o, "check");
+	sp__out_str(o, "{");
+	jkey(o, "p_match");
+	jnum(o, r->chk_p, 4);
+	kv_num(o, "low", r->chk_lo, 4);
+	kv_num(o, "high", r->chk_hi, 4);
+	kv_int(o, "copies", r->chk_copies);
+	sp__out_str(o, "}");
+}
+
+static void json_program(sp__out *o, const sp_advice *r, size_t i)
+{
+	const rprog *rp = &r->pr[i];
+	const cand *x = &rp->c;
+	const sp_program_info *p = &r->a->progs[x->j];
+	sp__out_str(o, i ? ",\n{" : "\n{");
+	sp__report_program_ident(o, p);
+	kv_str(o, "specialty", fam_name(r, x->slot));
+	kv_str(o, "role", role_names[r->pf.role[x->slot]]);
+	kv_str(o, "track",
+	       p->track == SP_TRACK_ADVANCED      ? "advanced"
+	       : p->track == SP_TRACK_PRELIMINARY ? "preliminary"
+	                                          : "categorical");
+	kv_str(o, "tier", class_names[x->cls]);
+	kv_str(o, "signal", sp__advise_tier_name(x->tier));
+	kv_num(o, "p_interview", x->pi[x->tier], 4);
+	kv_num(o, "p_interview_none", x->pi[0], 4);
+	kv_num(o, "p_interview_silver", x->pi[1], 4);
+	kv_num(o, "p_interview_gold", x->pi[2], 4);
+	kv_num(o, "p_match_if_interviewed",
+	       x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0, 4);
+	kv_num(o, "p_match_if_applied", x->qbar, 4);
+	kv_num(o, "p_match", x->pm, 4);
+	if (r->checked && r->chk_int && r->chk_match) {
+		kv_num(o, "simulated_p_interview", r->chk_int[i], 4);
+		kv_num(o, "simulated_p_match", r->chk_match[i], 4);
+	}
+	sp__out_str(o, ",");
+	jkey(o, "reasons");
+	sp__out_char(o, '[');
+	for (int k = 0; k < rp->nreasons; k++) {
+		if (k)
+			sp__out_char(o, ',');
+		sp__json_write_strz(o, rp->reasons[k]);
+	}
+	sp__out_str(o, "]}");
+}
+
+static void json_tail(sp__out *o, const sp_advice *r)
+{
+	jkey(o, "curve");
+	sp__out_char(o, '[');
+	for (size_t i = 0; i < r->ncurve; i++) {
+		sp__out_str(o, i ? ",{" : "{");
+		jkey(o, "applications");
+		sp__out_int(o, (long)i + 1);
+		kv_num(o, "p_match", r->curve_p[i], 4);
+		kv_num(o, "cost", r->curve_cost[i], 0);
+		sp__out_char(o, '}');
+	}
+	sp__out_str(o, "],\n");
+	jkey(o, "notes");
+	sp__out_char(o, '[');
+	for (int k = 0; k < r->nnotes; k++) {
+		if (k)
+			sp__out_char(o, ',');
+		sp__json_write_strz(o, r->notes[k]);
+	}
+	sp__out_str(o, "]");
+}
+
 sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 {
-	const sp_advisor *a = r->a;
-	const prof *pf = &r->pf;
 	sp__out o;
 	sp__out_init(&o, f);
 	sp__out_str(&o, "{");
-	jkey(&o, "specialty");
-	sp__json_write_strz(&o, a->m->fam[pf->fam[0]].name);
+	json_summary(&o, r);
 	sp__out_str(&o, ",");
-	jkey(&o, "backups");
-	sp__out_char(&o, '[');
-	for (int s = 1; s < pf->nfam; s++) {
-		if (s > 1)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, a->m->fam[pf->fam[s]].name);
-	}
-	sp__out_str(&o, "],");
-	jkey(&o, "applicant_type");
-	sp__json_write_strz(&o, sp_appl_type_name(pf->p.type));
+	json_signals(&o, r);
+	json_check(&o, r);
 	sp__out_str(&o, ",");
-	jkey(&o, "step2");
-	jnum(&o, pf->p.step2, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match");
-	jnum(&o, r->p_match, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_low");
-	jnum(&o, r->lo, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_high");
-	jnum(&o, r->hi, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_preferred");
-	jnum(&o, r->p_pref, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "interviews_expected");
-	jnum(&o, r->interviews, 1);
-	sp__out_str(&o, ",");
-	jkey(&o, "applications");
-	sp__json_write_int(&o, (int64_t)r->n);
-	sp__out_str(&o, ",");
-	jkey(&o, "cost");
-	jnum(&o, r->cost, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "stop_at");
-	sp__json_write_int(&o, r->stop_at);
-	sp__out_str(&o, ",");
-	jkey(&o, "signals");
-	sp__out_char(&o, '[');
-	for (int sl = 0; sl < pf->nfam; sl++) {
-		sp__out_str(&o, sl ? ",{" : "{");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[sl]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold");
-		sp__json_write_int(&o, r->gold_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver");
-		sp__json_write_int(&o, r->silver_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold_available");
-		sp__json_write_int(&o, r->gold[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver_available");
-		sp__json_write_int(&o, r->silver[sl]);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],");
-	if (r->checked) {
-		jkey(&o, "check");
-		sp__out_str(&o, "{");
-		jkey(&o, "p_match");
-		jnum(&o, r->chk_p, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "low");
-		jnum(&o, r->chk_lo, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "high");
-		jnum(&o, r->chk_hi, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "copies");
-		sp__json_write_int(&o, r->chk_copies);
-		sp__out_str(&o, "},");
-	}
 	jkey(&o, "programs");
 	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->n; i++) {
-		const rprog *rp = &r->pr[i];
-		const cand *x = &rp->c;
-		const sp_program_info *p = &a->progs[x->j];
-		sp__out_str(&o, i ? ",\n{" : "\n{");
-		jkey(&o, "id");
-		sp__json_write_int(&o, p->id);
-		sp__out_str(&o, ",");
-		jkey(&o, "code");
-		sp__json_write_strz(&o, p->code);
-		sp__out_str(&o, ",");
-		jkey(&o, "name");
-		sp__json_write_strz(&o, p->name);
-		sp__out_str(&o, ",");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[x->slot]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "state");
-		sp__json_write_strz(&o, p->state);
-		sp__out_str(&o, ",");
-		jkey(&o, "region");
-		sp__json_write_strz(&o, sp_division_name(p->region));
-		sp__out_str(&o, ",");
-		jkey(&o, "setting");
-		sp__json_write_strz(&o, sp_setting_name(p->setting));
-		sp__out_str(&o, ",");
-		jkey(&o, "positions");
-		sp__json_write_int(&o, p->positions);
-		sp__out_str(&o, ",");
-		jkey(&o, "tier");
-		sp__json_write_strz(&o, class_names[x->cls]);
-		sp__out_str(&o, ",");
-		jkey(&o, "signal");
-		sp__json_write_strz(&o, sp__advise_tier_name(x->tier));
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview");
-		jnum(&o, x->pi[x->tier], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_none");
-		jnum(&o, x->pi[0], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_silver");
-		jnum(&o, x->pi[1], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_gold");
-		jnum(&o, x->pi[2], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_interviewed");
-		jnum(&o, x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_applied");
-		jnum(&o, x->qbar, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, x->pm, 4);
-		sp__out_str(&o, ",");
-		if (r->checked && r->chk_int && r->chk_match) {
-			jkey(&o, "simulated_p_interview");
-			jnum(&o, r->chk_int[i], 4);
-			sp__out_str(&o, ",");
-			jkey(&o, "simulated_p_match");
-			jnum(&o, r->chk_match[i], 4);
-			sp__out_str(&o, ",");
-		}
-		jkey(&o, "reasons");
-		sp__out_char(&o, '[');
-		for (int k = 0; k < rp->nreasons; k++) {
-			if (k)
-				sp__out_char(&o, ',');
-			sp__json_write_strz(&o, rp->reasons[k]);
-		}
-		sp__out_str(&o, "]}");
-	}
+	for (size_t i = 0; i < r->n; i++)
+		json_program(&o, r, i);
 	sp__out_str(&o, "],\n");
-	jkey(&o, "curve");
-	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->ncurve; i++) {
-		sp__out_str(&o, i ? ",{" : "{");
-		jkey(&o, "applications");
-		sp__json_write_int(&o, (int64_t)i + 1);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, r->curve_p[i], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "cost");
-		jnum(&o, r->curve_cost[i], 0);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],\n");
-	jkey(&o, "notes");
-	sp__out_char(&o, '[');
-	for (int k = 0; k < r->nnotes; k++) {
-		if (k)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, r->notes[k]);
-	}
-	sp__out_str(&o, "]}\n");
+	json_tail(&o, r);
+	sp__out_str(&o, "}\n");
 	return sp__out_flush(&o) ? SP_OK : SP_EIO;
 }
 
-sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
+/* A probability as the page rounds it: ">99%" and "<1%" rather than
+ * "100%" and "0%" for what is neither certain nor impossible. */
+const char *sp__report_pct(char *buf, size_t size, double p)
+{
+	double v = 100 * p;
+	if (!isfinite(v))
+		snprintf(buf, size, "-");
+	else if (v > 99 && v < 100)
+		snprintf(buf, size, ">99%%");
+	else if (v > 0 && v < 1)
+		snprintf(buf, size, "<1%%");
+	else
+		snprintf(buf, size, "%.0f%%", v);
+	return buf;
+}
+
+/* Writes text wrapped at `width` columns, every line after the first
+ * indented by `indent` spaces (the first is already placed). */
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+	int col = indent;
+	const char *s = text;
+	while (*s) {
+		const char *e = s;
+		while (*e && *e != ' ')
+			e++;
+		int n = (int)(e - s);
+		if (col > indent && col + 1 + n > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(s, 1, (size_t)n, f);
+		col += n;
+		s = *e ? e + 1 : e;
+	}
+	fputc('\n', f);
+}
+
+static void table_head(const sp_advice *r, FILE *f)
 {
 	const sp_advisor *a = r->a;
 	const prof *pf = &r->pf;
-	fprintf(f, "SmartPick recommendation: %s", a->m->fam[pf->fam[0]].name);
+	char b1[16], b2[16], b3[16];
+	fprintf(f, "SmartPick recommendation: %s", fam_name(r, 0));
+	for (int s = 1, k = 0; s < pf->nfam; s++)
+		if (pf->role[s] == ROLE_BACKUP)
+			fprintf(f, "%s%s",
+			        k++ ? ", " : " (backups: ", fam_name(r, s));
 	for (int s = 1; s < pf->nfam; s++)
-		fprintf(f, "%s%s", s == 1 ? " (backups: " : ", ",
-		        a->m->fam[pf->fam[s]].name);
-	fprintf(f, "%s\n\n", pf->nfam > 1 ? ")" : "");
-	fprintf(f, "P(match)        %.0f%%  (range %.0f%%-%.0f%%)\n",
-	        100 * r->p_match, 100 * r->lo, 100 * r->hi);
-	if (pf->nfam > 1)
-		fprintf(f, "  in %-10.10s  %.0f%%\n",
-		        a->m->fam[pf->fam[0]].name, 100 * r->p_pref);
+		if (pf->role[s] == ROLE_BACKUP) {
+			fputc(')', f);
+			break;
+		}
+	fprintf(f, "\n\n");
+	fprintf(f, "P(match anywhere on the list)   %s  (range %s to %s)\n",
+	        sp__report_pct(b1, 16, r->p_match),
+	        sp__report_pct(b2, 16, r->lo), sp__report_pct(b3, 16, r->hi));
+	fprintf(f, "P(match in %s)  %s", fam_name(r, 0),
+	        sp__report_pct(b1, 16, r->p_pref));
+	bool backups = false;
+	for (int sl = 1; sl < pf->nfam; sl++)
+		backups |= pf->role[sl] == ROLE_BACKUP;
+	if (backups && !pf->trade && isfinite(r->p_pref_alone))
+		fprintf(f, "  (%s without backups: protected)",
+		        sp__report_pct(b2, 16, r->p_pref_alone));
+	fputc('\n', f);
+	if (r->has_pgy1)
+		fprintf(f,
+		        "  advanced position %s, PGY-1 year %s, both %s; "
+		        "%s with its PGY-1 year: %s\n",
+		        sp__report_pct(b1, 16, r->p_adv),
+		        sp__report_pct(b2, 16, r->p_pgy1),
+		        sp__report_pct(b3, 16, r->p_adv_pgy1), fam_name(r, 0),
+		        sp__report_pct(b3, 16, r->p_pref_complete));
 	if (r->checked)
 		fprintf(f,
 		        "Simulated       %.0f%%  (95%% interval %.0f%%-%.0f%%, "
 		        "%ld simulated applicants)\n",
 		        100 * r->chk_p, 100 * r->chk_lo, 100 * r->chk_hi,
 		        r->chk_copies);
-	fprintf(f, "Applications    %zu (ERAS fees $%.0f)\n", r->n, r->cost);
+	fprintf(f,
+	        "Applications    %zu (fees $%.0f, the $%.0f exam transcript "
+	        "included)\n",
+	        r->n, r->cost, a->transcript);
 	fprintf(f, "Interviews      %.1f expected (at most %d attended)\n",
 	        r->interviews, sp__advise_interview_cap(a));
-	fprintf(f, "Stop at         %d: one more adds under %.1f point\n",
-	        r->stop_at, 100 * STOP_GAIN);
-	for (int sl = 0; sl < pf->nfam; sl++)
-		fprintf(f,
-		        "Signals         %s: %d gold of %d, %d silver of %d\n",
-		        a->m->fam[pf->fam[sl]].name, r->gold_used[sl],
-		        r->gold[sl], r->silver_used[sl], r->silver[sl]);
-	fputc('\n', f);
-	for (int cls = 0; cls < 3; cls++) {
-		int any = 0;
-		for (size_t i = 0; i < r->n; i++) {
-			const cand *x = &r->pr[i].c;
-			if (x->cls != cls)
-				continue;
-			const sp_program_info *p = &a->progs[x->j];
-			if (!any++)
-				fprintf(f,
-				        "%s\n  %-12s %-34s %-2s %-6s %6s %6s\n",
-				        cls == 0   ? "REACH"
-				        : cls == 1 ? "TARGET"
-				                   : "LIKELY",
-				        "code", "program", "st", "signal",
-				        "P(int)", "P(mt)");
+	fprintf(f, "Stop at         %d (%s)\n", r->stop_at,
+	        !strcmp(r->stop_why, "budget")   ? "your budget"
+	        : !strcmp(r->stop_why, "count")  ? "your number of applications"
+	        : !strcmp(r->stop_why, "target") ? "your target reached"
+	                                         : "one more adds too little");
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		if (r->silver[sl] > 0)
 			fprintf(f,
-			        "  %-12s %-34.34s %-2s %-6s %5.0f%% %5.1f%%\n",
-			        p->code, p->name, p->state,
-			        sp__advise_tier_name(x->tier),
-			        100 * x->pi[x->tier], 100 * x->pm);
-			if (r->pr[i].nreasons)
-				fprintf(f, "      %s\n", r->pr[i].reasons[0]);
+			        "Signals         %s: %d gold of %d, %d silver "
+			        "of %d\n",
+			        fam_name(r, sl), r->gold_used[sl], r->gold[sl],
+			        r->silver_used[sl], r->silver[sl]);
+		else if (r->gold[sl] > 0)
+			fprintf(f, "Signals         %s: %d of %d (one tier)\n",
+			        fam_name(r, sl), r->gold_used[sl], r->gold[sl]);
+	}
+	fputc('\n', f);
+}
+
+static void table_legend(FILE *f)
+{
+	fputs("Columns: P(interview) is your chance of an interview offer "
+	      "there, with the signal shown. P(if applied) is your chance of "
+	      "matching there if you apply (offered an interview and ranked "
+	      "high enough); it sets the tier: LIKELY at least 35%, TARGET "
+	      "12-35%, REACH under 12%. P(match here) is the chance your "
+	      "match lands there with this whole list ranked in this order; "
+	      "these add up to P(match anywhere).\n\n",
+	      f);
+}
+
+static void table_program(const sp_advice *r, size_t i, size_t rank, FILE *f)
+{
+	const cand *x = &r->pr[i].c;
+	const sp_program_info *p = &r->a->progs[x->j];
+	char b1[16], b2[16], b3[16];
+	int w = fprintf(f, "%4zu. ", rank);
+	wrap(f, p->name, w, 78);
+	fprintf(f, "      %s, %s, %s", p->code, p->state, fam_name(r, x->slot));
+	if (x->tier)
+		fprintf(f, ", %s signal", sp__advise_tier_name(x->tier));
+	fprintf(
+	    f,
+	    "\n      P(interview) %s   P(if applied) %s   P(match here) %s\n",
+	    sp__report_pct(b1, 16, x->pi[x->tier]),
+	    sp__report_pct(b2, 16, x->qbar), sp__report_pct(b3, 16, x->pm));
+	for (int k = 0; k < r->pr[i].nreasons; k++) {
+		fputs("      - ", f);
+		wrap(f, r->pr[i].reasons[k], 8, 78);
+	}
+}
+
+sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
+{
+	static const char *const heads[] = {
+	    "REACH (P(if applied) under 12%)", "TARGET (P(if applied) 12-35%)",
+	    "LIKELY (P(if applied) at least 35%)"};
+	table_head(r, f);
+	table_legend(f);
+	/* By tier, each program keeping its rank on the list. */
+	for (int cls = 2; cls >= 0; cls--) {
+		int any = 0;
+		for (size_t i = 0; i < r->nmain; i++) {
+			if (r->pr[i].c.cls != cls)
+				continue;
+			if (!any++)
+				fprintf(f, "%s\n", heads[cls]);
+			table_program(r, i, i + 1, f);
 		}
 		if (any)
 			fputc('\n', f);
 	}
-	fprintf(f, "P(match) by number of applications:\n");
+	if (r->n > r->nmain) {
+		fprintf(f, "PGY-1 YEAR (supplemental list, for the advanced "
+		           "positions)\n");
+		for (size_t i = r->nmain; i < r->n; i++)
+			table_program(r, i, i - r->nmain + 1, f);
+		fputc('\n', f);
+	}
+	fprintf(f, "P(match anywhere) by number of applications:\n");
 	size_t step = r->ncurve > 60 ? 10 : 5;
 	for (size_t i = 0; i < r->ncurve; i += step)
 		fprintf(f, "  %4zu  %5.1f%%  $%.0f\n", i + 1,
 		        100 * r->curve_p[i], r->curve_cost[i]);
-	for (int k = 0; k < r->nnotes; k++)
-		fprintf(f, "\nNote: %s", r->notes[k]);
-	fputc('\n', f);
+	for (int k = 0; k < r->nnotes; k++) {
+		fputs("\nNote: ", f);
+		wrap(f, r->notes[k], 6, 78);
+	}
 	return ferror(f) ? SP_EIO : SP_OK;
 }
 

@@ -21,7 +21,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 
 check "recommend: table for examples/profile.json" \
 	'R "$here/examples/profile.json" >"$tmp/t.txt" 2>"$tmp/t.err" &&
-	 grep -q "^P(match)" "$tmp/t.txt" && grep -q "ERAS fees" "$tmp/t.txt"'
+	 grep -q "^P(match anywhere" "$tmp/t.txt" &&
+	 grep -q "^P(match in Internal Medicine)" "$tmp/t.txt" &&
+	 grep -q "exam transcript included" "$tmp/t.txt" &&
+	 grep -q "^Columns:" "$tmp/t.txt"'
 
 if R --json --csv "$tmp/list.csv" "$here/examples/profile.json" >"$tmp/r.json" &&
 	python3 - "$tmp/r.json" "$tmp/list.csv" <<'PY'

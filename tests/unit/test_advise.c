@@ -365,18 +365,33 @@ static void test_visa_and_exclusions(void **state)
 static void test_list_constraints(void **state)
 {
 	(void)state;
-	/* Count. */
+	/* Count: a cap; with a stop gain small enough, reached (the fees
+	 * and the transcript, $80). */
 	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
-	                         "\"specialty\":\"IM\",\"applications\":31}");
+	                         "\"specialty\":\"IM\",\"applications\":31,"
+	                         "\"stop_gain\":0.00001}");
 	assert_int_equal((int)num(d->root, "applications"), 31);
 	assert_int_equal(sp__json_len(sp__json_get(d->root, "programs")), 31);
-	assert_true(fabs(num(d->root, "cost") - 360) < 1e-9);
+	assert_true(fabs(num(d->root, "cost") - 440) < 1e-9);
 	sp__json_free(d);
-	/* Budget: the fees fit. */
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":262,"
+	           "\"specialty\":\"IM\",\"applications\":200}");
+	assert_true(num(d->root, "applications") < 200);
+	assert_int_equal((int)num(d->root, "applications"),
+	                 (int)num(d->root, "stop_at"));
+	sp__json_free(d);
+	/* Budget: the fees fit, and it is a cap, not a target. */
 	d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
-	           "\"specialty\":\"IM\",\"budget\":500}");
+	           "\"specialty\":\"IM\",\"budget\":500,"
+	           "\"stop_gain\":0.00001}");
 	assert_true(num(d->root, "cost") <= 500);
 	assert_true(num(d->root, "applications") >= 30);
+	sp__json_free(d);
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
+	           "\"specialty\":\"IM\",\"budget\":5000}");
+	assert_true(num(d->root, "cost") < 2000);
+	assert_int_equal((int)num(d->root, "applications"),
+	                 (int)num(d->root, "stop_at"));
 	sp__json_free(d);
 	/* Target: the shortest list reaching it. */
 	d = report("{\"applicant_type\":\"us_md\",\"step2\":250,"
@@ -483,7 +498,7 @@ static void test_interview_cap(void **state)
 	(void)state;
 	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":262,"
 	                         "\"research\":6,\"specialty\":\"IM\","
-	                         "\"applications\":70}");
+	                         "\"applications\":70,\"stop_gain\":0.00001}");
 	const sp__json *r = d->root;
 	const sp__json *progs = sp__json_get(r, "programs");
 	double offered = 0, sum = 0;
