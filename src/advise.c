@@ -67,6 +67,11 @@
 #define STATS_SEED     20251 /* their seed */
 #define SHRINK_SEASONS 8     /* pseudo-seasons toward the specialty's shares */
 #define BAND_SHIFT     0.15  /* cutoff shift for the band (score units) */
+/* The score screen (screen_pass): a program passes an applicant whose
+ * Step 2 CK is z SDs of its specialty's matched residents from the
+ * program's median with probability Phi((z + SCREEN_Z) / SCREEN_W). */
+#define SCREEN_Z 2.5
+#define SCREEN_W 0.5
 
 /* ------------------------------------------------------------------ */
 /* Opening: the catalog, the model, the statistics. */
@@ -265,7 +270,7 @@ static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 	a->synthetic = sp_catalog_is_synthetic(c);
 	a->rho = a->m->g[SP__G_R_NOISE_PROG];
 	a->sd_z = sp_model_strength_sd(a->m);
-	if ((s = sp__fees_load(a, err)))
+	if ((s = sp__fees_load(a, err)) || (s = sp__peers_load(a, err)))
 		return s;
 	a->st = sp_calloc(a->np, sizeof *a->st);
 	if (!a->st)
@@ -359,6 +364,7 @@ void sp_advisor_free(sp_advisor *a)
 	sp_free(a->sx);
 	sp_free(a->sy);
 	sp_free(a->bn);
+	sp_free(a->peer);
 	sp_free(a);
 }
 
@@ -392,9 +398,9 @@ static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
  * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
  * R the rank noise), X and Y are bivariate normal with covariance
  * sig^2; a cutoff that did not bind in a season lets everyone
- * through. */
+ * through.  `pass` is the score screen's (screen_pass). */
 static void program_probs(const sp_advisor *a, size_t j, double mu0,
-                          double shift, double *pint, double *q)
+                          double shift, double pass, double *pint, double *q)
 {
 	const sp__prog_stats *st = &a->st[j];
 	double fi = a->fi[j], fm = a->fm[j], sx = a->sx[j], sy = a->sy[j];
@@ -415,10 +421,10 @@ static void program_probs(const sp_advisor *a, size_t j, double mu0,
 		 * product is exact to 1e-9 and saves the integral. */
 		if (both_bind && px > 1e-9 && py > 1e-9 && px < 1 - 1e-9 &&
 		    py < 1 - 1e-9)
-			both = bvn(b, h, g, px, py);
-		pint[k] = fi * px + (1 - fi);
-		q[k] = fi * fm * both + fi * (1 - fm) * px +
-		       (1 - fi) * fm * py + (1 - fi) * (1 - fm);
+			both = SP_MIN(bvn(b, h, g, px, py), SP_MIN(px, py));
+		pint[k] = pass * (fi * px + (1 - fi));
+		q[k] = pass * (fi * fm * both + fi * (1 - fm) * px +
+		               (1 - fi) * fm * py + (1 - fi) * (1 - fm));
 	}
 }
 
@@ -534,6 +540,29 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 	return SP_OK;
 }
 
+/* The score screen.  In the simulated market a program's cutoffs come
+ * from the applicants who chose to apply, and applicants far below a
+ * program do not apply there, so a program that rarely fills its
+ * interview slots "takes everyone": the estimate had offered a Step 2
+ * 215 applicant 97-100% interview chances at programs whose residents'
+ * median is 262-274 (issue 12).  Real programs screen on the reported
+ * score: an applicant z SDs of the specialty's matched residents below
+ * the program's median passes with probability
+ * Phi((z + SCREEN_Z) / SCREEN_W): 84% at 2 SDs below (about 24 points
+ * in Internal Medicine), 50% at 2.5, 2% at 3.5; 1 above 1.5 SDs below.
+ * The screen sees the score, not the latent strength, so it multiplies
+ * every node alike, and it rises with the score (monotone estimates).
+ * It is an assumption, not a fit: docs/validation.md. */
+double sp__advise_screen(const sp_advisor *a, size_t j, double step2)
+{
+	const sp_program_info *p = &a->progs[j];
+	if (p->step2_median <= 0)
+		return 1;
+	double sd = sp__peers_sd(a, a->m->spec_fam[a->m->prog_spec[j]]);
+	double z = (step2 - p->step2_median) / sd;
+	return z > -1.5 ? 1 : phi((z + SCREEN_Z) / SCREEN_W);
+}
+
 static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
                           size_t n, double shift)
 {
@@ -548,6 +577,7 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 		/* The home-state terms once (tier 0); the signal bonus is
 		 * the difference the tier makes to a stateless score. */
 		double mu0, sig, base, with;
+		double pass = sp__advise_screen(a, (size_t)x->j, pf->p.step2);
 		sp_profile bare = pf->p;
 		bare.state[0] = 0;
 		if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, 0, &mu0,
@@ -565,7 +595,7 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 			                                   t, &with, &sig))
 				continue;
 			program_probs(a, (size_t)x->j,
-			              mu0 + (t ? with - base : 0), shift,
+			              mu0 + (t ? with - base : 0), shift, pass,
 			              &x->qi[t * NE], &x->q[t * NE]);
 			double acc = 0;
 			for (int k = 0; k < NE; k++)
@@ -1579,7 +1609,8 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	double mu0, sig, pi[NE], qq[NE];
 	if (!sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mu0, &sig))
 		return SP_OK;
-	program_probs(a, (size_t)j, mu0, 0, pi, qq);
+	program_probs(a, (size_t)j, mu0, 0,
+	              sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
 	for (int k = 0; k < NE; k++) {
 		*pint += a->ew[k] * pi[k];
 		*q += a->ew[k] * qq[k];

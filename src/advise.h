@@ -32,6 +32,13 @@ typedef struct {
 	double price;
 } fee_tier;
 
+/* Peers in one specialty family (peers.c); NAN where not published. */
+typedef struct {
+	double q1, median, q3;       /* Step 2 CK of matched seniors */
+	double unmatched_median;     /* of unmatched seniors */
+	double rate[SP_APPL_NTYPES]; /* mean program interview rate, 2024 */
+} sp__peer;
+
 struct sp_advisor {
 	sp_model *m;
 	sp_specialty_info *specs;
@@ -48,6 +55,8 @@ struct sp_advisor {
 	 * data/signals.csv's in_eras. */
 	char not_eras[8][16];
 	int nnot_eras;
+	sp__peer *peer;                      /* per family */
+	double apps_by_type[SP_APPL_NTYPES]; /* mean ERAS applications, 2025 */
 	double ex[NE], ew[NE];     /* latent-strength nodes, weights sum to 1 */
 	double glx[NGL], glw[NGL]; /* Gauss-Legendre on [-1, 1] */
 	double rho;                /* program rank noise */
@@ -101,6 +110,19 @@ sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
                             sp_err *err) SP_MUST_CHECK;
 /* ASCII case-insensitive equality. */
 bool sp__profile_ieq(const char *a, const char *b);
+
+/* ------------------------------------------------------------------ */
+/* Peers (peers.c). */
+
+sp_status sp__peers_load(sp_advisor *a, sp_err *err) SP_MUST_CHECK;
+/* The SD of family f's matched residents' Step 2 CK (IQR / 1.349). */
+double sp__peers_sd(const sp_advisor *a, int32_t f);
+/* The share of f's matched (unmatched) seniors scoring below step2;
+ * NAN where not published. */
+double sp__peers_pct_matched(const sp_advisor *a, int32_t f, double step2);
+double sp__peers_pct_unmatched(const sp_advisor *a, int32_t f, double step2);
+/* The score screen's pass probability at program j (advise.c). */
+double sp__advise_screen(const sp_advisor *a, size_t j, double step2);
 
 /* ------------------------------------------------------------------ */
 /* Fees (fees.c). */

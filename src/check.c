@@ -13,7 +13,10 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 {
 	sp__err_clear(err);
 	const prof *pf = &r->pf;
-	if (r->n == 0)
+	/* The main list only: the PGY-1 list of an advanced first choice
+	 * is a supplemental list, not a match of its own. */
+	size_t n = r->nmain;
+	if (n == 0)
 		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 		                   "the list is empty: nothing to check");
 	/* The whole national market: a specialty subset would leave the
@@ -22,15 +25,15 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 	 * and the statistics behind the estimate are national too. */
 	const sp_model *m = a->m;
 	sp_status s = SP_OK;
-	int32_t *apps = sp_malloc(r->n * sizeof *apps);
-	uint8_t *tier = sp_malloc(r->n);
-	double *pref = sp_malloc(r->n * sizeof *pref);
+	int32_t *apps = sp_malloc(n * sizeof *apps);
+	uint8_t *tier = sp_malloc(n);
+	double *pref = sp_malloc(n * sizeof *pref);
 	if (!s && (!apps || !tier || !pref))
 		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
 	sp_probe_result res;
 	memset(&res, 0, sizeof res);
 	if (!s) {
-		for (size_t i = 0; i < r->n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			apps[i] = r->pr[i].c.j;
 			tier[i] = r->pr[i].c.tier;
 			/* Preference, and among equals the likelier match
@@ -48,18 +51,18 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 		pr.profile = pf->p;
 		pr.apps = apps;
 		pr.tier = tier;
-		pr.napps = r->n;
+		pr.napps = n;
 		pr.pref = pref;
 		pr.clones = clones;
 		s = sp_simulate_probe(m, o, &pr, &res, err);
 	}
 	if (!s && res.copies > 0) {
-		double n = (double)res.copies, p = res.matched / n;
+		double c = (double)res.copies, p = res.matched / c;
 		/* Wilson's 95% interval. */
-		double z = 1.96, den = 1 + z * z / n;
-		double mid = (p + z * z / (2 * n)) / den;
+		double z = 1.96, den = 1 + z * z / c;
+		double mid = (p + z * z / (2 * c)) / den;
 		double half =
-		    z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den;
+		    z * sqrt(p * (1 - p) / c + z * z / (4 * c * c)) / den;
 		r->checked = 1;
 		r->chk_p = p;
 		r->chk_lo = mid - half;
@@ -71,8 +74,8 @@ sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
 		r->chk_match = sp_malloc(r->n * sizeof *r->chk_match);
 		for (size_t i = 0; r->chk_int && r->chk_match && i < r->n;
 		     i++) {
-			r->chk_int[i] = res.int_at[i] / n;
-			r->chk_match[i] = res.match_at[i] / n;
+			r->chk_int[i] = i < n ? res.int_at[i] / c : NAN;
+			r->chk_match[i] = i < n ? res.match_at[i] / c : NAN;
 		}
 	}
 	sp_free(res.int_at);
