@@ -850,8 +850,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		           a->trials - st->mcn, a->trials);
 }
 
-static void add_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
-static void add_note(sp_advice *r, const char *fmt, ...)
+void sp__advise_note(sp_advice *r, const char *fmt, ...)
 {
 	if (r->nnotes == (int)(sizeof r->notes / sizeof *r->notes))
 		return;
@@ -1136,16 +1135,18 @@ static size_t choose_len(sp_advice *r, const problem *pb, size_t h)
 	}
 	if (len < pb->nfixed) {
 		if (pb->mode == MODE_BUDGET)
-			add_note(r,
-			         "The budget ($%.0f) does not cover the %zu "
-			         "signalled programs; they are listed anyway "
-			         "(signals are free, applications are not).",
-			         pf->budget, pb->nfixed);
+			sp__advise_note(
+			    r,
+			    "The budget ($%.0f) does not cover the %zu "
+			    "signalled programs; they are listed anyway "
+			    "(signals are free, applications are not).",
+			    pf->budget, pb->nfixed);
 		else if (pb->mode == MODE_COUNT)
-			add_note(r,
-			         "%d applications are fewer than your signals; "
-			         "the list holds the %zu signalled programs.",
-			         pf->count, pb->nfixed);
+			sp__advise_note(
+			    r,
+			    "%d applications are fewer than your signals; "
+			    "the list holds the %zu signalled programs.",
+			    pf->count, pb->nfixed);
 		len = pb->nfixed;
 	}
 	return len ? len : (pb->n ? 1 : 0);
@@ -1373,16 +1374,17 @@ static void explain_signals(const sp_advisor *a, sp_advice *r, const work *w)
 			takers += w->c[i].slot == sl && w->c[i].tiers > 1;
 		const char *name = a->m->fam[pf->fam[sl]].name;
 		if (takers < avail)
-			add_note(r,
-			         "%s: %d of %d signals unused: only %d "
-			         "programs open to you take signals.",
-			         name, avail - used, avail, takers);
+			sp__advise_note(r,
+			                "%s: %d of %d signals unused: only %d "
+			                "programs open to you take signals.",
+			                name, avail - used, avail, takers);
 		else
-			add_note(r,
-			         "%s: %d of %d signals unused: at the other "
-			         "programs that take them a signal would not "
-			         "change your chances.",
-			         name, avail - used, avail);
+			sp__advise_note(
+			    r,
+			    "%s: %d of %d signals unused: at the other "
+			    "programs that take them a signal would not "
+			    "change your chances.",
+			    name, avail - used, avail);
 	}
 }
 
@@ -1394,24 +1396,25 @@ static void explain_pgy1(const sp_advisor *a, sp_advice *r)
 	if (!f->advanced)
 		return;
 	if (!r->has_pgy1) {
-		add_note(r,
-		         "%s's advanced (PGY-2) positions start after a "
-		         "PGY-1 year, and no preliminary or transitional "
-		         "program is open to this profile: a match at an "
-		         "advanced program alone does not start training.",
-		         f->name);
+		sp__advise_note(
+		    r,
+		    "%s's advanced (PGY-2) positions start after a "
+		    "PGY-1 year, and no preliminary or transitional "
+		    "program is open to this profile: a match at an "
+		    "advanced program alone does not start training.",
+		    f->name);
 		return;
 	}
-	add_note(r,
-	         "%s's advanced (PGY-2) positions start after a PGY-1 year: "
-	         "the list ends with %zu preliminary/transitional programs "
-	         "for it (the supplemental rank list). P(advanced position) "
-	         "%.0f%%, P(a PGY-1 year) %.0f%%, both %.0f%%; with its "
-	         "categorical programs, P(%s with the PGY-1 year) %.0f%%. A "
-	         "PGY-1 year alone is not a match in %s.",
-	         f->name, r->n - r->nmain, 100 * r->p_adv, 100 * r->p_pgy1,
-	         100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete,
-	         f->name);
+	sp__advise_note(
+	    r,
+	    "%s's advanced (PGY-2) positions start after a PGY-1 year: "
+	    "the list ends with %zu preliminary/transitional programs "
+	    "for it (the supplemental rank list). P(advanced position) "
+	    "%.0f%%, P(a PGY-1 year) %.0f%%, both %.0f%%; with its "
+	    "categorical programs, P(%s with the PGY-1 year) %.0f%%. A "
+	    "PGY-1 year alone is not a match in %s.",
+	    f->name, r->n - r->nmain, 100 * r->p_adv, 100 * r->p_pgy1,
+	    100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete, f->name);
 }
 
 /* Specialties that apply outside ERAS (OB/GYN: ResidencyCAS). */
@@ -1422,13 +1425,14 @@ static void explain_systems(const sp_advisor *a, sp_advice *r)
 		const sp__family *f = &a->m->fam[pf->fam[sl]];
 		if (!sp__fees_outside_eras(a, f->code))
 			continue;
-		add_note(r,
-		         "%s applies through ResidencyCAS, not ERAS: the cost "
-		         "leaves out its application fees (ResidencyCAS's "
-		         "schedule is not in SmartPick's data), and its "
-		         "program signals are not modelled (none are placed "
-		         "here). Check ResidencyCAS for both.",
-		         f->name);
+		sp__advise_note(
+		    r,
+		    "%s applies through ResidencyCAS, not ERAS: the cost "
+		    "leaves out its application fees (ResidencyCAS's "
+		    "schedule is not in SmartPick's data), and its "
+		    "program signals are not modelled (none are placed "
+		    "here). Check ResidencyCAS for both.",
+		    f->name);
 	}
 }
 
@@ -1443,20 +1447,21 @@ static void explain_backups(const sp_advisor *a, sp_advice *r)
 		return;
 	const char *first = a->m->fam[pf->fam[0]].name;
 	if (pf->trade)
-		add_note(
+		sp__advise_note(
 		    r,
 		    "backup_weight %.2f: a match in a backup counts %.0f%% "
 		    "of one in %s, and the list may give up %s chances "
 		    "for backup ones.",
 		    pf->backup_weight, 100 * pf->backup_weight, first, first);
 	else
-		add_note(r,
-		         "Backups are added after %s's own list and ranked "
-		         "below it, so they do not lower P(match in %s) "
-		         "(%.1f%% without backups, %.1f%% with). To trade "
-		         "first-choice chances for backup ones, set "
-		         "backup_weight.",
-		         first, first, 100 * r->p_pref_alone, 100 * r->p_pref);
+		sp__advise_note(
+		    r,
+		    "Backups are added after %s's own list and ranked "
+		    "below it, so they do not lower P(match in %s) "
+		    "(%.1f%% without backups, %.1f%% with). To trade "
+		    "first-choice chances for backup ones, set "
+		    "backup_weight.",
+		    first, first, 100 * r->p_pref_alone, 100 * r->p_pref);
 }
 
 /* What ended the list, against what the profile asked for. */
@@ -1466,27 +1471,30 @@ static void explain_stop(sp_advice *r)
 	double g = 100 * pf->stop_gain;
 	bool by_gain = !strcmp(r->stop_why, "gain");
 	if (pf->mode == MODE_BUDGET && by_gain)
-		add_note(r,
-		         "The list stops at %zu applications ($%.0f of your "
-		         "$%.0f budget): one more would add under %.2g point. "
-		         "The budget is a cap, not a target.",
-		         r->n, r->cost, pf->budget, g);
+		sp__advise_note(
+		    r,
+		    "The list stops at %zu applications ($%.0f of your "
+		    "$%.0f budget): one more would add under %.2g point. "
+		    "The budget is a cap, not a target.",
+		    r->n, r->cost, pf->budget, g);
 	else if (pf->mode == MODE_BUDGET)
-		add_note(r,
-		         "Your budget ($%.0f) ends the list at %zu "
-		         "applications; more would still add at least %.2g "
-		         "point each.",
-		         pf->budget, r->n, g);
+		sp__advise_note(
+		    r,
+		    "Your budget ($%.0f) ends the list at %zu "
+		    "applications; more would still add at least %.2g "
+		    "point each.",
+		    pf->budget, r->n, g);
 	else if (pf->mode == MODE_COUNT && by_gain)
-		add_note(r,
-		         "The list stops at %zu of the %d applications you "
-		         "allowed: one more would add under %.2g point.",
-		         r->n, pf->count, g);
+		sp__advise_note(
+		    r,
+		    "The list stops at %zu of the %d applications you "
+		    "allowed: one more would add under %.2g point.",
+		    r->n, pf->count, g);
 	else if (pf->mode == MODE_TARGET) {
 		double p =
 		    r->pf.nfam > 1 && !pf->trade ? r->p_pref : r->p_match;
 		if (p + 5e-4 < pf->target)
-			add_note(
+			sp__advise_note(
 			    r,
 			    "No list reaches your target P(match) of "
 			    "%.0f%%: past %zu applications each adds under "
@@ -1516,7 +1524,7 @@ static void work_free(work *w)
 	sp_free(w->curve);
 }
 
-static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
+sp_status sp__advise_build(const sp_advisor *a, sp_advice *r, sp_err *err)
 {
 	const prof *pf = &r->pf;
 	work w;
@@ -1533,8 +1541,9 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 		goto done;
 	prune(a, pf, &w);
 	if (w.n == 0 || w.nrole[ROLE_FIRST] + w.nrole[ROLE_BACKUP] == 0) {
-		add_note(r, "No program of these specialties is open to this "
-		            "profile (visa, refused states or settings).");
+		sp__advise_note(
+		    r, "No program of these specialties is open to this "
+		       "profile (visa, refused states or settings).");
 		goto done;
 	}
 	size_t n = w.n;
@@ -1582,14 +1591,17 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 	r->a = a;
 	sp_status s = sp__profile_parse(a->m, json, len, name, &r->pf, err);
 	if (!s)
-		s = build(a, r, err);
+		s = sp__advise_build(a, r, err);
+	if (!s)
+		s = sp__guide_risk(a, r, err);
 	if (s) {
 		sp_advice_free(r);
 		return s;
 	}
 	if (a->synthetic)
-		add_note(r, "The catalog is synthetic: program names and "
-		            "figures are drawn, not real (docs/catalog.md).");
+		sp__advise_note(
+		    r, "The catalog is synthetic: program names and "
+		       "figures are drawn, not real (docs/catalog.md).");
 	*out = r;
 	return SP_OK;
 }

@@ -159,6 +159,21 @@ typedef struct {
 	int nreasons;
 } rprog;
 
+/* At-risk guidance (guide.c): what would raise the chances, each figure
+ * from a what-if recommendation; NAN / 0 where not tried. */
+typedef struct {
+	int at_risk;     /* P(match in the first choice) < RISK_LEVEL */
+	double p;        /* that P */
+	int more_n;      /* a longer first-choice list ... */
+	double more_p;   /* ... and its P(match in the first choice) */
+	int backup_f;    /* a backup family tried (-1: none) */
+	int backup_n;    /* its list's length (all specialties) */
+	double backup_p; /* its P(match anywhere) */
+	double wider_p;  /* no place or setting limits: P(first choice) */
+	int wider_n;
+	int community; /* community programs on the list */
+} sp__risk;
+
 struct sp_advice {
 	prof pf;
 	const sp_advisor *a;
@@ -183,9 +198,20 @@ struct sp_advice {
 	double chk_p, chk_lo, chk_hi;
 	long chk_copies;
 	double *chk_int, *chk_match; /* per program, simulated */
-	char notes[10][480];
+	sp__risk risk;
+	char notes[12][480];
 	int nnotes;
 };
+
+/* Builds the recommendation for r->pf into r (advise.c). */
+sp_status sp__advise_build(const sp_advisor *a, sp_advice *r,
+                           sp_err *err) SP_MUST_CHECK;
+/* Adds a note to the report (at most 12). */
+void sp__advise_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
+/* At-risk guidance into r->risk and its notes (guide.c). */
+sp_status sp__guide_risk(const sp_advisor *a, sp_advice *r,
+                         sp_err *err) SP_MUST_CHECK;
+#define RISK_LEVEL 0.8
 
 /* P(match | interviewed) at c under its tier: what the applicant, and
  * --check's copies, attend and rank by among programs valued alike. */

@@ -156,6 +156,57 @@ static void json_signals(sp__out *o, const sp_advice *r)
 	sp__out_char(o, ']');
 }
 
+/* Where the applicant stands: Step 2 CK percentiles among the first
+ * choice's matched and unmatched seniors, the mean applications of
+ * their type, the mean interview rate programs gave their type. */
+static void json_peers(sp__out *o, const sp_advice *r)
+{
+	const sp_advisor *a = r->a;
+	int32_t f = r->pf.fam[0];
+	const sp__peer *p = &a->peer[f];
+	sp__out_str(o, ",");
+	jkey(o, "peers");
+	sp__out_char(o, '{');
+	jkey(o, "step2_percentile_matched");
+	jnum(o, sp__peers_pct_matched(a, f, r->pf.p.step2), 3);
+	kv_num(o, "step2_percentile_unmatched",
+	       sp__peers_pct_unmatched(a, f, r->pf.p.step2), 3);
+	kv_num(o, "matched_median", p->median, 0);
+	kv_num(o, "unmatched_median", p->unmatched_median, 0);
+	kv_num(o, "mean_applications_for_type", a->apps_by_type[r->pf.p.type],
+	       0);
+	kv_num(o, "mean_interview_rate_for_type", p->rate[r->pf.p.type], 3);
+	sp__out_char(o, '}');
+}
+
+static void json_risk(sp__out *o, const sp_advice *r)
+{
+	const sp__risk *k = &r->risk;
+	sp__out_str(o, ",");
+	jkey(o, "at_risk");
+	sp__out_str(o, k->at_risk ? "true" : "false");
+	if (!k->at_risk)
+		return;
+	sp__out_str(o, ",");
+	jkey(o, "guidance");
+	sp__out_char(o, '{');
+	jkey(o, "p_first_choice");
+	jnum(o, k->p, 4);
+	kv_int(o, "more_applications", k->more_n);
+	kv_num(o, "more_p_first_choice", k->more_p, 4);
+	if (k->backup_f >= 0) {
+		kv_str(o, "backup", r->a->m->fam[k->backup_f].name);
+		kv_int(o, "backup_applications", k->backup_n);
+		kv_num(o, "backup_p_match", k->backup_p, 4);
+	}
+	if (k->wider_n) {
+		kv_int(o, "wider_applications", k->wider_n);
+		kv_num(o, "wider_p_first_choice", k->wider_p, 4);
+	}
+	kv_int(o, "community_programs", k->community);
+	sp__out_char(o, '}');
+}
+
 static void json_check(sp__out *o, const sp_advice *r)
 {
 	if (!r->checked)
@@ -240,6 +291,8 @@ sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 	json_summary(&o, r);
 	sp__out_str(&o, ",");
 	json_signals(&o, r);
+	json_peers(&o, r);
+	json_risk(&o, r);
 	json_check(&o, r);
 	sp__out_str(&o, ",");
 	jkey(&o, "programs");
@@ -291,6 +344,46 @@ static void wrap(FILE *f, const char *text, int indent, int width)
 		s = *e ? e + 1 : e;
 	}
 	fputc('\n', f);
+}
+
+static void table_peers(const sp_advice *r, FILE *f)
+{
+	const sp_advisor *a = r->a;
+	int32_t f0 = r->pf.fam[0];
+	const sp__peer *p = &a->peer[f0];
+	double pm = sp__peers_pct_matched(a, f0, r->pf.p.step2);
+	double pu = sp__peers_pct_unmatched(a, f0, r->pf.p.step2);
+	char line[400], b1[16], b2[16];
+	int n = 0;
+	if (isfinite(pm))
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              "Your Step 2 CK (%.0f) is above about %s of "
+		              "matched seniors in %s (median %.0f)",
+		              r->pf.p.step2, sp__report_pct(b1, 16, pm),
+		              fam_name(r, 0), p->median);
+	if (isfinite(pm) && isfinite(pu))
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              " and %s of unmatched ones (median %.0f)",
+		              sp__report_pct(b2, 16, pu), p->unmatched_median);
+	if (n)
+		n += snprintf(line + n, sizeof line - (size_t)n, ". ");
+	if (isfinite(a->apps_by_type[r->pf.p.type]))
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              "Applicants of your type sent %.0f ERAS "
+		              "applications on average (2025, all "
+		              "specialties)",
+		              a->apps_by_type[r->pf.p.type]);
+	if (isfinite(p->rate[r->pf.p.type]))
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              "; %s programs interviewed %.0f%% of the "
+		              "applicants of your type who applied (2024 "
+		              "mean).",
+		              fam_name(r, 0), 100 * p->rate[r->pf.p.type]);
+	if (!n)
+		return;
+	fputs("Peers           ", f);
+	line[sizeof line - 1] = 0;
+	wrap(f, line, 16, 78);
 }
 
 static void table_head(const sp_advice *r, FILE *f)
@@ -357,6 +450,7 @@ static void table_head(const sp_advice *r, FILE *f)
 			fprintf(f, "Signals         %s: %d of %d (one tier)\n",
 			        fam_name(r, sl), r->gold_used[sl], r->gold[sl]);
 	}
+	table_peers(r, f);
 	fputc('\n', f);
 }
 
