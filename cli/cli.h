@@ -31,6 +31,7 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_portfolio(int argc, char **argv);
+int cmd_chances(int argc, char **argv);
 
 /* Prints "smartpick CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)

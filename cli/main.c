@@ -22,6 +22,7 @@ static const struct {
     {"serve", cmd_serve, "serve the web page and its JSON API over HTTP"},
     {"recommend", cmd_recommend, "an applicant's optimized list and P(match)"},
     {"portfolio", cmd_portfolio, "the optimal set of options: count or budget"},
+    {"chances", cmd_chances, "an applicant's chances at every program"},
 };
 
 static void usage(FILE *f)

@@ -372,7 +372,7 @@ void sp_advisor_free(sp_advisor *a)
 /* Estimates. */
 
 /* Frees a candidate's per-node tables (not the candidate). */
-static void cand_free(cand *x)
+void sp__advise_cand_free(cand *x)
 {
 	sp_free(x->q);
 	sp_free(x->qi);
@@ -436,7 +436,7 @@ void sp_advice_free(sp_advice *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		cand_free(&r->pr[i].c);
+		sp__advise_cand_free(&r->pr[i].c);
 	sp_free(r->pr);
 	sp_free(r->curve_p);
 	sp_free(r->curve_cost);
@@ -563,8 +563,8 @@ double sp__advise_screen(const sp_advisor *a, size_t j, double step2)
 	return z > -1.5 ? 1 : phi((z + SCREEN_Z) / SCREEN_W);
 }
 
-static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
-                          size_t n, double shift)
+sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
+                              size_t n, double shift)
 {
 	for (size_t i = 0; i < n; i++) {
 		cand *x = &c[i];
@@ -979,7 +979,7 @@ static void prune(const sp_advisor *a, const prof *pf, work *w)
 		if (qb >= 1e-4 || c[i].tier)
 			c[k++] = c[i];
 		else
-			cand_free(&c[i]);
+			sp__advise_cand_free(&c[i]);
 	}
 	w->n = k;
 	qsort(c, w->n, sizeof *c, by_worth);
@@ -991,7 +991,7 @@ static void prune(const sp_advisor *a, const prof *pf, work *w)
 			kept[role]++;
 			c[k++] = c[i];
 		} else {
-			cand_free(&c[i]);
+			sp__advise_cand_free(&c[i]);
 		}
 	}
 	w->n = k;
@@ -1347,12 +1347,13 @@ static sp_status band(const sp_advisor *a, sp_advice *r)
 			tmp[i] = r->pr[i].c;
 			tmp[i].q = tmp[i].qi = NULL;
 		}
-		s = estimate(a, pf, tmp, len, side ? -BAND_SHIFT : BAND_SHIFT);
+		s = sp__advise_estimate(a, pf, tmp, len,
+		                        side ? -BAND_SHIFT : BAND_SHIFT);
 		if (!s)
 			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL,
 			           NULL);
 		for (size_t i = 0; i < len; i++)
-			cand_free(&tmp[i]);
+			sp__advise_cand_free(&tmp[i]);
 	}
 	sp_free(tmp);
 	return s;
@@ -1515,7 +1516,7 @@ static void explain(const sp_advisor *a, sp_advice *r, const work *w)
 static void work_free(work *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		cand_free(&w->c[i]);
+		sp__advise_cand_free(&w->c[i]);
 	sp_free(w->c);
 	sp_free(w->pmx);
 	sp_free(w->val);
@@ -1534,7 +1535,7 @@ sp_status sp__advise_build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	r->stop_why = "gain";
 	sp_status s = candidates(a, pf, &w.c, &w.n);
 	if (!s)
-		s = estimate(a, pf, w.c, w.n, 0);
+		s = sp__advise_estimate(a, pf, w.c, w.n, 0);
 	if (!s)
 		s = allocate_signals(a, r, w.c, w.n, err);
 	if (s)

@@ -108,6 +108,8 @@ typedef struct {
 sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
                             const char *name, prof *pf,
                             sp_err *err) SP_MUST_CHECK;
+/* The family named by a family name, a row code or a row name; -1. */
+int sp__profile_find_family(const sp_model *m, const char *s);
 /* ASCII case-insensitive equality. */
 bool sp__profile_ieq(const char *a, const char *b);
 
@@ -203,6 +205,11 @@ struct sp_advice {
 	int nnotes;
 };
 
+/* The estimates for candidates c[0..n) (advise.c), cutoffs moved by
+ * shift; a candidate's tables are freed by sp__advise_cand_free. */
+sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
+                              size_t n, double shift) SP_MUST_CHECK;
+void sp__advise_cand_free(cand *x);
 /* Builds the recommendation for r->pf into r (advise.c). */
 sp_status sp__advise_build(const sp_advisor *a, sp_advice *r,
                            sp_err *err) SP_MUST_CHECK;
@@ -224,6 +231,12 @@ static inline double sp__advise_match_if_interviewed(const cand *c)
  * rounded as the page rounds it (">99%", "<1%") into buf. */
 void sp__report_program_ident(sp__out *o, const sp_program_info *p);
 const char *sp__report_pct(char *buf, size_t size, double p);
+/* The identity columns in CSV (their header when p is NULL). */
+void sp__report_program_ident_csv(FILE *f, const sp_program_info *p);
+/* Runs writer w on obj into a string (free with sp_free). */
+sp_status sp__report_to_string(sp_status (*w)(const void *, FILE *),
+                               const void *obj, char **out, size_t *outlen,
+                               sp_err *err) SP_MUST_CHECK;
 /* "gold", "silver" or "none" for tier 2, 1, 0. */
 const char *sp__advise_tier_name(int t);
 /* The most interviews an applicant attends (the model's cap). */

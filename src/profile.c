@@ -17,7 +17,7 @@ bool sp__profile_ieq(const char *a, const char *b)
 }
 
 /* The family named by a family name, a row code or a row name. */
-static int find_family(const sp_model *m, const char *s)
+int sp__profile_find_family(const sp_model *m, const char *s)
 {
 	for (int32_t f = 0; f < m->nf; f++)
 		if (sp__profile_ieq(m->fam[f].name, s) ||
@@ -221,7 +221,7 @@ static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
 	    sp__json_get_str(d, root, "specialty", true, 96, &str, &slen, err);
 	if (s)
 		return s;
-	pf->fam[0] = find_family(m, str);
+	pf->fam[0] = sp__profile_find_family(m, str);
 	pf->role[0] = ROLE_FIRST;
 	if (pf->fam[0] < 0)
 		return sp__json_err(err, d, sp__json_get(root, "specialty"),
@@ -242,7 +242,7 @@ static sp_status read_specialties(const sp__json_doc *d, const sp__json *root,
 		if ((s = sp__json_as_str(d, e, "backups", 96, &str, &slen,
 		                         err)))
 			return s;
-		int f = find_family(m, str);
+		int f = sp__profile_find_family(m, str);
 		if (f < 0)
 			return sp__json_err(err, d, e, SP_ENOTFOUND, "backups",
 			                    "unknown specialty \"%s\"", str);

@@ -547,6 +547,26 @@ static void csv_cell(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A program's identity columns in CSV (the header when p is NULL): the
+ * one place catalog fields join the CSV writers. */
+void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
+{
+	if (!p) {
+		fputs("id,code,name,state,region,setting,positions,"
+		      "sponsors_visa,accepts_signals",
+		      f);
+		return;
+	}
+	fprintf(f, "%d,", p->id);
+	csv_cell(f, p->code);
+	fputc(',', f);
+	csv_cell(f, p->name);
+	fprintf(f, ",%s,", p->state);
+	csv_cell(f, sp_division_name(p->region));
+	fprintf(f, ",%s,%d,%d,%d", sp_setting_name(p->setting), p->positions,
+	        p->sponsors_visa, p->accepts_signals);
+}
+
 sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 {
 	const sp_advisor *a = r->a;
@@ -579,6 +599,42 @@ sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 	return ferror(f) ? SP_EIO : SP_OK;
 }
 
+/* Runs writer w on obj into a string given through the library's
+ * allocation door. */
+sp_status sp__report_to_string(sp_status (*w)(const void *, FILE *),
+                               const void *obj, char **out, size_t *outlen,
+                               sp_err *err)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	*out = NULL;
+	*outlen = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "out of memory");
+	sp_status s = w(obj, f);
+	if (fclose(f) || s) {
+		free(buf);
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "cannot write the report");
+	}
+	*out = sp_malloc(n + 1);
+	if (*out)
+		memcpy(*out, buf, n + 1);
+	free(buf);
+	if (!*out)
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "out of memory");
+	*outlen = n;
+	return SP_OK;
+}
+
+static sp_status advice_json(const void *r, FILE *f)
+{
+	return sp_advice_write_json(r, f);
+}
+
 sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
                             const char *name, char **out, size_t *outlen,
                             sp_err *err)
@@ -589,30 +645,7 @@ sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
 	sp_status s = sp_recommend(a, json, len, name, &r, err);
 	if (s)
 		return s;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f) {
-		sp_advice_free(r);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	s = sp_advice_write_json(r, f);
+	s = sp__report_to_string(advice_json, r, out, outlen, err);
 	sp_advice_free(r);
-	if (fclose(f) || s) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "cannot write the report");
-	}
-	/* Hand over through the library's allocation door. */
-	*out = sp_malloc(n + 1);
-	if (!*out) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	memcpy(*out, buf, n + 1);
-	*outlen = n;
-	free(buf);
-	return SP_OK;
+	return s;
 }
