@@ -144,6 +144,13 @@ static sp_status simulate_stats(sp_advisor *a, int trials, int threads,
 		sp_sim_result_match_cutoff(r, (int32_t)j, &p->mcm, &p->mcs,
 		                           &p->mcn);
 		p->filled = sp_sim_result_filled(r, (int32_t)j);
+		/* As the catalog stores them (a cutoff that never bound is
+		 * 0), so the run that simulates answers as the runs that read
+		 * the stored statistics. */
+		if (!isfinite(p->icm))
+			p->icm = 0;
+		if (!isfinite(p->mcm))
+			p->mcm = 0;
 	}
 	a->trials = trials;
 	sp_sim_result_free(r);
@@ -1235,7 +1242,10 @@ static sp_status plan_main(const sp_advisor *a, sp_advice *r, work *w,
 		if (pb.mode == MODE_TARGET)
 			pb.mode = MODE_DEFAULT;
 	}
-	pb.nfixed = add_signalled(w, nfirst, nmain, w->fixed, pb.nfixed);
+	/* Every signalled program is on the list (signals are free): the
+	 * first choice's were fixed by its own plan, or are fixed here. */
+	pb.nfixed = add_signalled(w, pb.nfixed ? nfirst : 0, nmain, w->fixed,
+	                          pb.nfixed);
 	return plan(a, r, w, &pb, len, err);
 }
 
