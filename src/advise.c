@@ -37,10 +37,29 @@
  * over e (among the MAX_CAND best candidates by value times chance),
  * improved by single swaps.  That is exact for one scenario (Kapur's
  * nested optimum) and a heuristic under correlation — measured against
- * brute force in tests/unit/test_portfolio.c.  The number of applications
- * comes from the profile (budget, count or target probability) or, by
- * default, is where one more application adds less than STOP_GAIN to
- * P(match).
+ * brute force in tests/unit/test_portfolio.c.  The list stops where one
+ * more application adds less than the profile's stop_gain (default
+ * STOP_GAIN), never before its signalled programs; a budget, a count or
+ * a target only end it earlier (caps, never targets), so stop_at is the
+ * list's length.
+ *
+ * Preferences first (plan_main): unless the profile trades (backup_weight
+ * given), the first choice's list is planned alone, exactly as without
+ * backups, then fixed, and the backups are added after it.  Backups rank
+ * below every first-choice program and are attended after them under the
+ * interview cap, so P(match in the first choice) is what it was without
+ * them.  Rejected: one joint optimization with backups at a weight (the
+ * previous design): it traded a US MD's Internal Medicine list for Family
+ * Medicine (81% -> 73% in IM) with nobody asking.
+ *
+ * An advanced (PGY-2) first choice gets a PGY-1 list from the preliminary
+ * and transitional families (plan_pgy1), planned on its own by the same
+ * stop rule; P(advanced and PGY-1) = E_e[P(advanced | e) P(PGY-1 | e)],
+ * and a PGY-1 year alone never counts as a match.
+ *
+ * The score screen (sp__advise_screen) multiplies a program's figures
+ * for an applicant far below its residents' median: the simulated market
+ * never sees such applications, so its cutoffs cannot say no to them.
  *
  * Cost: O(programs x tiers x nodes) for the estimates and O(h n K) for
  * the greedy; about 10 ms for Internal Medicine with Family Medicine as
@@ -67,7 +86,7 @@
 #define STATS_SEED     20251 /* their seed */
 #define SHRINK_SEASONS 8     /* pseudo-seasons toward the specialty's shares */
 #define BAND_SHIFT     0.15  /* cutoff shift for the band (score units) */
-/* The score screen (screen_pass): a program passes an applicant whose
+/* The score screen (sp__advise_screen): a program passes an applicant whose
  * Step 2 CK is z SDs of its specialty's matched residents from the
  * program's median with probability Phi((z + SCREEN_Z) / SCREEN_W). */
 #define SCREEN_Z 2.5

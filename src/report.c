@@ -570,8 +570,8 @@ void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
 sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 {
 	const sp_advisor *a = r->a;
-	fputs("rank,code,name,specialty,state,tier,signal,p_interview,"
-	      "p_match_if_interviewed,p_match,reasons\n",
+	fputs("rank,code,name,specialty,role,state,tier,signal,p_interview,"
+	      "p_match_if_interviewed,p_match_if_applied,p_match,reasons\n",
 	      f);
 	for (size_t i = 0; i < r->n; i++) {
 		const cand *x = &r->pr[i].c;
@@ -588,11 +588,12 @@ sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 		csv_cell(f, p->name);
 		fputc(',', f);
 		csv_cell(f, a->m->fam[r->pf.fam[x->slot]].name);
-		fprintf(f, ",%s,%s,%s,%.4f,%.4f,%.4f,", p->state,
+		fprintf(f, ",%s,%s,%s,%s,%.4f,%.4f,%.4f,%.4f,",
+		        role_names[r->pf.role[x->slot]], p->state,
 		        class_names[x->cls], sp__advise_tier_name(x->tier),
 		        x->pi[x->tier],
 		        x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0,
-		        x->pm);
+		        x->qbar, x->pm);
 		csv_cell(f, reasons);
 		fputc('\n', f);
 	}
