@@ -1624,6 +1624,8 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 		s = sp__advise_build(a, r, err);
 	if (!s)
 		s = sp__guide_risk(a, r, err);
+	if (!s)
+		s = sp__guide_tradeoff(a, r, err);
 	if (s) {
 		sp_advice_free(r);
 		return s;

@@ -201,6 +201,13 @@ struct sp_advice {
 	long chk_copies;
 	double *chk_int, *chk_match; /* per program, simulated */
 	sp__risk risk;
+	/* With backups: the trade-off between the first choice and P(match
+	 * anywhere) as backup_weight goes from 0.2 to 1 (guide.c). */
+	struct {
+		double w, p_first, p_any;
+		int n;
+	} trade[5];
+	int ntrade;
 	char notes[12][480];
 	int nnotes;
 };
@@ -219,6 +226,9 @@ void sp__advise_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
 sp_status sp__guide_risk(const sp_advisor *a, sp_advice *r,
                          sp_err *err) SP_MUST_CHECK;
 #define RISK_LEVEL 0.8
+/* The trade-off curve into r->trade (guide.c); nothing without backups. */
+sp_status sp__guide_tradeoff(const sp_advisor *a, sp_advice *r,
+                             sp_err *err) SP_MUST_CHECK;
 
 /* P(match | interviewed) at c under its tier: what the applicant, and
  * --check's copies, attend and rank by among programs valued alike. */

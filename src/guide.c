@@ -6,6 +6,11 @@
  * programs are community programs; and what SOAP is.  Each figure is a
  * what-if recommendation on a copy of the profile (the same model, the
  * same optimizer), so the numbers agree with the report's.
+ *
+ * With backups, also the trade-off the profile can choose with
+ * backup_weight: P(match in the first choice) and P(match anywhere) for
+ * the jointly optimized list at weights 0.2 to 1, beside the protected
+ * list the report gives by default.
  */
 #include "advise.h"
 
@@ -179,4 +184,28 @@ sp_status sp__guide_risk(const sp_advisor *a, sp_advice *r, sp_err *err)
 	if (!s)
 		risk_notes(a, r);
 	return s;
+}
+
+sp_status sp__guide_tradeoff(const sp_advisor *a, sp_advice *r, sp_err *err)
+{
+	bool backups = false;
+	for (int s = 1; s < r->pf.nfam; s++)
+		backups |= r->pf.role[s] == ROLE_BACKUP;
+	r->ntrade = 0;
+	if (!backups || r->nmain == 0)
+		return SP_OK;
+	for (int k = 0; k < 5; k++) {
+		prof pf = r->pf;
+		pf.trade = 1;
+		pf.backup_weight = 0.2 * (k + 1);
+		double any;
+		sp_status s = whatif(a, &pf, &r->trade[k].p_first, &any,
+		                     &r->trade[k].n, err);
+		if (s)
+			return s;
+		r->trade[k].w = pf.backup_weight;
+		r->trade[k].p_any = any;
+		r->ntrade++;
+	}
+	return SP_OK;
 }

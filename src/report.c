@@ -207,6 +207,25 @@ static void json_risk(sp__out *o, const sp_advice *r)
 	sp__out_char(o, '}');
 }
 
+static void json_tradeoff(sp__out *o, const sp_advice *r)
+{
+	if (!r->ntrade)
+		return;
+	sp__out_str(o, ",");
+	jkey(o, "tradeoff");
+	sp__out_char(o, '[');
+	for (int k = 0; k < r->ntrade; k++) {
+		sp__out_str(o, k ? ",{" : "{");
+		jkey(o, "backup_weight");
+		jnum(o, r->trade[k].w, 1);
+		kv_num(o, "p_first_choice", r->trade[k].p_first, 4);
+		kv_num(o, "p_match", r->trade[k].p_any, 4);
+		kv_int(o, "applications", r->trade[k].n);
+		sp__out_char(o, '}');
+	}
+	sp__out_char(o, ']');
+}
+
 static void json_check(sp__out *o, const sp_advice *r)
 {
 	if (!r->checked)
@@ -293,6 +312,7 @@ sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 	json_signals(&o, r);
 	json_peers(&o, r);
 	json_risk(&o, r);
+	json_tradeoff(&o, r);
 	json_check(&o, r);
 	sp__out_str(&o, ",");
 	jkey(&o, "programs");
@@ -386,6 +406,25 @@ static void table_peers(const sp_advice *r, FILE *f)
 	wrap(f, line, 16, 78);
 }
 
+static void table_tradeoff(const sp_advice *r, FILE *f)
+{
+	char b1[16], b2[16];
+	if (!r->ntrade)
+		return;
+	fprintf(f,
+	        "Trade-off       to trade %s chances for backup ones, set "
+	        "backup_weight:\n",
+	        fam_name(r, 0));
+	for (int k = 0; k < r->ntrade; k++)
+		fprintf(f,
+		        "                %.1f: in %s %s, anywhere %s (%d "
+		        "applications)\n",
+		        r->trade[k].w, fam_name(r, 0),
+		        sp__report_pct(b1, 16, r->trade[k].p_first),
+		        sp__report_pct(b2, 16, r->trade[k].p_any),
+		        r->trade[k].n);
+}
+
 static void table_head(const sp_advice *r, FILE *f)
 {
 	const sp_advisor *a = r->a;
@@ -451,19 +490,22 @@ static void table_head(const sp_advice *r, FILE *f)
 			        fam_name(r, sl), r->gold_used[sl], r->gold[sl]);
 	}
 	table_peers(r, f);
+	table_tradeoff(r, f);
 	fputc('\n', f);
 }
 
 static void table_legend(FILE *f)
 {
-	fputs("Columns: P(interview) is your chance of an interview offer "
-	      "there, with the signal shown. P(if applied) is your chance of "
-	      "matching there if you apply (offered an interview and ranked "
-	      "high enough); it sets the tier: LIKELY at least 35%, TARGET "
-	      "12-35%, REACH under 12%. P(match here) is the chance your "
-	      "match lands there with this whole list ranked in this order; "
-	      "these add up to P(match anywhere).\n\n",
-	      f);
+	wrap(f,
+	     "Columns: P(interview) is your chance of an interview offer "
+	     "there, with the signal shown. P(if applied) is your chance of "
+	     "matching there if you apply (offered an interview and ranked "
+	     "high enough); it sets the tier: LIKELY at least 35%, TARGET "
+	     "12-35%, REACH under 12%. P(match here) is the chance your match "
+	     "lands there with this whole list ranked in this order; these add "
+	     "up to P(match anywhere).",
+	     0, 78);
+	fputc('\n', f);
 }
 
 static void table_program(const sp_advice *r, size_t i, size_t rank, FILE *f)

@@ -57,6 +57,10 @@ def properties(name, profile):
         check(name, "a backup keeps P(match in the first choice)",
               r["p_match_first_choice"] >= ra["p_match_first_choice"] - 0.02,
               f'{r["p_match_first_choice"]} with, {ra["p_match_first_choice"]} without')
+    if profile.get("backups"):
+        t = r.get("tradeoff", [])
+        check(name, "the trade-off curve is given",
+              len(t) == 5 and all(0 <= x["p_first_choice"] <= x["p_match"] + 1e-9 for x in t))
     check(name, "P(match anywhere) and in the first choice reported",
           0 <= r["p_match_first_choice"] <= r["p_match"] + 1e-9 <= 1 + 1e-9)
 
