@@ -64,6 +64,15 @@ static const char *fam_name(const sp_advice *r, int slot)
 	return r->a->m->fam[r->pf.fam[slot]].name;
 }
 
+/* A program's signal as the report names it: "gold", "silver" or "none";
+ * "signal" in a single-tier specialty (whose one tier is kept as gold). */
+static const char *signal_name(const sp_advice *r, const cand *x)
+{
+	if (x->tier && r->a->m->fam[r->pf.fam[x->slot]].silver == 0)
+		return "signal";
+	return sp__advise_tier_name(x->tier);
+}
+
 /* A program's identity as every writer gives it (recommend, chances):
  * the one place new catalog fields (city, measured or estimated marks)
  * join the output.  Starts with the "id" key, no comma before it. */
@@ -255,7 +264,7 @@ static void json_program(sp__out *o, const sp_advice *r, size_t i)
 	       : p->track == SP_TRACK_PRELIMINARY ? "preliminary"
 	                                          : "categorical");
 	kv_str(o, "tier", class_names[x->cls]);
-	kv_str(o, "signal", sp__advise_tier_name(x->tier));
+	kv_str(o, "signal", signal_name(r, x));
 	kv_num(o, "p_interview", x->pi[x->tier], 4);
 	kv_num(o, "p_interview_none", x->pi[0], 4);
 	kv_num(o, "p_interview_silver", x->pi[1], 4);
@@ -517,7 +526,8 @@ static void table_program(const sp_advice *r, size_t i, size_t rank, FILE *f)
 	wrap(f, p->name, w, 78);
 	fprintf(f, "      %s, %s, %s", p->code, p->state, fam_name(r, x->slot));
 	if (x->tier)
-		fprintf(f, ", %s signal", sp__advise_tier_name(x->tier));
+		fprintf(f, ", %s%s", signal_name(r, x),
+		        strcmp(signal_name(r, x), "signal") ? " signal" : "");
 	fprintf(
 	    f,
 	    "\n      P(interview) %s   P(if applied) %s   P(match here) %s\n",
@@ -632,8 +642,7 @@ sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 		csv_cell(f, a->m->fam[r->pf.fam[x->slot]].name);
 		fprintf(f, ",%s,%s,%s,%s,%.4f,%.4f,%.4f,%.4f,",
 		        role_names[r->pf.role[x->slot]], p->state,
-		        class_names[x->cls], sp__advise_tier_name(x->tier),
-		        x->pi[x->tier],
+		        class_names[x->cls], signal_name(r, x), x->pi[x->tier],
 		        x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0,
 		        x->qbar, x->pm);
 		csv_cell(f, reasons);

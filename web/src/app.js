@@ -594,9 +594,10 @@ function settingName(v) {
 }
 
 function signalBadge(sig) {
-  const s = sig === 'gold' || sig === 'silver' ? sig : 'none';
-  const text = s === 'none' ? 'No signal' : s === 'gold' ? 'Gold' : 'Silver';
-  return el('span', { class: `badge badge-${s}`, text });
+  // "signal": a single-tier specialty's one kind, shown with gold's colour.
+  const s = sig === 'gold' || sig === 'silver' ? sig : sig === 'signal' ? 'gold' : 'none';
+  const text = s === 'none' ? 'No signal' : sig === 'signal' ? 'Signal' : s === 'gold' ? 'Gold' : 'Silver';
+  return el('span', { class: `badge badge-${s}${sig === 'signal' ? ' badge-signal' : ''}`, text });
 }
 
 function programRow(p, multi) {
