@@ -1388,8 +1388,10 @@ static sp_status band(const sp_advisor *a, sp_advice *r)
 	return s;
 }
 
-/* Signals left unused, per specialty, and why. */
-static void explain_signals(const sp_advisor *a, sp_advice *r, const work *w)
+/* Signals left unused, per specialty, and why: the allocation uses a
+ * signal wherever it gains anything, so an unused one gains nothing at
+ * any program open to the profile. */
+static void explain_signals(const sp_advisor *a, sp_advice *r)
 {
 	const prof *pf = &r->pf;
 	for (int sl = 0; sl < pf->nfam; sl++) {
@@ -1397,24 +1399,12 @@ static void explain_signals(const sp_advisor *a, sp_advice *r, const work *w)
 		int used = r->gold_used[sl] + r->silver_used[sl];
 		if (avail == 0 || used >= avail)
 			continue;
-		int takers = 0;
-		for (size_t i = 0; i < r->n; i++)
-			takers += r->pr[i].c.slot == sl && r->pr[i].c.tiers > 1;
-		for (size_t i = 0; i < w->n; i++)
-			takers += w->c[i].slot == sl && w->c[i].tiers > 1;
-		const char *name = a->m->fam[pf->fam[sl]].name;
-		if (takers < avail)
-			sp__advise_note(r,
-			                "%s: %d of %d signals unused: only %d "
-			                "programs open to you take signals.",
-			                name, avail - used, avail, takers);
-		else
-			sp__advise_note(
-			    r,
-			    "%s: %d of %d signals unused: at the other "
-			    "programs that take them a signal would not "
-			    "change your chances.",
-			    name, avail - used, avail);
+		sp__advise_note(r,
+		                "%s: %d of %d signals unused: at no other "
+		                "program open to you (visa, places, settings) "
+		                "would a signal change your chances.",
+		                a->m->fam[pf->fam[sl]].name, avail - used,
+		                avail);
 	}
 }
 
@@ -1533,11 +1523,11 @@ static void explain_stop(sp_advice *r)
 	}
 }
 
-static void explain(const sp_advisor *a, sp_advice *r, const work *w)
+static void explain(const sp_advisor *a, sp_advice *r)
 {
 	explain_stop(r);
 	explain_backups(a, r);
-	explain_signals(a, r, w);
+	explain_signals(a, r);
 	explain_pgy1(a, r);
 	explain_systems(a, r);
 }
@@ -1600,7 +1590,7 @@ sp_status sp__advise_build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	    (s = score_list(a, r)) || (s = band(a, r)))
 		goto done;
 	r->stop_at = (int)r->n;
-	explain(a, r, &w);
+	explain(a, r);
 done:
 	work_free(&w);
 	sp_free(pick);
