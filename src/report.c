@@ -88,6 +88,8 @@ void sp__report_program_ident(sp__out *o, const sp_program_info *p)
 	kv_int(o, "positions", p->positions);
 	kv_bool(o, "sponsors_visa", p->sponsors_visa != 0);
 	kv_bool(o, "accepts_signals", p->accepts_signals != 0);
+	kv_num(o, "step2_median", p->step2_median > 0 ? p->step2_median : NAN,
+	       0);
 }
 
 /* The headline figures. */
@@ -605,7 +607,7 @@ void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
 {
 	if (!p) {
 		fputs("id,code,name,state,region,setting,positions,"
-		      "sponsors_visa,accepts_signals",
+		      "sponsors_visa,accepts_signals,step2_median",
 		      f);
 		return;
 	}
@@ -615,8 +617,10 @@ void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
 	csv_cell(f, p->name);
 	fprintf(f, ",%s,", p->state);
 	csv_cell(f, sp_division_name(p->region));
-	fprintf(f, ",%s,%d,%d,%d", sp_setting_name(p->setting), p->positions,
+	fprintf(f, ",%s,%d,%d,%d,", sp_setting_name(p->setting), p->positions,
 	        p->sponsors_visa, p->accepts_signals);
+	if (p->step2_median > 0)
+		fprintf(f, "%.0f", p->step2_median);
 }
 
 sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)

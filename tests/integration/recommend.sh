@@ -42,7 +42,7 @@ for p in progs:
               "reasons"):
         assert k in p, k
     assert p["tier"] in ("reach", "target", "likely")
-    assert p["signal"] in ("gold", "silver", "none")
+    assert p["signal"] in ("gold", "silver", "signal", "none")
 assert abs(sum(p["p_match"] for p in progs) - d["p_match"]) < 2e-3
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == len(progs)

@@ -133,6 +133,10 @@ def properties(name, profile):
                  if lo[p["id"]]["p_interview_no_signal"] > p["p_interview_no_signal"] + 1e-9
                  or lo[p["id"]]["p_match_if_applied"] > p["p_match_if_applied"] + 1e-9]
         check(name, "chances never rise as Step 2 falls", not worse, str(worse[:5]))
+        far = [p["code"] for p in hi["programs"] if p.get("step2_median")
+               and p["step2_median"] - profile["step2"] >= 40 and p["p_interview_no_signal"] > 0.5]
+        check(name, "no near-certain interview 40+ points below a program's median",
+              not far, str(far[:5]))
         check(name, "chances cover the specialty", len(hi["programs"]) >= len(
             [p for p in main if p["specialty"] == r["specialty"]]))
     shown = [p["code"] for p in progs if p["signal"] != "none" and any(
