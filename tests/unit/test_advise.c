@@ -484,7 +484,11 @@ static void test_report_shape(void **state)
 		assert_true(!strcmp(tier, "reach") || !strcmp(tier, "target") ||
 		            !strcmp(tier, "likely"));
 		assert_true(!strcmp(sig, "gold") || !strcmp(sig, "silver") ||
-		            !strcmp(sig, "none"));
+		            !strcmp(sig, "signal") || !strcmp(sig, "none"));
+		/* Family Medicine is single-tier: never "gold". */
+		if (!strcmp(str(x, "specialty"), "Family Medicine"))
+			assert_true(strcmp(sig, "gold") &&
+			            strcmp(sig, "silver"));
 		gold += !strcmp(sig, "gold") &&
 		        !strcmp(str(x, "specialty"), "Internal Medicine");
 		double pi = num(x, "p_interview"), pm = num(x, "p_match");
@@ -504,6 +508,10 @@ static void test_report_shape(void **state)
 	const sp__json *sig = sp__json_get(r, "signals");
 	assert_true(sp__json_len(sig) == 2);
 	assert_int_equal(gold, (int)num(sp__json_at(sig, 0), "gold_available"));
+	assert_true(sp__json_get(sp__json_at(sig, 0), "tiered")->type ==
+	            SP__JSON_TRUE);
+	assert_true(sp__json_get(sp__json_at(sig, 1), "tiered")->type ==
+	            SP__JSON_FALSE);
 	/* The curve: cost rises, P(match) rises. */
 	const sp__json *curve = sp__json_get(r, "curve");
 	for (size_t i = 1; i < sp__json_len(curve); i++) {
