@@ -468,6 +468,9 @@ void sp_advice_free(sp_advice *r)
 	sp_free(r->curve_cost);
 	sp_free(r->chk_int);
 	sp_free(r->chk_match);
+	for (size_t i = 0; i < r->nest; i++)
+		sp__advise_cand_free(&r->est[i]);
+	sp_free(r->est);
 	sp_free(r);
 }
 
@@ -546,9 +549,10 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 		                        pf->nwant_states, p->state) ||
 		              (pf->want_regions >> p->region & 1) ||
 		              (pf->want_settings >> p->setting & 1);
+		x->place = any_want && !wanted ? 0.8 : 1.0;
 		x->value =
 		    (pf->role[slot] == ROLE_BACKUP ? pf->backup_weight : 1.0) *
-		    (any_want && !wanted ? 0.8 : 1.0);
+		    x->place;
 		const sp__family *fm = &m->fam[f];
 		int gold = slot == 0 && pf->gold >= 0 ? pf->gold : fm->gold;
 		int silver =
@@ -1532,6 +1536,59 @@ static void explain(const sp_advisor *a, sp_advice *r)
 	explain_systems(a, r);
 }
 
+/* A deep copy of candidates c[0..n) (their tables too) into *out. */
+static sp_status copy_cands(const cand *c, size_t n, cand **out)
+{
+	cand *d = sp_calloc(n ? n : 1, sizeof *d);
+	if (!d)
+		return SP_ENOMEM;
+	sp_status s = SP_OK;
+	for (size_t i = 0; i < n; i++) {
+		d[i] = c[i];
+		d[i].q = sp_malloc(3 * NE * sizeof *d[i].q);
+		d[i].qi = sp_malloc(3 * NE * sizeof *d[i].qi);
+		if (!d[i].q || !d[i].qi) {
+			s = SP_ENOMEM;
+			continue;
+		}
+		memcpy(d[i].q, c[i].q, 3 * NE * sizeof *d[i].q);
+		memcpy(d[i].qi, c[i].qi, 3 * NE * sizeof *d[i].qi);
+	}
+	if (s) {
+		for (size_t i = 0; i < n; i++)
+			sp__advise_cand_free(&d[i]);
+		sp_free(d);
+		return s;
+	}
+	*out = d;
+	return SP_OK;
+}
+
+/* The candidates and their estimates: from the seed's (a what-if over
+ * the same programs: only the values follow this profile's weights), or
+ * computed; kept for later what-ifs when asked. */
+static sp_status estimated(const sp_advisor *a, sp_advice *r, work *w)
+{
+	const prof *pf = &r->pf;
+	sp_status s;
+	if (r->seed) {
+		s = copy_cands(r->seed->est, r->seed->nest, &w->c);
+		w->n = r->seed->nest;
+		for (size_t i = 0; !s && i < w->n; i++)
+			w->c[i].value = (pf->role[w->c[i].slot] == ROLE_BACKUP
+			                     ? pf->backup_weight
+			                     : 1.0) *
+			                w->c[i].place;
+	} else {
+		s = candidates(a, pf, &w->c, &w->n);
+		if (!s)
+			s = sp__advise_estimate(a, pf, w->c, w->n, 0);
+	}
+	if (!s && r->keep_est && (s = copy_cands(w->c, w->n, &r->est)) == 0)
+		r->nest = w->n;
+	return s;
+}
+
 static void work_free(work *w)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -1552,9 +1609,7 @@ sp_status sp__advise_build(const sp_advisor *a, sp_advice *r, sp_err *err)
 	int32_t *pick = NULL;
 	r->p_pref_alone = NAN;
 	r->stop_why = "gain";
-	sp_status s = candidates(a, pf, &w.c, &w.n);
-	if (!s)
-		s = sp__advise_estimate(a, pf, w.c, w.n, 0);
+	sp_status s = estimated(a, r, &w);
 	if (!s)
 		s = allocate_signals(a, r, w.c, w.n, err);
 	if (s)
@@ -1610,6 +1665,8 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 		                   "out of memory");
 	r->a = a;
 	sp_status s = sp__profile_parse(a->m, json, len, name, &r->pf, err);
+	for (int k = 1; !s && k < r->pf.nfam; k++)
+		r->keep_est |= r->pf.role[k] == ROLE_BACKUP; /* the trade-off */
 	if (!s)
 		s = sp__advise_build(a, r, err);
 	if (!s)

@@ -145,6 +145,7 @@ typedef struct {
 	int32_t j;     /* program index */
 	int slot;      /* index into prof.fam (0: the first choice) */
 	double value;  /* preference weight */
+	double place;  /* its place factor: 0.8 outside wanted places, else 1 */
 	uint8_t tiers; /* available signal tiers: bit t */
 	uint8_t tier;  /* assigned signal */
 	double pi[3];  /* P(interview) by tier, integrated over e */
@@ -201,6 +202,12 @@ struct sp_advice {
 	long chk_copies;
 	double *chk_int, *chk_match; /* per program, simulated */
 	sp__risk risk;
+	/* The estimates before signals, kept (keep_est) for what-ifs over the
+	 * same programs, which start from a seed's instead of recomputing. */
+	int keep_est;
+	cand *est;
+	size_t nest;
+	const sp_advice *seed;
 	/* With backups: the trade-off between the first choice and P(match
 	 * anywhere) as backup_weight goes from 0.2 to 1 (guide.c). */
 	struct {

@@ -26,8 +26,9 @@ static double p_first(const sp_advice *r)
 
 /* Runs the recommendation for profile pf; gives the first choice's
  * P(match), P(match anywhere) and the list's length. */
-static sp_status whatif(const sp_advisor *a, const prof *pf, double *pfirst,
-                        double *pany, int *n, sp_err *err)
+static sp_status whatif(const sp_advisor *a, const prof *pf,
+                        const sp_advice *seed, double *pfirst, double *pany,
+                        int *n, sp_err *err)
 {
 	sp_advice *w = sp_calloc(1, sizeof *w);
 	if (!w)
@@ -35,6 +36,7 @@ static sp_status whatif(const sp_advisor *a, const prof *pf, double *pfirst,
 		                   "out of memory");
 	w->a = a;
 	w->pf = *pf;
+	w->seed = seed;
 	sp_status s = sp__advise_build(a, w, err);
 	if (!s) {
 		*pfirst = p_first(w);
@@ -87,7 +89,8 @@ static sp_status try_more(const sp_advisor *a, sp_advice *r, sp_err *err)
 	pf.count = SP_MIN(SP_MAX(2 * n1, n1 + 10), MAX_LIST);
 	pf.stop_gain = 0.00001;
 	double any;
-	return whatif(a, &pf, &r->risk.more_p, &any, &r->risk.more_n, err);
+	return whatif(a, &pf, NULL, &r->risk.more_p, &any, &r->risk.more_n,
+	              err);
 }
 
 static sp_status try_backup(const sp_advisor *a, sp_advice *r, sp_err *err)
@@ -103,8 +106,8 @@ static sp_status try_backup(const sp_advisor *a, sp_advice *r, sp_err *err)
 	pf.role[pf.nfam++] = ROLE_BACKUP;
 	pf.trade = 0;
 	double first;
-	sp_status s =
-	    whatif(a, &pf, &first, &r->risk.backup_p, &r->risk.backup_n, err);
+	sp_status s = whatif(a, &pf, NULL, &first, &r->risk.backup_p,
+	                     &r->risk.backup_n, err);
 	if (!s)
 		r->risk.backup_f = f;
 	return s;
@@ -119,7 +122,8 @@ static sp_status try_wider(const sp_advisor *a, sp_advice *r, sp_err *err)
 	pf.nwant_states = pf.navoid_states = 0;
 	pf.want_regions = pf.want_settings = pf.avoid_settings = 0;
 	double any;
-	return whatif(a, &pf, &r->risk.wider_p, &any, &r->risk.wider_n, err);
+	return whatif(a, &pf, NULL, &r->risk.wider_p, &any, &r->risk.wider_n,
+	              err);
 }
 
 static void risk_notes(const sp_advisor *a, sp_advice *r)
@@ -199,8 +203,9 @@ sp_status sp__guide_tradeoff(const sp_advisor *a, sp_advice *r, sp_err *err)
 		pf.trade = 1;
 		pf.backup_weight = 0.2 * (k + 1);
 		double any;
-		sp_status s = whatif(a, &pf, &r->trade[k].p_first, &any,
-		                     &r->trade[k].n, err);
+		sp_status s =
+		    whatif(a, &pf, r->est ? r : NULL, &r->trade[k].p_first,
+		           &any, &r->trade[k].n, err);
 		if (s)
 			return s;
 		r->trade[k].w = pf.backup_weight;
