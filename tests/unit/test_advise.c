@@ -2,9 +2,12 @@
  * test_advise.c — the advisor (advise.c): profiles refused field by
  * field, cohorts, the fee schedule, estimates that move the right way
  * (score, research, signal, home state), the correlation the latent
- * strength induces, the list's constraints (count, budget, target, visa,
- * refused states), the interview cap, the report's JSON, determinism, and the
- * statistics stored in and read back from the catalog.
+ * strength induces, estimates monotone in Step 2 at every program of four
+ * specialties and the score screen, a backup that keeps the first choice,
+ * the list's constraints (count, budget and target as caps, visa, refused
+ * states), the interview cap, the report's JSON (single-tier signals),
+ * determinism, and the statistics stored in and read back from the
+ * catalog.
  */
 #include "testutil.h"
 
@@ -390,6 +393,40 @@ static void test_monotone_in_score(void **state)
 	assert_true(far > 100);
 }
 
+/* Preferences first: a backup never costs the first choice more than 2
+ * points unless the profile trades (backup_weight), by default and
+ * under a budget; the first choice's signals all stay on the list. */
+static void test_backup_keeps_first_choice(void **state)
+{
+	(void)state;
+	static const char *const base[] = {
+	    "\"applicant_type\":\"us_md\",\"step2\":215,\"home_state\":\"OH\","
+	    "\"specialty\":\"IM\"",
+	    "\"applicant_type\":\"us_img\",\"step2\":228,\"specialty\":\"IM\","
+	    "\"budget\":600",
+	    "\"applicant_type\":\"us_do\",\"step2\":225,\"specialty\":"
+	    "\"Psychiatry\""};
+	for (size_t i = 0; i < sizeof base / sizeof *base; i++) {
+		char alone[300], with[300];
+		snprintf(alone, sizeof alone, "{%s}", base[i]);
+		snprintf(with, sizeof with,
+		         "{%s,\"backups\":[\"Family Medicine\"]}", base[i]);
+		sp__json_doc *a = report(alone), *b = report(with);
+		double pa = num(a->root, "p_match_first_choice");
+		double pb = num(b->root, "p_match_first_choice");
+		assert_true(pb >= pa - 0.02);
+		assert_true(num(b->root, "p_match") >= pb - 1e-9);
+		const sp__json *sa =
+		    sp__json_at(sp__json_get(a->root, "signals"), 0);
+		const sp__json *sb =
+		    sp__json_at(sp__json_get(b->root, "signals"), 0);
+		assert_int_equal((int)(num(sa, "gold") + num(sa, "silver")),
+		                 (int)(num(sb, "gold") + num(sb, "silver")));
+		sp__json_free(a);
+		sp__json_free(b);
+	}
+}
+
 static void test_visa_and_exclusions(void **state)
 {
 	(void)state;
@@ -660,6 +697,7 @@ int main(void)
 	    cmocka_unit_test(test_fees),
 	    cmocka_unit_test(test_estimates_move_right),
 	    cmocka_unit_test(test_monotone_in_score),
+	    cmocka_unit_test(test_backup_keeps_first_choice),
 	    cmocka_unit_test(test_visa_and_exclusions),
 	    cmocka_unit_test(test_list_constraints),
 	    cmocka_unit_test(test_report_shape),
