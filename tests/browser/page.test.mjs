@@ -132,6 +132,14 @@ try {
   check('every control has a label', unlabelled.length === 0, unlabelled.join(', '));
   const live = await page.getAttribute('#summary', 'aria-live');
   check('results summary is an aria-live polite region', live === 'polite');
+  // One set of defaults (issue 12): nothing that changes the answer is
+  // pre-filled; the CLI's defaults apply to what the user leaves empty.
+  const prefilled = await page.evaluate(() => ({
+    score: document.getElementById('f-score').value,
+    research: document.getElementById('f-research').value,
+  }));
+  check('no score or research pre-filled', prefilled.score === '' && prefilled.research === '',
+    JSON.stringify(prefilled));
 
   // --- An error the API finds is shown next to its field. ------------
   await page.selectOption('#f-type', 'us_md');
@@ -187,6 +195,8 @@ try {
     sent.backups && sent.backups[0] === 'Family Medicine' && sent.budget === 1500 &&
     JSON.stringify(sent.states_want) === '["OH","MI"]' && sent.regions_want[0] === 'East North Central' &&
     sent.settings_avoid[0] === 'military' && sent.home_state === 'OH', JSON.stringify(sent));
+  check('signals left at the allotment are not sent (the CLI default)', !('signals' in sent),
+    JSON.stringify(sent.signals));
   let report = null;
   if (res.ok()) report = await res.json();
   check('POST /api/recommend answers a report', !!report && Array.isArray(report.programs) &&

@@ -54,10 +54,11 @@ const SETTINGS = [
   ['military', 'Military'],
 ];
 
+// Tiers are defined on P(match if applied), the column every row shows.
 const TIERS = [
-  ['reach', 'Reach', 'An interview is unlikely; worth a try, often with a signal.'],
-  ['target', 'Target', 'A fair chance of an interview for someone with your profile.'],
-  ['likely', 'Likely', 'Programs that usually interview applicants like you.'],
+  ['reach', 'Reach', 'P(match if applied) under 12%: worth a try, often with a signal.'],
+  ['target', 'Target', 'P(match if applied) 12–35%.'],
+  ['likely', 'Likely', 'P(match if applied) at least 35%.'],
 ];
 
 // Where each field the API can name (error.field) is on the form.
@@ -215,7 +216,10 @@ function onSpecialty() {
   }
   $('f-gold').value = String(f.gold);
   $('f-silver').value = String(f.silver);
-  if (f.gold || f.silver) {
+  if (f.gold && !f.silver) {
+    hint.textContent = `${f.name} allows ${f.gold} signals (one tier, entered as gold); ` +
+      'SmartPick chooses where they go.';
+  } else if (f.gold || f.silver) {
     hint.textContent = `${f.name} allows ${f.gold} gold and ${f.silver} silver signals; ` +
       'SmartPick chooses where they go.';
   } else {
@@ -320,7 +324,12 @@ function readProfile() {
   if (Number.isNaN(gold) || Number.isNaN(silver)) {
     return { error: { field: 'signals', message: 'Signals are whole numbers.' } };
   }
-  p.signals = { gold: gold ?? 0, silver: silver ?? 0 };
+  // The allotment is the default everywhere (CLI, API): send signals only
+  // when they differ from it, so the page answers as the CLI does.
+  const fam = family(p.specialty);
+  if (!fam || (gold ?? 0) !== fam.gold || (silver ?? 0) !== fam.silver) {
+    p.signals = { gold: gold ?? 0, silver: silver ?? 0 };
+  }
 
   const want = parseStates('f-states-want', 'states_want');
   if (want.error) return want;
@@ -484,17 +493,19 @@ function signalsOf(r) {
   return [];
 }
 
-function band(p) {
+// The badge follows the first choice: under 80% there it says "At risk"
+// (as the report's guidance does), whatever the backups add.
+function band(p, r) {
+  if (r && r.at_risk) return ['low', 'At risk'];
   if (p >= 0.9) return ['high', 'High'];
-  if (p >= 0.7) return ['good', 'Good'];
-  if (p >= 0.5) return ['fair', 'Fair'];
-  return ['low', 'Low'];
+  if (p >= 0.8) return ['good', 'Good'];
+  return ['low', 'At risk'];
 }
 
 function renderSummary(r) {
-  const [bandClass, bandText] = band(r.p_match);
+  const [bandClass, bandText] = band(r.p_match, r);
   const main = el('div', { class: 'stat stat-main' },
-    el('span', { class: 'stat-label', text: 'Chance of matching' }),
+    el('span', { class: 'stat-label', text: 'Chance of matching anywhere' }),
     el('span', { class: 'stat-value', id: 'p-match', text: pct(r.p_match) }),
     el('span', { class: 'stat-sub' },
       el('span', { class: `band band-${bandClass}`, text: bandText }),
@@ -502,15 +513,17 @@ function renderSummary(r) {
         ? ` likely between ${pct(r.p_match_low)} and ${pct(r.p_match_high)}` : ''));
   const stats = el('div', { class: 'stats' }, main);
   const backups = Array.isArray(r.backups) ? r.backups : [];
-  if (backups.length && typeof r.p_match_preferred === 'number') {
+  if (typeof r.p_match_preferred === 'number') {
     stats.append(stat(`In ${r.specialty}`, pct(r.p_match_preferred), 'your first choice'));
   }
-  stats.append(stat('Applications', String(r.applications), `ERAS fees ${dollars(r.cost)}`));
+  stats.append(stat('Applications', String(r.applications), `fees ${dollars(r.cost)}, transcript included`));
   if (typeof r.interviews_expected === 'number') {
     stats.append(stat('Interviews', r.interviews_expected.toFixed(1), 'expected, at most 16 attended'));
   }
-  stats.append(stat('Stop at', String(r.stop_at), 'past this, one more adds under 0.1 point'));
+  const gain = typeof r.stop_gain === 'number' ? +(100 * r.stop_gain).toPrecision(2) : 0.1;
+  stats.append(stat('Stop at', String(r.stop_at), `the list's length: one more adds under ${gain} point`));
   const sig = signalsOf(r).map((s) => {
+    if (s.tiered === false) return `${s.specialty}: ${s.signals} of ${s.signals_available} (one tier)`;
     const g = s.gold_available !== undefined ? `${s.gold} of ${s.gold_available}` : `${s.gold}`;
     const v = s.silver_available !== undefined ? `${s.silver} of ${s.silver_available}` : `${s.silver}`;
     return `${s.specialty}: ${g} gold, ${v} silver`;
@@ -566,7 +579,8 @@ function renderGroups(r) {
         el('th', { scope: 'col', text: 'Program' }),
         el('th', { scope: 'col', text: 'Signal' }),
         el('th', { scope: 'col', class: 'num', text: 'P(interview)' }),
-        el('th', { scope: 'col', class: 'num', text: 'P(match)' }),
+        el('th', { scope: 'col', class: 'num', title: 'Your chance of matching here if you apply: sets the tier', text: 'P(if applied)' }),
+        el('th', { scope: 'col', class: 'num', title: 'The chance your match lands here with this whole list', text: 'P(match here)' }),
         el('th', { scope: 'col', text: 'Why' }))),
       tbody)));
     groups.append(sec);
@@ -580,9 +594,10 @@ function settingName(v) {
 }
 
 function signalBadge(sig) {
-  const s = sig === 'gold' || sig === 'silver' ? sig : 'none';
-  const text = s === 'none' ? 'No signal' : s === 'gold' ? 'Gold' : 'Silver';
-  return el('span', { class: `badge badge-${s}`, text });
+  // "signal": a single-tier specialty's one kind, shown with gold's colour.
+  const s = sig === 'gold' || sig === 'silver' ? sig : sig === 'signal' ? 'gold' : 'none';
+  const text = s === 'none' ? 'No signal' : sig === 'signal' ? 'Signal' : s === 'gold' ? 'Gold' : 'Silver';
+  return el('span', { class: `badge badge-${s}${sig === 'signal' ? ' badge-signal' : ''}`, text });
 }
 
 function programRow(p, multi) {
@@ -596,7 +611,8 @@ function programRow(p, multi) {
     el('td', { class: 'prog', 'data-label': 'Program' }, open, el('span', { class: 'meta', text: meta.join(' · ') })),
     el('td', { 'data-label': 'Signal' }, signalBadge(p.signal)),
     el('td', { class: 'num', 'data-label': 'P(interview)', text: pct(p.p_interview) }),
-    el('td', { class: 'num', 'data-label': 'P(match)', text: pct(p.p_match) }),
+    el('td', { class: 'num', 'data-label': 'P(if applied)', text: pct(p.p_match_if_applied) }),
+    el('td', { class: 'num', 'data-label': 'P(match here)', text: pct(p.p_match) }),
     el('td', { class: 'why', 'data-label': 'Why' }, reasons));
 }
 
