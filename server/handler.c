@@ -923,8 +923,7 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	}
 	const char *name = path + 5;
 	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
-	            !strcmp(name, "rank") ||
-	            !strcmp(name, "chances");
+	            !strcmp(name, "rank") || !strcmp(name, "chances");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {

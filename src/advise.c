@@ -627,9 +627,19 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 			program_probs(a, (size_t)x->j,
 			              mu0 + (t ? with - base : 0), shift, pass,
 			              &x->qi[t * NE], &x->q[t * NE]);
+			/* A signal never lowers a chance: node by node, the
+			 * tier's figures are at least the unsignalled ones
+			 * (the quadratures can differ in the last digit). */
 			double acc = 0;
-			for (int k = 0; k < NE; k++)
-				acc += a->ew[k] * x->qi[t * NE + k];
+			for (int k = 0; k < NE; k++) {
+				double *qi = &x->qi[t * NE + k],
+				       *q = &x->q[t * NE + k];
+				if (t && isfinite(x->pi[0])) {
+					*qi = fmax(*qi, x->qi[k]);
+					*q = fmax(*q, x->q[k]);
+				}
+				acc += a->ew[k] * *qi;
+			}
 			x->pi[t] = acc;
 		}
 	}
@@ -785,7 +795,7 @@ static int by_pref(const void *x, const void *y)
 static void add_reason(rprog *r, const char *fmt, ...) SP_PRINTF(2, 3);
 static void add_reason(rprog *r, const char *fmt, ...)
 {
-	if (r->nreasons == 5)
+	if (r->nreasons == SP__MAX_REASONS)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -832,26 +842,54 @@ static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
 		           b0, b1, tiered ? "gold " : "");
 }
 
+/* The program's own measured interview-offer rate for the applicant's
+ * type, where the catalog has it: the fact behind the estimate. */
+static void measured_reason(const sp_program_info *p, const prof *pf, rprog *r)
+{
+	static const struct {
+		sp_rate k;
+		const char *who;
+	} by_type[SP_APPL_NTYPES] = {
+	    {SP_RATE_MD, "US MD"},     {SP_RATE_DO, "US DO"},
+	    {SP_RATE_USIMG, "US IMG"}, {SP_RATE_IMG, "non-US IMG"},
+	    {SP_RATE_N, ""}, /* others: no measured group */
+	};
+	int t = (int)pf->p.type;
+	if (!p->rate_cycle || t < 0 || t >= SP_APPL_NTYPES ||
+	    by_type[t].k == SP_RATE_N || isnan(p->rates[by_type[t].k]))
+		return;
+	add_reason(r,
+	           "Measured: in the %d cycle this program invited %.0f%% of "
+	           "its %s applicants to interview.",
+	           p->rate_cycle, 100 * p->rates[by_type[t].k], by_type[t].who);
+}
+
 static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 {
 	const sp_program_info *p = &a->progs[r->c.j];
 	const cand *x = &r->c;
 	double d = pf->p.step2 - p->step2_median;
+	/* No program publishes its residents' median: say when it is ours. */
+	const char *est =
+	    strcmp(sp_program_provenance(p, SP_FIELD_STEP2), "published")
+	        ? "estimated "
+	        : "";
 	if (p->step2_median > 0) {
 		if (fabs(d) < 1)
 			add_reason(r,
 			           "Your Step 2 CK (%.0f) is at this program's "
-			           "median for matched residents (%.0f).",
-			           pf->p.step2, p->step2_median);
+			           "%smedian for matched residents (%.0f).",
+			           pf->p.step2, est, p->step2_median);
 		else
 			add_reason(
 			    r,
 			    "Your Step 2 CK (%.0f) is %.0f points %s this "
-			    "program's median for matched residents "
+			    "program's %smedian for matched residents "
 			    "(%.0f).",
 			    pf->p.step2, fabs(d), d > 0 ? "above" : "below",
-			    p->step2_median);
+			    est, p->step2_median);
 	}
+	measured_reason(p, pf, r);
 	signal_reason(a, pf, r);
 	if (pf->p.state[0] && !strcmp(pf->p.state, p->state))
 		add_reason(r,

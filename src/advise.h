@@ -158,7 +158,8 @@ typedef struct {
 
 typedef struct {
 	cand c;
-	char reasons[5][200];
+#define SP__MAX_REASONS 6 /* reasons kept per program */
+	char reasons[SP__MAX_REASONS][200];
 	int nreasons;
 } rprog;
 

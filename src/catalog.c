@@ -1456,7 +1456,8 @@ static sp_status real_row(const sp__csv *t, const int *idx, sp_program_info *p,
 	const char *state = sp__csv_field(t, idx[3]);
 	if (!sp__catalog_valid_code(code))
 		return sp__csv_err(t, err, SP_EPARSE, idx[0], "bad code");
-	if (!*name || strlen(name) >= sizeof p->name || !sp__catalog_clean_text(name))
+	if (!*name || strlen(name) >= sizeof p->name ||
+	    !sp__catalog_clean_text(name))
 		return sp__csv_err(t, err, SP_EPARSE, idx[1], "bad name");
 	if (strlen(city) >= sizeof p->city || !sp__catalog_clean_text(city))
 		return sp__csv_err(t, err, SP_EPARSE, idx[2], "bad city");

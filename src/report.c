@@ -90,6 +90,36 @@ void sp__report_program_ident(sp__out *o, const sp_program_info *p)
 	kv_bool(o, "accepts_signals", p->accepts_signals != 0);
 	kv_num(o, "step2_median", p->step2_median > 0 ? p->step2_median : NAN,
 	       0);
+	kv_str(o, "city", p->city);
+	kv_bool(o, "synthetic", p->synthetic != 0);
+	/* Where the figures come from: the fields estimated (everything is
+	 * drawn in a synthetic row), and the program's own measured
+	 * interview-offer rates with their cycle (docs/catalog.md). */
+	sp__out_char(o, ',');
+	jkey(o, "estimated");
+	sp__out_char(o, '[');
+	for (int f = 0, k = 0; f < SP_FIELD_N; f++) {
+		if (strcmp(sp_program_provenance(p, (sp_field)f),
+		           "published")) {
+			if (k++)
+				sp__out_char(o, ',');
+			sp__json_write_strz(o, sp_field_name((sp_field)f));
+		}
+	}
+	sp__out_char(o, ']');
+	sp__out_char(o, ',');
+	jkey(o, "measured_rates");
+	if (!p->rate_cycle) {
+		sp__out_str(o, "null");
+		return;
+	}
+	sp__out_char(o, '{');
+	jkey(o, "cycle");
+	sp__out_int(o, p->rate_cycle);
+	for (int k = 0; k < SP_RATE_N; k++)
+		if (!isnan(p->rates[k]))
+			kv_num(o, sp_rate_name((sp_rate)k) + 5, p->rates[k], 2);
+	sp__out_char(o, '}');
 }
 
 /* The headline figures. */
@@ -526,7 +556,12 @@ static void table_program(const sp_advice *r, size_t i, size_t rank, FILE *f)
 	char b1[16], b2[16], b3[16];
 	int w = fprintf(f, "%4zu. ", rank);
 	wrap(f, p->name, w, 78);
-	fprintf(f, "      %s, %s, %s", p->code, p->state, fam_name(r, x->slot));
+	if (p->city[0])
+		fprintf(f, "      %s, %s, %s, %s", p->code, p->city, p->state,
+		        fam_name(r, x->slot));
+	else
+		fprintf(f, "      %s, %s, %s", p->code, p->state,
+		        fam_name(r, x->slot));
 	if (x->tier)
 		fprintf(f, ", %s%s", signal_name(r, x),
 		        strcmp(signal_name(r, x), "signal") ? " signal" : "");
@@ -606,8 +641,8 @@ static void csv_cell(FILE *f, const char *s)
 void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
 {
 	if (!p) {
-		fputs("id,code,name,state,region,setting,positions,"
-		      "sponsors_visa,accepts_signals,step2_median",
+		fputs("id,code,name,city,state,region,setting,positions,"
+		      "sponsors_visa,accepts_signals,step2_median,estimated",
 		      f);
 		return;
 	}
@@ -615,12 +650,19 @@ void sp__report_program_ident_csv(FILE *f, const sp_program_info *p)
 	csv_cell(f, p->code);
 	fputc(',', f);
 	csv_cell(f, p->name);
+	fputc(',', f);
+	csv_cell(f, p->city);
 	fprintf(f, ",%s,", p->state);
 	csv_cell(f, sp_division_name(p->region));
 	fprintf(f, ",%s,%d,%d,%d,", sp_setting_name(p->setting), p->positions,
 	        p->sponsors_visa, p->accepts_signals);
 	if (p->step2_median > 0)
 		fprintf(f, "%.0f", p->step2_median);
+	fputc(',', f);
+	for (int k = 0, n = 0; k < SP_FIELD_N; k++)
+		if (strcmp(sp_program_provenance(p, (sp_field)k), "published"))
+			fprintf(f, "%s%s", n++ ? ";" : "",
+			        sp_field_name((sp_field)k));
 }
 
 sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
