@@ -856,6 +856,26 @@ sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
                             const char *name, char **out, size_t *outlen,
                             sp_err *err) SP_MUST_CHECK;
 
+/* Chances (src/chances.c): the applicant of a profile at every program of
+ * a specialty family (`specialty`: a name or code; NULL: the profile's),
+ * P(interview) with no signal and with each signal tier, and P(match if
+ * applied); best first.  JSON and CSV fields in docs/http-api.md.  Gives
+ * *out (free with sp_chances_free); bad profiles as sp_recommend. */
+typedef struct sp_chances sp_chances;
+sp_status sp_chances_compute(const sp_advisor *a, const char *json, size_t len,
+                             const char *name, const char *specialty,
+                             sp_chances **out, sp_err *err) SP_MUST_CHECK;
+void sp_chances_free(sp_chances *c);
+size_t sp_chances_count(const sp_chances *c);
+sp_status sp_chances_write_json(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+sp_status sp_chances_write_csv(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+sp_status sp_chances_write_table(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+/* The same as a JSON string (free with sp_free); thread-safe like
+ * sp_recommend_json. */
+sp_status sp_chances_json(const sp_advisor *a, const char *json, size_t len,
+                          const char *name, const char *specialty, char **out,
+                          size_t *outlen, sp_err *err) SP_MUST_CHECK;
+
 /* ------------------------------------------------------------------ */
 /* After interviews (src/rank.c): a rank order list's chance of matching,
  * program by program, and what adding a program would add

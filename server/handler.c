@@ -720,6 +720,35 @@ static void api_advisor(const srv_app *app, const srv_request *req,
 	add_header(r, "Content-Type", json_type);
 }
 
+/* POST /api/chances[?specialty=NAME]: the body is a profile. */
+static void api_chances(const srv_app *app, const srv_request *req,
+                        const query *q, srv_response *r)
+{
+	static const char *const known[] = {"specialty", NULL};
+	if (!only_known(q, known, r) ||
+	    !body_ok(req, SRV_MAX_BODY_RECOMMEND, r))
+		return;
+	if (!app->adv) {
+		set_error(r, 503, NULL,
+		          "the advisor is not available on this server");
+		return;
+	}
+	char *out = NULL;
+	size_t n = 0;
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	sp_status s = sp_chances_json(app->adv, req->body, req->len, "profile",
+	                              param(q, "specialty"), &out, &n, &err);
+	if (s) {
+		set_lib_error(r, s, &err);
+		return;
+	}
+	r->status = 200;
+	r->body = out;
+	r->len = n;
+	add_header(r, "Content-Type", json_type);
+}
+
 static void api_portfolio(const srv_app *app, const srv_request *req,
                           const query *q, srv_response *r)
 {
@@ -805,7 +834,7 @@ size_t srv_body_cap(const char *method, const char *uri)
 	if (strcmp(method, "POST") || strlen(uri) > SRV_MAX_URI ||
 	    !split_target(uri, path, &qs, &qlen))
 		return 0;
-	if (!strcmp(path, "/api/recommend"))
+	if (!strcmp(path, "/api/recommend") || !strcmp(path, "/api/chances"))
 		return SRV_MAX_BODY_RECOMMEND;
 	if (!strcmp(path, "/api/portfolio"))
 		return SRV_MAX_BODY_PORTFOLIO;
@@ -876,7 +905,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	}
 	const char *name = path + 5;
 	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
-	            !strcmp(name, "rank");
+	            !strcmp(name, "rank") ||
+	            !strcmp(name, "chances");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {
@@ -908,6 +938,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 		            "rank list");
 	else if (!strcmp(name, "portfolio"))
 		api_portfolio(app, req, q, r);
+	else if (!strcmp(name, "chances"))
+		api_chances(app, req, q, r);
 	else if (!only_known(q, none, r))
 		; /* answered */
 	else if (!strcmp(name, "health"))
