@@ -1654,7 +1654,7 @@ sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
 	if (!json)
 		return SP_OK;
 	prof pf;
-	sp_status s = parse_profile(a->m, json, len, name, &pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, name, &pf, err);
 	if (s)
 		return s;
 	for (size_t i = 0; i < n && !s; i++) {
@@ -1662,14 +1662,14 @@ sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
 			return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 			                   "no such program or tier");
 		cand c = {.j = j[i], .tiers = (uint8_t)(1 | 1 << tier[i])};
-		s = estimate(a, &pf, &c, 1, shift);
+		s = sp__advise_estimate(a, &pf, &c, 1, shift);
 		for (int k = 0; k < NE && !s; k++) {
 			bool ok = c.q && !isnan(c.pi[tier[i]]);
 			pint[i * NE + (size_t)k] =
 			    ok ? c.qi[tier[i] * NE + k] : 0;
 			q[i * NE + (size_t)k] = ok ? c.q[tier[i] * NE + k] : 0;
 		}
-		cand_free(&c);
+		sp__advise_cand_free(&c);
 	}
 	return s;
 }
