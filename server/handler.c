@@ -838,7 +838,7 @@ size_t srv_body_cap(const char *method, const char *uri)
 		return SRV_MAX_BODY_RECOMMEND;
 	if (!strcmp(path, "/api/portfolio"))
 		return SRV_MAX_BODY_PORTFOLIO;
-	if (!strcmp(path, "/api/rank"))
+	if (!strcmp(path, "/api/rank") || !strcmp(path, "/api/score"))
 		return SRV_MAX_BODY_RANK;
 	return 0;
 }
@@ -905,8 +905,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	}
 	const char *name = path + 5;
 	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
-	            !strcmp(name, "rank") ||
-	            !strcmp(name, "chances");
+	            !strcmp(name, "rank") || !strcmp(name, "chances") ||
+	            !strcmp(name, "score");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {
@@ -936,6 +936,9 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	else if (!strcmp(name, "rank"))
 		api_advisor(app, req, q, r, sp_rank_json, SRV_MAX_BODY_RANK,
 		            "rank list");
+	else if (!strcmp(name, "score"))
+		api_advisor(app, req, q, r, sp_score_json, SRV_MAX_BODY_RANK,
+		            "list");
 	else if (!strcmp(name, "portfolio"))
 		api_portfolio(app, req, q, r);
 	else if (!strcmp(name, "chances"))
