@@ -687,8 +687,9 @@ static bool body_ok(const srv_request *req, long cap, srv_response *r)
 	return true;
 }
 
-/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json)
- * and POST /api/rank (sp_rank_json), whose bodies are capped at `cap`
+/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json),
+ * POST /api/rank (sp_rank_json) and POST /api/score (sp_score_json),
+ * whose bodies are capped at `cap`
  * and named `what` in error messages. */
 typedef sp_status (*advisor_json_fn)(const sp_advisor *, const char *, size_t,
                                      const char *, char **, size_t *, sp_err *);
