@@ -305,16 +305,18 @@ try {
   // --- Removing and locking. -----------------------------------------
   const gone = S.programs[S.programs.length - 1];
   wait = scored();
-  await page.click(`#groups tr[data-code="${gone.code}"] button.remove`);
+  await page.focus(`#groups tr[data-code="${gone.code}"] button.remove`);
+  await page.keyboard.press('Enter');
   res = await wait;
   const S2 = await res.json();
   await page.waitForFunction((c) => !document.querySelector(`#groups tr[data-code="${c}"]`), gone.code);
+  const focusAfter = await page.evaluate(() => document.activeElement.matches('#groups tr button.remove'));
   const stats = await page.evaluate(() => [...document.querySelectorAll('#summary .stat')].map((s) => s.textContent));
-  check('a removed program leaves the list, and P(match), the count and the fees are re-scored',
+  check('Remove by keyboard: the program leaves, P(match), the count and the fees are re-scored, focus stays in the list',
     S2.applications === S.programs.length - 1 && (await listed(page)).length === S2.applications &&
       stats.some((t) => t.includes(String(S2.applications)) && t.includes(dollars(S2.cost))) &&
-      (await page.textContent('#p-match')) === pct0(S2.p_match) && S2.cost <= S.cost,
-    JSON.stringify(stats));
+      (await page.textContent('#p-match')) === pct0(S2.p_match) && S2.cost <= S.cost && focusAfter,
+    `${JSON.stringify(stats)}, focus on a neighbour's Remove: ${focusAfter}`);
   const chartLen = await page.evaluate(() => window.Chart.getChart(document.getElementById('chart')).data.datasets[0].data.length);
   check('the chart is redrawn for the edited list', chartLen === S2.curve.length, `${chartLen} vs ${S2.curve.length}`);
   const keep = S2.programs[0];
@@ -393,16 +395,19 @@ try {
   await page.evaluate(() => document.getElementById('explorer').scrollIntoView());
   await page.screenshot({ path: join(shots, 'explorer.png') });
   wait = scored();
-  await page.click(`#x-table button.add[data-code="${add.code}"]`);
+  await page.focus(`#x-table button.add[data-code="${add.code}"]`);
+  await page.keyboard.press('Enter');
   res = await wait;
   body = JSON.parse(res.request().postData());
   const S3 = await res.json();
   await page.waitForSelector(`#groups tr[data-code="${add.code}"]`);
+  await page.waitForFunction((c) => document.querySelector(`#x-table button.add[data-code="${c}"]`)?.textContent === 'On your list', add.code);
   const addBtn = await page.textContent(`#x-table button.add[data-code="${add.code}"]`);
-  check('Add puts the program on the list and re-scores it',
+  const addFocus = await page.evaluate((c) => document.activeElement.matches(`#x-table button.add[data-code="${c}"]`), add.code);
+  check('Add (by keyboard) puts the program on the list, re-scores it and keeps the focus',
     res.status() === 200 && body.rank_order.at(-1).code === add.code && body.rank_order.at(-1).signal === 'none' &&
       S3.programs.some((p) => p.code === add.code) && S3.applications === S2.applications + 1 &&
-      addBtn === 'On your list', `status ${res.status()}, button "${addBtn}"`);
+      addBtn === 'On your list' && addFocus, `status ${res.status()}, button "${addBtn}", focus kept ${addFocus}`);
   await page.fill('#x-search', '');
 
   // --- Locked programs survive a new recommendation. -----------------
@@ -434,16 +439,18 @@ try {
     applied: [...document.querySelectorAll('#compare-table tr[data-key="p_match_if_applied"] td')].map((t) => t.textContent),
     focus: document.activeElement && document.activeElement.id,
   }));
-  const best = Math.max(...pick.slice(0, 3).map((p) => p.p_match_if_applied));
+  const whole = pick.slice(0, 3).map((p) => Math.round(100 * p.p_match_if_applied));
+  const best = Math.max(...whole);
+  const allAlike = whole.every((v) => v === best);
   check('three programs compared side by side with their figures',
     oneDisabled === 'true' && JSON.stringify(cmp.names) === JSON.stringify(pick.slice(0, 3).map((p) => p.name)) &&
       cmp.applied.every((t, i) => t.startsWith(pct0(pick[i].p_match_if_applied)) &&
-        (t.includes('(highest)') === (pick[i].p_match_if_applied === best) || new Set(pick.slice(0, 3)
-          .map((p) => p.p_match_if_applied)).size === 1)) && cmp.focus === 'compare-h', JSON.stringify(cmp));
+        t.includes('(highest)') === (!allAlike && whole[i] === best)) && cmp.focus === 'compare-h', JSON.stringify(cmp));
   await page.check(`input.cmp[data-code="${pick[3].code}"]`);
   const fifth = await page.isDisabled(`input.cmp[data-code="${pick[4].code}"]`);
   const four = await page.evaluate(() => document.querySelectorAll('#compare-table thead th').length);
   check('at most four: a fifth cannot be ticked', fifth && four === 4, `fifth disabled ${fifth}, ${four} columns`);
+  await page.$eval('#compare', (e) => e.scrollIntoView());
   await page.screenshot({ path: join(shots, 'compare.png') });
 
   // --- CSV after the edits. ------------------------------------------

@@ -149,6 +149,9 @@ function visibleRows() {
 
 function render() {
   if (!x.data) return;
+  // The Add button that had focus keeps it through the redraw.
+  const a = document.activeElement;
+  const focused = a && a.matches && a.matches('#x-table button.add') ? a.dataset.code : null;
   const cols = columns();
   const tr = el('tr');
   for (const [key, label, num, tip] of cols) {
@@ -177,6 +180,10 @@ function render() {
   $('x-status').textContent = `${x.data.specialty}: showing ${shown} of ${count(rows.length, 'matching program', 'matching programs')}` +
     (rows.length !== total ? ` (${total} in all).` : '.');
   $('x-more').hidden = rows.length <= x.limit;
+  if (focused) {
+    const b = document.querySelector(`#x-table button.add[data-code="${CSS.escape(focused)}"]`);
+    if (b) b.focus();
+  }
 }
 
 function row(p, cols, listed) {

@@ -147,7 +147,29 @@ function header() {
   return el('thead', null, tr);
 }
 
+// The control that had focus in a row, to give it back after the list is
+// redrawn (the same control of the same program, or of its neighbour
+// when the program left the list).
+const ROW_CONTROLS = ['button.lock', 'button.remove', 'button.link', 'select.sig-select', 'input.cmp'];
+
+function focusKey() {
+  const a = document.activeElement;
+  const tr = a && a.closest ? a.closest('#groups tr[data-code]') : null;
+  const sel = tr && ROW_CONTROLS.find((k) => a.matches(k));
+  if (!sel) return null;
+  const near = tr.nextElementSibling || tr.previousElementSibling;
+  return { code: tr.dataset.code, sel, near: near ? near.dataset.code : null };
+}
+
+function restoreFocus(k) {
+  if (!k) return;
+  const q = (code) => document.querySelector(`#groups tr[data-code="${CSS.escape(code)}"] ${k.sel}`);
+  const e = q(k.code) || (k.near && q(k.near));
+  if (e) e.focus();
+}
+
 export function renderList(r) {
+  const focus = focusKey();
   view.report = r;
   const codes = new Set(r.programs.map((p) => p.code));
   for (const c of [...view.compare]) if (!codes.has(c)) view.compare.delete(c);
@@ -181,6 +203,7 @@ export function renderList(r) {
   syncCollapse();
   updateCompareButton();
   if (!$('compare').hidden) renderCompare(false);
+  restoreFocus(focus);
 }
 
 // The signal tiers a program can take: from the report's signals entry
@@ -238,8 +261,6 @@ function programRow(p, multi, rank, r) {
     if (ctx.locked.has(p.code)) ctx.locked.delete(p.code);
     else ctx.locked.add(p.code);
     renderList(view.report);
-    const again = document.querySelector(`#groups tr[data-code="${CSS.escape(p.code)}"] button.lock`);
-    if (again) again.focus();
   });
   const remove = el('button', { type: 'button', class: 'btn btn-small remove', 'aria-label': `Remove ${p.name}`,
     text: 'Remove', 'aria-disabled': locked ? 'true' : undefined,
@@ -367,10 +388,14 @@ function renderCompare(focus) {
   }
   for (const [label, key] of COMPARE_NUMS) {
     const vals = picked.map(([p]) => (typeof p[key] === 'number' ? p[key] : null));
-    const best = Math.max(...vals.filter((v) => v !== null));
+    // "Highest" as shown: whole percents, every program at the top, none
+    // when all are alike.
+    const shown = vals.map((v) => (v === null ? null : Math.round(100 * v)));
+    const best = Math.max(...shown.filter((v) => v !== null));
+    const ntop = shown.filter((v) => v === best).length;
     body.append(el('tr', { 'data-key': key }, el('th', { scope: 'row', text: label }),
-      ...vals.map((v) => {
-        const top = v !== null && v === best && vals.filter((x) => x === best).length < vals.length;
+      ...vals.map((v, i) => {
+        const top = v !== null && shown[i] === best && ntop < vals.length;
         return el('td', { class: top ? 'num best' : 'num' }, pct(v),
           top ? el('span', { class: 'best-mark', text: ' (highest)' }) : null);
       })));
