@@ -1131,6 +1131,16 @@ sp_status sp_chances_json(const sp_advisor *a, const char *json, size_t len,
                           const char *name, const char *specialty, char **out,
                           size_t *outlen, sp_err *err) SP_MUST_CHECK;
 
+/* An applicant's own list (src/score.c): {"profile": {...},
+ * "rank_order": ["CODE" | {"code", "signal"}, ...]} (POST /api/rank's
+ * body) scored as the advisor scores its own list, answered as
+ * sp_recommend_json's report (docs/http-api.md, POST /api/score).  Bad
+ * input fails as sp_rank_eval's; a program outside the profile's
+ * specialties or a signal over the allotment names its entry. */
+sp_status sp_score_json(const sp_advisor *a, const char *json, size_t len,
+                        const char *name, char **out, size_t *outlen,
+                        sp_err *err) SP_MUST_CHECK;
+
 /* ------------------------------------------------------------------ */
 /* After interviews (src/rank.c): a rank order list's chance of matching,
  * program by program, and what adding a program would add

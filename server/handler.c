@@ -688,8 +688,9 @@ static bool body_ok(const srv_request *req, long cap, srv_response *r)
 	return true;
 }
 
-/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json)
- * and POST /api/rank (sp_rank_json), whose bodies are capped at `cap`
+/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json),
+ * POST /api/rank (sp_rank_json) and POST /api/score (sp_score_json),
+ * whose bodies are capped at `cap`
  * and named `what` in error messages. */
 typedef sp_status (*advisor_json_fn)(const sp_advisor *, const char *, size_t,
                                      const char *, char **, size_t *, sp_err *);
@@ -849,7 +850,7 @@ size_t srv_body_cap(const char *method, const char *uri)
 		return SRV_MAX_BODY_RECOMMEND;
 	if (!strcmp(path, "/api/portfolio"))
 		return SRV_MAX_BODY_PORTFOLIO;
-	if (!strcmp(path, "/api/rank"))
+	if (!strcmp(path, "/api/rank") || !strcmp(path, "/api/score"))
 		return SRV_MAX_BODY_RANK;
 	return 0;
 }
@@ -923,7 +924,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	}
 	const char *name = path + 5;
 	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
-	            !strcmp(name, "rank") || !strcmp(name, "chances");
+	            !strcmp(name, "rank") || !strcmp(name, "chances") ||
+	            !strcmp(name, "score");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {
@@ -953,6 +955,9 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	else if (!strcmp(name, "rank"))
 		api_advisor(app, req, q, r, sp_rank_json, SRV_MAX_BODY_RANK,
 		            "rank list");
+	else if (!strcmp(name, "score"))
+		api_advisor(app, req, q, r, sp_score_json, SRV_MAX_BODY_RANK,
+		            "list");
 	else if (!strcmp(name, "portfolio"))
 		api_portfolio(app, req, q, r);
 	else if (!strcmp(name, "chances"))

@@ -1789,3 +1789,37 @@ sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
 	}
 	return s;
 }
+
+/* ------------------------------------------------------------------ */
+/* An applicant's own list (score.c): the report's figures for the list
+ * already in r->pr (r->nmain programs, then the PGY-1 list), as
+ * sp__advise_build gives them for its own list, and the curve along the
+ * list's programs by worth (value times P(match if applied)). */
+
+sp_status sp__advise_rescore(const sp_advisor *a, sp_advice *r)
+{
+	size_t nm = r->nmain;
+	r->p_pref_alone = NAN;
+	sp_status s = score_list(a, r);
+	if (!s)
+		s = band(a, r);
+	cand *c = sp_calloc(nm ? nm : 1, sizeof *c);
+	int32_t *order = sp_calloc(nm ? nm : 1, sizeof *order);
+	int base[MAX_FAM] = {0};
+	if (!s && (!c || !order))
+		s = SP_ENOMEM;
+	if (!s && nm) {
+		for (size_t i = 0; i < nm; i++) {
+			c[i] = r->pr[i].c; /* borrowed */
+			order[i] = (int32_t)i;
+		}
+		qsort(c, nm, sizeof *c, by_worth);
+		for (size_t i = nm; i < r->n; i++)
+			base[r->pr[i].c.slot]++;
+		s = make_curve(a, r, c, order, nm, nm, base);
+	}
+	r->stop_at = (int)r->n;
+	sp_free(c);
+	sp_free(order);
+	return s;
+}

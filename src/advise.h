@@ -230,6 +230,11 @@ sp_status sp__advise_build(const sp_advisor *a, sp_advice *r,
                            sp_err *err) SP_MUST_CHECK;
 /* Adds a note to the report (at most 12). */
 void sp__advise_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
+/* An applicant's own list (score.c): P(match), each program's share,
+ * classes, reasons, cost, band and curve for the programs already in
+ * r->pr (main list first, r->nmain of them), their estimates and tiers
+ * set (advise.c). */
+sp_status sp__advise_rescore(const sp_advisor *a, sp_advice *r) SP_MUST_CHECK;
 /* At-risk guidance into r->risk and its notes (guide.c). */
 sp_status sp__guide_risk(const sp_advisor *a, sp_advice *r,
                          sp_err *err) SP_MUST_CHECK;
