@@ -164,14 +164,16 @@ static sp_status entry(const sp__json_doc *d, const sp__json *e,
 		snprintf(f, sizeof f, "%s.signal", field);
 		if (sj && (s = sp__json_as_str(d, sj, f, 16, &sig, &n, err)))
 			return s;
-		if (sig && !strcmp(sig, "gold"))
+		/* "signal": a single-tier specialty's one kind, which the
+		 * advisor holds as its gold tier (the report names it so). */
+		if (sig && (!strcmp(sig, "gold") || !strcmp(sig, "signal")))
 			*tier = 2;
 		else if (sig && !strcmp(sig, "silver"))
 			*tier = 1;
 		else if (sig && strcmp(sig, "none"))
 			return sp__json_err(err, d, sj, SP_EINVAL, f,
-			                    "expected \"gold\", \"silver\" or "
-			                    "\"none\"");
+			                    "expected \"gold\", \"silver\", "
+			                    "\"signal\" or \"none\"");
 	} else if ((s = sp__json_as_str(d, e, field, SP_MAX_NAME, &code, &n,
 	                                err))) {
 		return s;
