@@ -343,6 +343,14 @@ try {
       detailText.includes(pct0(p0.p_interview_gold)),
     `opened ${opened}, loaded ${loaded}`);
   check('detail view closes with Escape and focus returns', closed && refocused, `closed ${closed}, focus ${refocused}`);
+  // Where the figures come from: an estimated field says so, a measured
+  // rate gives its cycle, the city is shown (the real catalog).
+  const est = p0 && Array.isArray(p0.estimated) ? p0.estimated : [];
+  check('detail view marks estimated fields and shows measured rates',
+    !!p0 && (!est.includes('step2_median') || /Step 2 CK median\s*\d+ \(estimated\)/.test(detailText)) &&
+      (!p0.measured_rates || detailText.includes(`Interview offers, ${p0.measured_rates.cycle} (measured)`)) &&
+      (!p0.city || detailText.includes(p0.city)),
+    detailText.slice(0, 300));
 
   // --- Print view. ---------------------------------------------------
   // A US Letter page at 96 dpi.

@@ -742,22 +742,39 @@ function yesNo(v) {
   return v ? 'Yes' : 'No';
 }
 
+// The catalog's fields that are SmartPick's estimates, not published
+// figures (the report's `estimated`, docs/catalog.md): marked where shown.
+const RATE_GROUPS = [
+  ['md', 'US MD'], ['do', 'US DO'], ['usimg', 'US IMG'], ['img', 'Non-US IMG'],
+  ['instate', 'In-state school'], ['outstate', 'Out-of-state school'],
+  ['gold', 'Gold signal'], ['silver', 'Silver signal'], ['signal', 'Signal'], ['nosignal', 'No signal'],
+];
+
 function renderDetail(p, prog) {
   const body = $('detail-body');
   const facts = el('dl', { class: 'facts' });
   const add = (t, v) => facts.append(...dlRow(t, v));
+  const estimated = new Set(Array.isArray(p.estimated) ? p.estimated : []);
+  const mark = (field, v) => (estimated.has(field) ? `${v} (estimated)` : v);
   add('Code', p.code);
   add('Specialty', prog && prog.specialty ? `${p.specialty} (${prog.specialty}${prog.track ? `, ${prog.track}` : ''})` : p.specialty);
+  if (p.city) add('City', p.city);
   add('State', `${STATE_NAMES[p.state] || p.state} (${p.state})`);
   add('Region', p.region || (prog && DIVISIONS[prog.region - 1] ? DIVISIONS[prog.region - 1][0] : '–'));
-  add('Setting', settingName(p.setting || (prog && prog.setting)));
-  add('Positions', String(p.positions ?? (prog && prog.positions) ?? '–'));
+  add('Setting', mark('setting', settingName(p.setting || (prog && prog.setting))));
+  add('Positions', mark('positions', String(p.positions ?? (prog && prog.positions) ?? '–')));
   if (prog) {
-    add('Interview slots', String(prog.interview_slots));
-    add('Takes signals', yesNo(prog.accepts_signals));
-    add('Sponsors visas', yesNo(prog.sponsors_visa));
-    add('Residents\' Step 2 CK median', String(Math.round(prog.step2_median)));
+    add('Interview slots', mark('interview_slots', String(prog.interview_slots)));
+    add('Takes signals', mark('accepts_signals', yesNo(prog.accepts_signals)));
+    add('Sponsors visas', mark('sponsors_visa', yesNo(prog.sponsors_visa)));
+    add('Residents\' Step 2 CK median', mark('step2_median', String(Math.round(prog.step2_median))));
     if (prog.synthetic) add('Source', 'Synthetic: drawn at random, not a real program');
+  }
+  const m = p.measured_rates;
+  if (m && typeof m === 'object') {
+    const shown = RATE_GROUPS.filter(([k]) => typeof m[k] === 'number')
+      .map(([k, label]) => `${label} ${Math.round(100 * m[k])}%`);
+    if (shown.length) add(`Interview offers, ${m.cycle} (measured)`, shown.join(' · '));
   }
   const est = el('table', { class: 'estimates' },
     el('caption', { text: 'Your estimates here' }),
