@@ -45,7 +45,8 @@ LIB_SRC  := $(sort $(wildcard src/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+# The harnesses; replay.c is the driver that replays their corpora.
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(sort $(wildcard tests/fuzz/*.c)))
 # The server: handler, static files, JSON writer and the MHD transport
 # (http.c, left out of the fuzz harness, which needs no sockets).
 SRV_SRC  := $(sort $(wildcard server/*.c))
@@ -62,17 +63,19 @@ SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/%.o)
 SRV_LIB  := $(BUILD)/libsmartpick-server.a
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB      := $(BUILD)/libsmartpick.a
 BIN      := $(BUILD)/smartpick
 
 .PHONY: all run demo web test unit bench fuzz check format clean deps \
-        man install uninstall
+        man install uninstall replay
 all: $(BIN) man
 
 # Header dependencies: each compile writes its .d beside its output.
 DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SRV_OBJ:.o=.d) \
         $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
 -include $(DEPS)
+-include $(REPLAY_BIN:=.d) $(BUILD)/fuzz/replay.d
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,6 +120,19 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN)
+
+# Each harness linked with tests/fuzz/replay.c instead of libFuzzer, with
+# the normal compiler and flags (sanitizers too): `make test` runs it over
+# tests/fuzz/corpus/<harness>/.
+$(BUILD)/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/replay.o $(SRV_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Iserver $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/fuzz/replay.o $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
+
+replay: $(REPLAY_BIN)
 
 # Manual pages: smartpick(1) is generated, its TOPICS section from
 # man/topics/ (the text `smartpick help TOPIC` prints); the rest are
@@ -173,7 +189,7 @@ demo: all
 # Like run: what is missing is installed first, then a fresh make (so
 # that pkg-config sees the new packages) builds what the suite needs.
 test: deps
-	$(MAKE) $(BIN) unit
+	$(MAKE) $(BIN) unit replay
 	BUILD=$(BUILD) tests/run
 
 bench: $(BIN) $(BENCH_BIN)
@@ -207,12 +223,12 @@ fuzz: $(FUZZ_BIN)
 check:
 	tools/check-src
 	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) \
-	  $(BENCH_SRC) $(FUZZ_SRC) $(SRV_SRC) include/smartpick.h src/*.h cli/*.h \
-	  server/*.h tests/unit/*.h
+	  $(BENCH_SRC) $(FUZZ_SRC) tests/fuzz/replay.c $(SRV_SRC) \
+	  include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) \
-	  $(SRV_SRC) include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
+	  tests/fuzz/replay.c $(SRV_SRC) include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
 
 clean:
 	rm -rf build build-san build-fuzz
