@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	sp_program_info *progs;
 	size_t ns, np;
 	sp_err err;
-	if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np, &err)) {
+	if (sp_catalog_synthetic(1, &specs, &ns, &progs, &np, &err)) {
 		fprintf(stderr, "bench_sim: %s\n", err.msg);
 		return 1;
 	}

@@ -30,7 +30,8 @@ static const char usage_text[] =
     "                        (slower; default: grouped by family)\n"
     "      --db PATH         catalog database (default: $SMARTPICK_DB or\n"
     "                        smartpick.db); the fit is stored there\n"
-    "      --builtin         use the built-in synthetic catalog; nothing is\n"
+    "      --builtin         use the synthetic catalog ('catalog init\n"
+    "                        --synthetic', no database); nothing is\n"
     "                        stored in a database\n"
     "      --params FILE     start from this params.csv\n"
     "      --params-out FILE write the fitted parameters here (e.g.\n"
@@ -38,6 +39,14 @@ static const char usage_text[] =
     "  -r, --report FILE     write the report here (default: stdout)\n"
     "      --json            the report as JSON\n"
     "      --evaluate        report only: no fit\n"
+    "      --programs        fit each program with measured rates instead\n"
+    "                        (interview slots and score offsets, so that its\n"
+    "                        simulated interview rates follow its own; the\n"
+    "                        catalog's, --max-iter iterations, default 10);\n"
+    "                        the report gives the per-program fit on a\n"
+    "                        held-out seed (seed + 1)\n"
+    "      --fit-out FILE    with --programs: write the fit here (e.g.\n"
+    "                        data/program_fit.csv, which the model loads)\n"
     "  -q, --quiet           no progress\n"
     "  -h, --help            this help\n"
     "\n"
@@ -110,6 +119,69 @@ static int write_params(const char *cmd, const char *path, const sp_model *m,
 	return EXIT_OKAY;
 }
 
+static void fit_progress(void *ctx, int it, const sp_progfit_stat *st)
+{
+	(void)ctx;
+	fprintf(stderr,
+	        "iteration %d: US MD rates of %d programs: median error %.1f "
+	        "points, rank correlation %.3f\n",
+	        it + 1, st->n, 100 * st->mae, st->spearman);
+}
+
+/* calibrate --programs: the per-program fit, then its figures on a
+ * held-out seed. */
+static int fit_programs(const char *cmd, sp_model *m, const sp_calib_opts *co,
+                        int iterations, bool eval_only, bool quiet,
+                        const char *fit_out, const char *report)
+{
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	sp_progfit_opts po;
+	memset(&po, 0, sizeof po);
+	po.iterations = iterations;
+	po.trials = co->trials;
+	po.threads = co->threads;
+	po.seed = co->seed;
+	po.progress = quiet ? NULL : fit_progress;
+	sp_status s = eval_only || iterations == 0
+	                  ? SP_OK
+	                  : sp_model_fit_programs(m, &po, &err);
+	if (!s && fit_out) {
+		char src[160];
+		snprintf(src, sizeof src,
+		         "fitted: smartpick calibrate --programs seed %llu "
+		         "trials %d iterations %d",
+		         (unsigned long long)co->seed, co->trials, iterations);
+		cli_out out;
+		if (!cli_out_open(&out, fit_out) ||
+		    sp_model_program_fit_write_csv(m, out.f, src) ||
+		    !cli_out_commit(&out)) {
+			cli_error(cmd, "cannot write %s", fit_out);
+			return EXIT_IO;
+		}
+	}
+	sp_sim_result *r = NULL;
+	sp_sim_opts so = sp_sim_defaults();
+	so.seed = co->seed + 1;
+	so.trials = co->trials;
+	so.threads = co->threads;
+	if (!s)
+		s = sp_simulate(m, &so, &r, &err);
+	if (s) {
+		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
+		return cli_exit_for(s);
+	}
+	cli_out out;
+	int rc = EXIT_OKAY;
+	if (!cli_out_open(&out, report) ||
+	    sp_progfit_report_write_md(m, r, out.f) || !cli_out_commit(&out)) {
+		cli_error(cmd, "cannot write the report");
+		rc = EXIT_IO;
+	}
+	sp_sim_result_free(r);
+	return rc;
+}
+
 int cmd_calibrate(int argc, char **argv)
 {
 	enum {
@@ -122,7 +194,9 @@ int cmd_calibrate(int argc, char **argv)
 		O_PARAMS,
 		O_PARAMS_OUT,
 		O_EVAL,
-		O_FULLJ
+		O_FULLJ,
+		O_PROGRAMS,
+		O_FIT_OUT
 	};
 	static const struct option longs[] = {
 	    {"trials", required_argument, NULL, 'n'},
@@ -138,12 +212,17 @@ int cmd_calibrate(int argc, char **argv)
 	    {"json", no_argument, NULL, O_JSON},
 	    {"evaluate", no_argument, NULL, O_EVAL},
 	    {"full-jacobian", no_argument, NULL, O_FULLJ},
+	    {"programs", no_argument, NULL, O_PROGRAMS},
+	    {"fit-out", required_argument, NULL, O_FIT_OUT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	sp_calib_opts co = sp_calib_defaults();
 	const char *db = NULL, *report = NULL, *params = NULL, *pout = NULL;
 	bool builtin = false, json = false, quiet = false, eval_only = false;
+	bool programs = false;
+	const char *fit_out = NULL;
+	bool iter_set = false;
 	long v;
 	int c;
 	optind = 1;
@@ -173,6 +252,13 @@ int cmd_calibrate(int argc, char **argv)
 				return cli_usage(argv[0], "--max-iter needs an "
 				                          "integer from 0");
 			co.max_iter = (int)v;
+			iter_set = true;
+			break;
+		case O_PROGRAMS:
+			programs = true;
+			break;
+		case O_FIT_OUT:
+			fit_out = optarg;
 			break;
 		case O_STEP:
 			if (!cli_parse_double(optarg, 1e-6, 10, &co.fd_step))
@@ -221,6 +307,12 @@ int cmd_calibrate(int argc, char **argv)
 	int rc = cli_model_load(argv[0], db, builtin, 1, params, &m);
 	if (rc)
 		return rc;
+	if (programs) {
+		rc = fit_programs(argv[0], m, &co, iter_set ? co.max_iter : 10,
+		                  eval_only, quiet, fit_out, report);
+		sp_model_free(m);
+		return rc;
+	}
 	if (!quiet && isatty(STDERR_FILENO))
 		co.progress = progress;
 	sp_err err;

@@ -1,8 +1,8 @@
 /*
  * cmd_catalog.c — `smartpick catalog`: builds, imports, exports and shows
  * the program catalog (a SQLite file; docs/catalog.md).  Four verbs:
- * init (the synthetic catalog), import (a CSV, all or nothing), export
- * (the same CSV, atomically) and show (a per-specialty table or one
+ * init (the real catalog, or --synthetic), import (a CSV, all or nothing),
+ * export (the same CSV, atomically) and show (a per-specialty table or one
  * specialty's programs, as text or JSON).
  */
 #include "cli.h"
@@ -22,8 +22,9 @@ static const char usage_text[] =
     "docs/catalog.md.\n"
     "\n"
     "commands:\n"
-    "  init     build the default catalog: SYNTHETIC programs whose counts\n"
-    "           per specialty are the published NRMP 2025 figures\n"
+    "  init     build the catalog: the real programs and their measured\n"
+    "           interview rates, filled to the published NRMP 2025 counts\n"
+    "           with estimated rows (--synthetic: a drawn one)\n"
     "  import   replace the programs with those of a CSV file (validated;\n"
     "           all or nothing)\n"
     "  export   write the programs as CSV, in the import format\n"
@@ -35,29 +36,37 @@ static const char usage_text[] =
     "'smartpick catalog COMMAND --help' describes a command.\n"
     "\n"
     "example:\n"
-    "  smartpick catalog init --seed 7\n"
+    "  smartpick catalog init\n"
     "  smartpick catalog show --specialty DERM\n"
     "  smartpick catalog export --out catalog.csv\n";
 
 static const char init_text[] =
-    "usage: smartpick catalog init [--db FILE] [--seed N] [--force]\n"
+    "usage: smartpick catalog init [--db FILE] [--force]\n"
+    "       smartpick catalog init --synthetic [--seed N] [--db FILE] "
+    "[--force]\n"
     "\n"
-    "Builds the default catalog, which is SYNTHETIC.  For each specialty row\n"
-    "of the NRMP 2025 Main Match (Table 1C and the PGY-2 rows, in\n"
-    "data/specialties_2025.csv) it draws exactly the published number of\n"
-    "programs holding exactly the published number of positions: 6626\n"
-    "programs and 43237 positions in all.  Everything else about a program\n"
-    "(name, state, setting, selectivity, interview slots, signal\n"
-    "participation, visa sponsorship, Step 2 CK median) is drawn at random\n"
-    "from the seed and is not real: programs are named \"Synthetic ...\n"
-    "Program N (ST)\" and marked synthetic.  How each is drawn:\n"
-    "docs/catalog.md.  Also installs the fitted model parameters shipped\n"
-    "with SmartPick, if any.\n"
+    "Builds the catalog.  For each specialty row of the NRMP 2025 Main\n"
+    "Match (Table 1C and the PGY-2 rows, in data/specialties_2025.csv) it\n"
+    "holds exactly the published number of programs and positions: 6626\n"
+    "programs and 43237 positions in all.\n"
+    "\n"
+    "By default the programs are the real ones of data/programs.csv (4777\n"
+    "programs of 22 specialties, with name, city, state and their own\n"
+    "interview-offer rates of the 2024 cycle), and each row is filled up to\n"
+    "its published count with rows named \"Unlisted ... program N\n"
+    "(estimated)\".  Positions, setting, selectivity, interview slots, visa\n"
+    "sponsorship and the Step 2 CK median are estimated and marked so.\n"
+    "\n"
+    "With --synthetic every program is drawn at random from the seed and is\n"
+    "not real (\"Synthetic ... Program N (ST)\", marked synthetic): for\n"
+    "tests and experiments.  How each value is made: docs/catalog.md.  Both\n"
+    "install the fitted model parameters shipped with SmartPick, if any.\n"
     "\n"
     "options:\n"
     "      --db FILE   the catalog (created if missing)\n"
-    "      --seed N    draw from seed N (default 1); the same seed gives the\n"
-    "                  same catalog on every machine\n"
+    "      --synthetic the synthetic catalog instead of the real one\n"
+    "      --seed N    with --synthetic: draw from seed N (default 1); the\n"
+    "                  same seed gives the same catalog on every machine\n"
     "      --force     replace a catalog that already holds programs\n"
     "  -q, --quiet     no summary\n"
     "  -h, --help      this help\n"
@@ -136,10 +145,10 @@ typedef struct {
 	const char *db, *out, *specialty, *input;
 	uint64_t seed;
 	long trials;
-	bool force, quiet, json;
+	bool force, quiet, json, synthetic, seeded;
 } opts;
 
-enum { O_DB = 256, O_SEED, O_FORCE, O_JSON };
+enum { O_DB = 256, O_SEED, O_FORCE, O_JSON, O_SYNTHETIC };
 
 /* Which options a verb accepts. */
 enum {
@@ -150,7 +159,8 @@ enum {
 	A_OUT = 16,
 	A_SPECIALTY = 32,
 	A_QUIET = 64,
-	A_TRIALS = 128
+	A_TRIALS = 128,
+	A_SYNTHETIC = 256
 };
 
 static unsigned option_bit(int c)
@@ -172,6 +182,8 @@ static unsigned option_bit(int c)
 		return A_QUIET;
 	case 'n':
 		return A_TRIALS;
+	case O_SYNTHETIC:
+		return A_SYNTHETIC;
 	default:
 		return 0;
 	}
@@ -192,6 +204,7 @@ static int parse(int argc, char **argv, unsigned allowed, const char *help,
 	    {"specialty", required_argument, NULL, 's'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"trials", required_argument, NULL, 'n'},
+	    {"synthetic", no_argument, NULL, O_SYNTHETIC},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	optind = 1;
@@ -212,6 +225,10 @@ static int parse(int argc, char **argv, unsigned allowed, const char *help,
 				return cli_usage(o->cmd,
 				                 "--seed needs a "
 				                 "non-negative integer");
+			o->seeded = true;
+			break;
+		case O_SYNTHETIC:
+			o->synthetic = true;
 			break;
 		case O_FORCE:
 			o->force = true;
@@ -236,6 +253,9 @@ static int parse(int argc, char **argv, unsigned allowed, const char *help,
 			break;
 		}
 	}
+	if (o->seeded && !o->synthetic)
+		return cli_usage(o->cmd, "--seed draws the synthetic catalog: "
+		                         "add --synthetic");
 	if (argc - optind > nargs)
 		return cli_usage(o->cmd, "unexpected argument '%s'",
 		                 argv[optind + nargs]);
@@ -330,7 +350,8 @@ static int run_init(opts *o)
 		return EXIT_USAGE;
 	}
 	if (!s)
-		s = sp_catalog_init_synthetic(c, o->seed, &err);
+		s = o->synthetic ? sp_catalog_init_synthetic(c, o->seed, &err)
+		                 : sp_catalog_init_real(c, &err);
 	if (!s)
 		s = totals(c, &programs, &positions, &rows, &err);
 	sp_catalog_close(c);
@@ -338,7 +359,18 @@ static int run_init(opts *o)
 		drop_new(path, made);
 		return fail(o, s, &err);
 	}
-	if (!o->quiet)
+	if (!o->quiet && !o->synthetic)
+		printf("catalog written to %s: %ld programs, %ld positions in "
+		       "%zu specialty rows\n"
+		       "  the published NRMP 2025 counts; the real programs of "
+		       "data/programs.csv\n"
+		       "  with their measured 2024 interview rates, and rows "
+		       "named \"Unlisted ...\n"
+		       "  (estimated)\" where the source lists fewer programs "
+		       "than NRMP counts;\n"
+		       "  estimated values are marked (docs/catalog.md)\n",
+		       path, programs, positions, rows);
+	else if (!o->quiet)
 		printf("SYNTHETIC catalog written to %s (seed %llu)\n"
 		       "  %ld programs, %ld positions in %zu specialty rows: "
 		       "the published NRMP 2025 counts\n"
@@ -468,7 +500,25 @@ static void json_program(FILE *f, const sp_program_info *p)
 	        p->interview_slots, p->accepts_signals ? "true" : "false",
 	        p->sponsors_visa ? "true" : "false");
 	json_num(f, p->step2_median);
-	fprintf(f, ",\"synthetic\":%s}", p->synthetic ? "true" : "false");
+	fprintf(f,
+	        ",\"synthetic\":%s,\"city\":", p->synthetic ? "true" : "false");
+	json_str(f, p->city);
+	fputs(",\"acgme_id\":", f);
+	json_str(f, p->acgme_id);
+	fputs(",\"rates\":{", f);
+	for (int r = 0, n = 0; r < SP_RATE_N; r++) {
+		if (p->rates[r] != p->rates[r]) /* NAN: not measured */
+			continue;
+		fprintf(f, "%s\"%s\":", n++ ? "," : "",
+		        sp_rate_name((sp_rate)r) + 5);
+		json_num(f, p->rates[r]);
+	}
+	fprintf(f, "},\"rate_cycle\":%d,\"provenance\":{", p->rate_cycle);
+	for (int k = 0; k < SP_FIELD_N; k++)
+		fprintf(f, "%s\"%s\":\"%s\"", k ? "," : "",
+		        sp_field_name((sp_field)k),
+		        sp_program_provenance(p, (sp_field)k));
+	fputs("}}", f);
 }
 
 static void show_json(int synthetic, const sp_specialty_info *sp, size_t nsp,
@@ -498,7 +548,13 @@ static void show_json(int synthetic, const sp_specialty_info *sp, size_t nsp,
 	printf("}\n");
 }
 
-static void show_label(int synthetic, long programs)
+/* A program is a real one when its name is not estimated. */
+static bool is_real(const sp_program_info *p)
+{
+	return !p->synthetic && !(p->estimated & (1u << SP_FIELD_NAME));
+}
+
+static void show_label(int synthetic, long programs, long real)
 {
 	if (programs == 0)
 		printf("EMPTY catalog: build one with 'smartpick catalog init' "
@@ -509,7 +565,57 @@ static void show_label(int synthetic, long programs)
 		    "are the published\nNRMP 2025 counts; the programs "
 		    "themselves are drawn at random, not real\n");
 	else
-		printf("catalog of imported programs\n");
+		printf("catalog of %ld real programs and %ld estimated rows "
+		       "(named \"... (estimated)\")\n",
+		       real, programs - real);
+}
+
+/* One value of a program, marked "~" when estimated. */
+static void mark(char *buf, size_t size, const sp_program_info *p, sp_field f,
+                 const char *text)
+{
+	bool est = !p->synthetic && (p->estimated & (1u << f));
+	snprintf(buf, size, "%s%s", est ? "~" : "", text);
+}
+
+/* The programs of one specialty: estimated values carry "~"; rates are
+ * measured (in percent; "-" where the program has none). */
+static void show_programs(const sp_program_info *pr, size_t npr)
+{
+	printf("\n~ = estimated (docs/catalog.md); rates are measured, "
+	       "%% of applicants invited\n");
+	printf("\n%-16s %-5s %-21s %9s %11s %6s %7s %4s %6s %4s %4s %4s %4s"
+	       "  %s\n",
+	       "program", "state", "setting", "positions", "selectivity",
+	       "slots", "signals", "visa", "step2", "md", "do", "usim", "img",
+	       "name (city)");
+	for (size_t i = 0; i < npr; i++) {
+		const sp_program_info *p = &pr[i];
+		char v[8][40], t[32];
+		mark(v[0], 40, p, SP_FIELD_SETTING, setting_name[p->setting]);
+		snprintf(t, sizeof t, "%d", p->positions);
+		mark(v[1], 40, p, SP_FIELD_POSITIONS, t);
+		snprintf(t, sizeof t, "%.3f", p->selectivity);
+		mark(v[2], 40, p, SP_FIELD_SELECTIVITY, t);
+		snprintf(t, sizeof t, "%d", p->interview_slots);
+		mark(v[3], 40, p, SP_FIELD_SLOTS, t);
+		mark(v[4], 40, p, SP_FIELD_SIGNALS,
+		     p->accepts_signals ? "yes" : "no");
+		mark(v[5], 40, p, SP_FIELD_VISA,
+		     p->sponsors_visa ? "yes" : "no");
+		snprintf(t, sizeof t, "%.0f", p->step2_median);
+		mark(v[6], 40, p, SP_FIELD_STEP2, t);
+		mark(v[7], 40, p, SP_FIELD_STATE, p->state);
+		printf("%-16s %-5s %-21s %9s %11s %6s %7s %4s %6s", p->code,
+		       v[7], v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+		for (int r = SP_RATE_MD; r <= SP_RATE_IMG; r++)
+			if (p->rates[r] == p->rates[r])
+				printf(" %4.0f", 100 * p->rates[r]);
+			else
+				printf(" %4s", "-");
+		printf("  %s%s%s%s\n", p->name, p->city[0] ? " (" : "", p->city,
+		       p->city[0] ? ")" : "");
+	}
 }
 
 static void show_table(int synthetic, const sp_specialty_info *sp, size_t nsp,
@@ -520,33 +626,29 @@ static void show_table(int synthetic, const sp_specialty_info *sp, size_t nsp,
 		programs += sp[i].programs;
 		positions += sp[i].positions;
 	}
-	show_label(synthetic, programs);
-	printf("\n%-11s %-12s %8s %9s %7s  %s\n", "code", "track", "programs",
-	       "positions", "signals", "name");
+	long real = 0;
+	for (size_t i = 0; i < npr; i++)
+		real += is_real(&pr[i]);
+	show_label(synthetic, programs, real);
+	printf("\n%-11s %-12s %8s %5s %9s %7s  %s\n", "code", "track",
+	       "programs", "real", "positions", "signals", "name");
 	for (size_t i = 0; i < nsp; i++) {
 		char sig[24];
+		long nreal = 0;
+		for (size_t j = 0; j < npr; j++)
+			nreal += is_real(&pr[j]) &&
+			         !strcmp(pr[j].specialty, sp[i].code);
 		signals_text(&sp[i], sig, sizeof sig);
-		printf("%-11s %-12s %8d %9d %7s  %s\n", sp[i].code,
-		       track_name[sp[i].track], sp[i].programs, sp[i].positions,
-		       sig, sp[i].name);
+		printf("%-11s %-12s %8d %5ld %9d %7s  %s\n", sp[i].code,
+		       track_name[sp[i].track], sp[i].programs, nreal,
+		       sp[i].positions, sig, sp[i].name);
 	}
 	if (!with_pr) {
-		printf("%-11s %-12s %8ld %9ld\n", "total", "", programs,
-		       positions);
+		printf("%-11s %-12s %8ld %5ld %9ld\n", "total", "", programs,
+		       real, positions);
 		return;
 	}
-	printf("\n%-16s %-5s %-20s %9s %11s %5s %7s %4s %5s  %s\n", "program",
-	       "state", "setting", "positions", "selectivity", "slots",
-	       "signals", "visa", "step2", "name");
-	for (size_t i = 0; i < npr; i++) {
-		const sp_program_info *p = &pr[i];
-		printf("%-16s %-5s %-20s %9d %11.3f %5d %7s %4s %5.0f  %s\n",
-		       p->code, p->state, setting_name[p->setting],
-		       p->positions, p->selectivity, p->interview_slots,
-		       p->accepts_signals ? "yes" : "no",
-		       p->sponsors_visa ? "yes" : "no", p->step2_median,
-		       p->name);
-	}
+	show_programs(pr, npr);
 }
 
 static int run_show(opts *o)
@@ -560,6 +662,8 @@ static int run_show(opts *o)
 	sp_program_info *pr = NULL;
 	size_t nsp = 0, npr = 0;
 	sp_status s = sp_catalog_specialties(c, &sp, &nsp, &err);
+	if (!s && !o->json && !o->specialty) /* to count the real ones */
+		s = sp_catalog_programs(c, NULL, &pr, &npr, &err);
 	if (!s && o->specialty) {
 		s = sp_catalog_programs(c, o->specialty, &pr, &npr, &err);
 		size_t k = 0;
@@ -639,7 +743,8 @@ int cmd_catalog(int argc, char **argv)
 		int nargs;
 		int (*run)(opts *);
 	} verbs[] = {
-	    {"init", A_DB | A_SEED | A_FORCE | A_QUIET, init_text, 0, run_init},
+	    {"init", A_DB | A_SEED | A_FORCE | A_QUIET | A_SYNTHETIC, init_text,
+	     0, run_init},
 	    {"import", A_DB | A_QUIET, import_text, 1, run_import},
 	    {"export", A_DB | A_OUT, export_text, 0, run_export},
 	    {"show", A_DB | A_SPECIALTY | A_JSON, show_text, 0, run_show},

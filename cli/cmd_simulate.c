@@ -27,9 +27,10 @@ static const char usage_text[] =
     "                        DR); repeat or separate with commas\n"
     "      --db PATH         catalog database (default: $SMARTPICK_DB or\n"
     "                        smartpick.db)\n"
-    "      --builtin         use the built-in synthetic catalog (no\n"
-    "                        database) with the shipped parameters\n"
-    "      --catalog-seed N  seed of the built-in catalog (default 1)\n"
+    "      --builtin         use the synthetic catalog ('catalog init\n"
+    "                        --synthetic', no database) with the shipped\n"
+    "                        parameters\n"
+    "      --catalog-seed N  seed of that synthetic catalog (default 1)\n"
     "      --params FILE     apply a params.csv after loading\n"
     "      --json            write JSON (by_group, by_specialty, by_type,\n"
     "                        interview_rates) instead of tables\n"
@@ -53,8 +54,7 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 	sp_catalog *c = NULL;
 	sp_status s;
 	if (builtin) {
-		s = sp_model_builtin_catalog(cseed, &specs, &ns, &progs, &np,
-		                             &err);
+		s = sp_catalog_synthetic(cseed, &specs, &ns, &progs, &np, &err);
 	} else {
 		s = sp_catalog_open(sp_catalog_default_path(db), 0, &c, &err);
 		if (!s)

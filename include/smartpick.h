@@ -428,6 +428,13 @@ sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
                           sp_err *err) SP_MUST_CHECK;
 void sp_catalog_close(sp_catalog *c);
 
+/* Replaces the catalog with the real one (the default): the programs of
+ * the embedded data/programs.csv with their measured rates, and labelled
+ * estimated rows that bring every specialty row to its published NRMP
+ * 2025 program and position counts; estimated fields are marked
+ * (docs/catalog.md).  Also installs the fitted parameters.  All or
+ * nothing. */
+sp_status sp_catalog_init_real(sp_catalog *c, sp_err *err) SP_MUST_CHECK;
 /* Replaces the catalog with the synthetic one built from the cited
  * tables: per-specialty program and position counts equal the published
  * ones; everything else is drawn from `seed` and marked synthetic.  Also
@@ -450,6 +457,41 @@ typedef enum {
 	SP_SETTING_MILITARY = 3
 } sp_setting;
 
+/* Measured interview-offer rates of a program (sp_program_info.rates):
+ * by applicant type, by the applicant's school in or out of the
+ * program's state, by signal tier (gold/silver in two-tier specialties,
+ * signal in one-tier ones). */
+typedef enum {
+	SP_RATE_MD = 0,
+	SP_RATE_DO,
+	SP_RATE_USIMG,
+	SP_RATE_IMG, /* non-US IMGs */
+	SP_RATE_INSTATE,
+	SP_RATE_OUTSTATE,
+	SP_RATE_GOLD,
+	SP_RATE_SILVER,
+	SP_RATE_SIGNAL, /* single-tier signal */
+	SP_RATE_NOSIGNAL,
+	SP_RATE_N
+} sp_rate;
+
+/* Program fields whose value may be estimated (sp_program_info.estimated
+ * is a mask of 1u << f). */
+typedef enum {
+	SP_FIELD_NAME = 0,
+	SP_FIELD_CITY,
+	SP_FIELD_STATE,
+	SP_FIELD_SPECIALTY, /* the specialty row, hence the track */
+	SP_FIELD_POSITIONS,
+	SP_FIELD_SETTING,
+	SP_FIELD_SELECTIVITY,
+	SP_FIELD_SLOTS,
+	SP_FIELD_SIGNALS,
+	SP_FIELD_VISA,
+	SP_FIELD_STEP2,
+	SP_FIELD_N
+} sp_field;
+
 /* One specialty track group as the catalog holds it (one row of
  * data/specialties_2025.csv plus signal allotments). */
 typedef struct {
@@ -465,9 +507,9 @@ typedef struct {
 } sp_specialty_info;
 
 typedef struct {
-	int32_t id;    /* catalog row id */
-	char code[24]; /* stable program code, e.g. "IM-0042" */
-	char name[96];
+	int32_t id;         /* catalog row id */
+	char code[24];      /* stable program code, e.g. "IM-0042" */
+	char name[128];     /* the full published name (1 to 127 bytes) */
 	char specialty[16]; /* sp_specialty_info.code */
 	sp_track track;
 	char state[3]; /* two-letter postal code */
@@ -482,12 +524,40 @@ typedef struct {
 	int sponsors_visa;   /* 1 if it sponsors H-1B or J-1 */
 	double step2_median; /* Step 2 CK median of matched residents */
 	int synthetic;       /* 1 when drawn, not published */
+	/* Schema 2 (the real catalog, docs/catalog.md). */
+	char city[64];     /* "" when unknown */
+	char acgme_id[16]; /* ACGME program id; "" when unknown */
+	/* The program's own interview-offer rates (0..1, share of its
+	 * applicants of a group it invited), NAN where not measured; from
+	 * the application cycle rate_cycle (0: no rates). */
+	double rates[SP_RATE_N];
+	int rate_cycle;
+	/* Provenance: bit (1u << f) set when field f (sp_field) is
+	 * estimated.  Rates are measured; a field not estimated is
+	 * published, unless the row is synthetic (everything drawn). */
+	unsigned estimated;
 } sp_program_info;
 /* interview_slots of the built-in synthetic catalog: the model's slots
  * per position times positions, following the fitted parameter.  Any
  * other value is the count itself (0: the program interviews nobody). */
 #define SP_SLOTS_FROM_MODEL (-1)
 
+/* A rate's column name as in the CSV and the database ("rate_md", ...);
+ * "" otherwise. */
+const char *sp_rate_name(sp_rate r);
+/* A field's name as in the CSV ("positions", ...); "" otherwise. */
+const char *sp_field_name(sp_field f);
+/* Where field f of p comes from: "synthetic", "estimated" or
+ * "published". */
+const char *sp_program_provenance(const sp_program_info *p, sp_field f);
+
+/* Gives the synthetic catalog of `seed` without a database, exactly the
+ * programs sp_catalog_init_synthetic writes (same ids, in catalog
+ * order), with the specialties: for tests, benchmarks and `simulate
+ * --builtin`.  Free both arrays with sp_free. */
+sp_status sp_catalog_synthetic(uint64_t seed, sp_specialty_info **specs,
+                               size_t *nspecs, sp_program_info **progs,
+                               size_t *nprogs, sp_err *err) SP_MUST_CHECK;
 /* Gives the specialties (*n of them) in catalog order; free with
  * sp_free. */
 sp_status sp_catalog_specialties(sp_catalog *c, sp_specialty_info **out,
@@ -545,14 +615,6 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
                        const sp_program_info *progs, size_t nprogs,
                        sp_model **out, sp_err *err) SP_MUST_CHECK;
 void sp_model_free(sp_model *m);
-
-/* Gives a synthetic catalog built from the cited tables without a
- * database (for tests, benchmarks and `simulate --builtin`): the
- * published program and position counts per specialty, everything else
- * drawn from `seed`.  Free both arrays with sp_free. */
-sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
-                                   size_t *nspecs, sp_program_info **progs,
-                                   size_t *nprogs, sp_err *err) SP_MUST_CHECK;
 
 /* Restricts the simulated market to the specialty families of the
  * given codes (any code of a family selects the whole family); n = 0
@@ -651,6 +713,13 @@ double sp_sim_result_match_rate(const sp_sim_result *r, sp_appl_type t);
  * trials (0: never constrained, the cutoff is -inf). */
 void sp_sim_result_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                           double *sd, int *n);
+/* Program j's simulated interview-offer rate for the group of measured
+ * rate k (the share of its applications from that group that were
+ * offered an interview, over all trials; NAN when none applied) and the
+ * group's applications per trial.  Comparable with
+ * sp_program_info.rates[k]. */
+void sp_sim_result_program_rate(const sp_sim_result *r, int32_t j, sp_rate k,
+                                double *rate, double *apps);
 /* Program j's mean positions filled per trial. */
 double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
 /* Program j's match cutoff: the program-side rank score (interview
@@ -659,6 +728,49 @@ double sp_sim_result_filled(const sp_sim_result *r, int32_t j);
  * full, the cutoff is -inf — it takes anyone it ranks). */
 void sp_sim_result_match_cutoff(const sp_sim_result *r, int32_t j, double *mean,
                                 double *sd, int *n);
+
+/* Per-program interview fit (src/progfit.c): each program with measured
+ * rates gets interview slots and score offsets (per applicant type, and
+ * for in-state applicants) fitted so that its simulated interview-offer
+ * rates follow its own measured ones; a damped fixed-point iteration
+ * over `iterations` simulations of `trials` seasons (seed, threads as in
+ * sp_sim_opts).  0 takes the defaults (10 iterations, 4 trials, damping
+ * 0.7).  The model shipped loads the result from data/program_fit.csv. */
+typedef struct {
+	int n;           /* programs compared */
+	double mae;      /* median |measured - simulated|, as a fraction */
+	double pearson;  /* correlation of measured and simulated */
+	double spearman; /* rank correlation */
+} sp_progfit_stat;
+
+typedef struct {
+	int iterations, trials, threads;
+	uint64_t seed;
+	double damping;
+	/* After each simulation, before the step; may be NULL.  `st` is the
+	 * fit of the US MD rates over all programs. */
+	void (*progress)(void *ctx, int iteration, const sp_progfit_stat *st);
+	void *progress_ctx;
+} sp_progfit_opts;
+
+sp_status sp_model_fit_programs(sp_model *m, const sp_progfit_opts *o,
+                                sp_err *err) SP_MUST_CHECK;
+/* Writes the fitted programs (those with measured rates) as
+ * program_fit.csv: program_code, interview_slots, off_us_md, off_us_do,
+ * off_us_img, off_non_us_img, off_instate, source. */
+sp_status sp_model_program_fit_write_csv(const sp_model *m, FILE *f,
+                                         const char *source) SP_MUST_CHECK;
+/* Measured rate k against the simulated one over the programs of a
+ * family (its code, e.g. "IM"; NULL: all) that have it and at least two
+ * simulated applications of the group per season. */
+sp_status sp_progfit_stats(const sp_model *m, const sp_sim_result *r,
+                           const char *family, sp_rate k,
+                           sp_progfit_stat *out) SP_MUST_CHECK;
+
+/* The per-program fit figures of a simulation as a Markdown table (by
+ * family and rate, then all programs). */
+sp_status sp_progfit_report_write_md(const sp_model *m, const sp_sim_result *r,
+                                     FILE *f) SP_MUST_CHECK;
 
 /* Probes: applicants of the advisor's making, inserted into every trial
  * of a simulation with a fixed application list and signals (for

@@ -25,6 +25,7 @@
 #include "market.h"
 
 #include "csv.h"
+#include "tables.h"
 #include "data.h"
 #include "json.h"
 
@@ -93,37 +94,24 @@ sp_calib_opts sp_calib_defaults(void)
 /* ------------------------------------------------------------------ */
 /* Targets from the cited tables. */
 
-typedef struct {
-	sp__csv c;
-	int idx[16];
-} table;
-
-static bool open_table(table *t, const char *file, const char *const *cols,
+/* Opens an embedded table (tables.c); false when it cannot be read. */
+static bool open_table(sp__table *t, const char *file, const char *const *cols,
                        size_t n)
 {
-	size_t len;
-	const char *buf = sp__data_file(file, &len);
-	if (!buf)
-		return false;
-	sp__csv_init(&t->c, buf, len, file);
-	if (sp__csv_header(&t->c, cols, n, n, true, t->idx, NULL)) {
-		sp__csv_free(&t->c);
-		return false;
-	}
-	return true;
+	if (sp__table_open(t, file, cols, n, NULL) == SP_OK)
+		return true;
+	sp__table_close(t);
+	return false;
 }
 
-static double num(const table *t, int col)
+static double num(const sp__table *t, int col)
 {
-	const char *s = sp__csv_field(&t->c, t->idx[col]);
-	char *end;
-	double v = strtod(s, &end);
-	return *s && !*end ? v : NAN;
+	return sp__table_num(t, col, NAN);
 }
 
-static const char *str(const table *t, int col)
+static const char *str(const sp__table *t, int col)
 {
-	return sp__csv_field(&t->c, t->idx[col]);
+	return sp__table_str(t, col);
 }
 
 static bool add(sp_calib_report *r, int kind, int32_t idx, int what,
@@ -154,11 +142,12 @@ static int32_t spec_row(const sp_model *m, const char *code)
 static bool fill_targets(sp_calib_report *r, const sp_model *m)
 {
 	static const char *const cols[] = {"code", "kind", "fill_pct"};
-	table t;
+	sp__table t;
+	sp_status st;
 	if (!open_table(&t, "specialties_2025.csv", cols, 3))
 		return true;
 	bool ok = true;
-	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+	while (ok && sp__table_next(&t, &st, NULL)) {
 		int32_t s = spec_row(m, str(&t, 0));
 		double v = num(&t, 2);
 		if (s < 0 || !strcmp(str(&t, 1), "residual") || isnan(v) ||
@@ -166,7 +155,7 @@ static bool fill_targets(sp_calib_report *r, const sp_model *m)
 			continue;
 		ok = add(r, T_FILL, s, 0, v, 1.0, "fill rate", str(&t, 0));
 	}
-	sp__csv_free(&t.c);
+	sp__table_close(&t);
 	return ok;
 }
 
@@ -174,11 +163,12 @@ static bool type_targets(sp_calib_report *r)
 {
 	static const char *const cols[] = {"year", "applicant_type",
 	                                   "match_rate_pct"};
-	table t;
+	sp__table t;
+	sp_status st;
 	if (!open_table(&t, "applicant_types.csv", cols, 3))
 		return true;
 	bool ok = true;
-	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+	while (ok && sp__table_next(&t, &st, NULL)) {
 		if (strcmp(str(&t, 0), "2025"))
 			continue;
 		for (int k = 0; k < SP_APPL_NTYPES; k++)
@@ -187,7 +177,7 @@ static bool type_targets(sp_calib_report *r)
 				ok = add(r, T_TYPE, k, 0, num(&t, 2),
 				         TYPE_WEIGHT, "match rate", str(&t, 1));
 	}
-	sp__csv_free(&t.c);
+	sp__table_close(&t);
 	return ok;
 }
 
@@ -196,11 +186,12 @@ static bool md_targets(sp_calib_report *r, const sp_model *m)
 	static const char *const cols[] = {"code", "matched_median",
 	                                   "unmatched_median",
 	                                   "derived_pct_matched"};
-	table t;
+	sp__table t;
+	sp_status st;
 	if (!open_table(&t, "step2_by_specialty_2026.csv", cols, 4))
 		return true;
 	bool ok = true;
-	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+	while (ok && sp__table_next(&t, &st, NULL)) {
 		int32_t f = sp__model_family(m, str(&t, 0));
 		if (f < 0 || !m->fam[f].selected)
 			continue;
@@ -215,7 +206,7 @@ static bool md_targets(sp_calib_report *r, const sp_model *m)
 			ok = add(r, T_S2_UNM, f, 0, um, 0.5,
 			         "Step 2 median, unmatched", str(&t, 0));
 	}
-	sp__csv_free(&t.c);
+	sp__table_close(&t);
 	return ok;
 }
 
@@ -238,11 +229,12 @@ static bool iv_targets(sp_calib_report *r, const sp_model *m)
 	           {4, 0, 1.0, "interview rate, no signal"},
 	           {5, 4, 0.5, "interview rate, in state"},
 	           {6, 3, 0.5, "interview rate, out of state"}};
-	table t;
+	sp__table t;
+	sp_status st;
 	if (!open_table(&t, "interview_rates_2024.csv", cols, 7))
 		return true;
 	bool ok = true;
-	while (ok && !sp__csv_next(&t.c, NULL) && t.c.nf) {
+	while (ok && sp__table_next(&t, &st, NULL)) {
 		int32_t f = sp__model_family(m, str(&t, 0));
 		if (f < 0 || !m->fam[f].selected)
 			continue;
@@ -253,7 +245,7 @@ static bool iv_targets(sp_calib_report *r, const sp_model *m)
 				         map[k].w, map[k].group, str(&t, 0));
 		}
 	}
-	sp__csv_free(&t.c);
+	sp__table_close(&t);
 	return ok;
 }
 

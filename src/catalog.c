@@ -1,8 +1,9 @@
 /*
  * catalog.c — the program catalog: a SQLite database of specialties,
- * programs and fitted model parameters; the synthetic catalog drawn from
- * the cited tables; CSV import and export.  The schema, every synthetic
- * share and the CSV format are documented in docs/catalog.md.
+ * programs and fitted model parameters; the real catalog and the
+ * synthetic one drawn from the cited tables; CSV import and export.  The
+ * schema, every synthetic share and the CSV format are documented in
+ * docs/catalog.md.
  *
  * Storage.  One SQLite file, marked as ours by PRAGMA application_id and
  * versioned by the `schema_version` row of the meta table.  Foreign keys
@@ -22,6 +23,19 @@
  * code: the code without an "-A" (advanced) suffix, and IM for IMPRIM and
  * PEDS for PEDSPRIM (primary-care tracks of the same programs).  Rows with
  * no score row use the median of the table's medians and of its IQRs.
+ *
+ * The real catalog (the default).  The programs of the embedded
+ * data/programs.csv (tools/build-programs: name, city, state, specialty
+ * row and the program's measured 2024 interview rates) come first in
+ * each specialty row; labelled estimated rows ("Unlisted ... program N
+ * (estimated)", drawn like synthetic ones from a fixed stream) bring the
+ * row to its published program count; the row's published positions are
+ * split equally over its programs.  Setting (from the name), selectivity
+ * (from the measured rates), slots, visa sponsorship and the Step 2 CK
+ * median are estimates, and each row's `estimated` column lists what is.
+ *
+ * Schema 2 added the city, the ACGME id, the rates and the provenance
+ * columns; a schema 1 file is upgraded in place when opened.
  *
  * The synthetic catalog.  For each specialty row, exactly `programs`
  * programs whose positions sum exactly to `positions`: each program gets
@@ -54,8 +68,10 @@
 #include "csv.h"
 #include "data.h"
 #include "io.h"
+#include "tables.h"
 
 #include <errno.h>
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -63,7 +79,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define APPLICATION_ID 0x53504b43 /* "SPKC" */
 
 /* Import defaults for absent columns or empty cells (docs/catalog.md). */
@@ -89,6 +105,43 @@ static int find_name(const char *const *names, int n, const char *s)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
+}
+
+/* Rates and estimable fields, in sp_rate and sp_field order: the CSV's
+ * and the database's column names. */
+static const char *const rate_names[SP_RATE_N] = {
+    "rate_md",      "rate_do",       "rate_usimg", "rate_img",
+    "rate_instate", "rate_outstate", "rate_gold",  "rate_silver",
+    "rate_signal",  "rate_nosignal"};
+static const char *const field_names[SP_FIELD_N] = {"name",
+                                                    "city",
+                                                    "state",
+                                                    "specialty",
+                                                    "positions",
+                                                    "setting",
+                                                    "selectivity",
+                                                    "interview_slots",
+                                                    "accepts_signals",
+                                                    "sponsors_visa",
+                                                    "step2_median"};
+
+const char *sp_rate_name(sp_rate r)
+{
+	return (unsigned)r < SP_RATE_N ? rate_names[r] : "";
+}
+
+const char *sp_field_name(sp_field f)
+{
+	return (unsigned)f < SP_FIELD_N ? field_names[f] : "";
+}
+
+const char *sp_program_provenance(const sp_program_info *p, sp_field f)
+{
+	if (p->synthetic)
+		return "synthetic";
+	if ((unsigned)f < SP_FIELD_N && (p->estimated & (1u << f)))
+		return "estimated";
+	return "published";
 }
 
 #define NTRACKS   ((int)(sizeof track_names / sizeof *track_names))
@@ -371,6 +424,43 @@ static sp_status query_int(sp_catalog *c, const char *sql, long long *out,
 /* ------------------------------------------------------------------ */
 /* The schema.                                                         */
 
+/* The columns schema 2 adds to programs (also what migrating a schema 1
+ * catalog adds, by ALTER TABLE ... ADD COLUMN). */
+#define PROGRAM_V2_COLUMNS                                \
+	"  city            TEXT NOT NULL DEFAULT '',\n"   \
+	"  acgme_id        TEXT NOT NULL DEFAULT '',\n"   \
+	"  rate_md         REAL,\n"                       \
+	"  rate_do         REAL,\n"                       \
+	"  rate_usimg      REAL,\n"                       \
+	"  rate_img        REAL,\n"                       \
+	"  rate_instate    REAL,\n"                       \
+	"  rate_outstate   REAL,\n"                       \
+	"  rate_gold       REAL,\n"                       \
+	"  rate_silver     REAL,\n"                       \
+	"  rate_signal     REAL,\n"                       \
+	"  rate_nosignal   REAL,\n"                       \
+	"  rate_cycle      INTEGER NOT NULL DEFAULT 0,\n" \
+	"  estimated       TEXT NOT NULL DEFAULT ''\n"
+
+static const char migrate_v1_sql[] =
+    "ALTER TABLE programs ADD COLUMN city TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE programs ADD COLUMN acgme_id TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE programs ADD COLUMN rate_md REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_do REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_usimg REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_img REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_instate REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_outstate REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_gold REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_silver REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_signal REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_nosignal REAL;\n"
+    "ALTER TABLE programs ADD COLUMN rate_cycle INTEGER NOT NULL DEFAULT "
+    "0;\n"
+    "ALTER TABLE programs ADD COLUMN estimated TEXT NOT NULL DEFAULT '';\n"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n"
+    "PRAGMA user_version = 2;\n";
+
 static const char schema_sql[] =
     "CREATE TABLE meta (\n"
     "  key   TEXT PRIMARY KEY,\n"
@@ -420,8 +510,8 @@ static const char schema_sql[] =
     "1)),\n"
     "  sponsors_visa   INTEGER NOT NULL CHECK (sponsors_visa IN (0, 1)),\n"
     "  step2_median    REAL NOT NULL,\n"
-    "  synthetic       INTEGER NOT NULL CHECK (synthetic IN (0, 1))\n"
-    ");\n"
+    "  synthetic       INTEGER NOT NULL CHECK (synthetic IN (0, "
+    "1)),\n" PROGRAM_V2_COLUMNS ");\n"
     "CREATE INDEX programs_by_specialty ON programs (specialty, id);\n"
     "CREATE INDEX programs_by_state ON programs (state);\n"
     "CREATE TABLE params (\n"
@@ -447,6 +537,7 @@ typedef struct {
 } spec;
 
 typedef SP_VEC(spec) spec_vec;
+typedef SP_VEC(sp_program_info) prog_vec;
 
 /* Appends the ';'-separated ids of src to dst, skipping repeats. */
 static void add_sources(char *dst, size_t size, const char *src)
@@ -505,20 +596,6 @@ static bool takes(const spec *sp, const char *code, bool set)
 	return !set && strcmp(base, code) == 0;
 }
 
-/* Opens an embedded table and reads its header (extra columns allowed). */
-static sp_status table_open(sp__csv *t, const char *file, const char *name,
-                            const char *const *cols, size_t ncols, int *idx,
-                            sp_err *err)
-{
-	size_t len;
-	const char *buf = sp__data_file(file, &len);
-	sp__csv_init(t, buf ? buf : "", buf ? len : 0, name);
-	if (!buf)
-		return sp__err_set(err, SP_EIO, name, 0, NULL,
-		                   "table missing from this build");
-	return sp__csv_header(t, cols, ncols, ncols, true, idx, err);
-}
-
 /* Field i as an integer; an empty cell is 0. */
 static sp_status opt_long(const sp__csv *t, int i, long *out, sp_err *err)
 {
@@ -554,30 +631,26 @@ static sp_status read_specialty_rows(spec_vec *v, sp_err *err)
 	static const char *const cols[] = {"code",      "specialty", "family",
 	                                   "track",     "kind",      "programs",
 	                                   "positions", "source"};
-	int idx[8];
-	sp__csv t;
-	sp_status s =
-	    table_open(&t, "specialties_2025.csv", "data/specialties_2025.csv",
-	               cols, 8, idx, err);
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s = sp__table_open(&tb, "specialties_2025.csv", cols, 8, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
 		spec sp;
 		memset(&sp, 0, sizeof sp);
 		long programs = 0, positions = 0;
-		copy_str(sp.code, sizeof sp.code, sp__csv_field(&t, idx[0]));
-		copy_str(sp.name, sizeof sp.name, sp__csv_field(&t, idx[1]));
-		copy_str(sp.family, sizeof sp.family,
-		         sp__csv_field(&t, idx[2]));
-		sp.pgy2 = strcmp(sp__csv_field(&t, idx[3]), "pgy2") == 0;
-		copy_str(sp.source, sizeof sp.source,
-		         sp__csv_field(&t, idx[7]));
-		if ((s = kind_track(&t, idx[4], sp.pgy2, &sp, err)) ||
-		    (s = sp__csv_long(&t, idx[5], 1, 100000, &programs, err)) ||
-		    (s = sp__csv_long(&t, idx[6], 1, 10000000, &positions,
-		                      err)))
+		copy_str(sp.code, sizeof sp.code, sp__csv_field(t, idx[0]));
+		copy_str(sp.name, sizeof sp.name, sp__csv_field(t, idx[1]));
+		copy_str(sp.family, sizeof sp.family, sp__csv_field(t, idx[2]));
+		sp.pgy2 = strcmp(sp__csv_field(t, idx[3]), "pgy2") == 0;
+		copy_str(sp.source, sizeof sp.source, sp__csv_field(t, idx[7]));
+		if ((s = kind_track(t, idx[4], sp.pgy2, &sp, err)) ||
+		    (s = sp__csv_long(t, idx[5], 1, 100000, &programs, err)) ||
+		    (s = sp__csv_long(t, idx[6], 1, 10000000, &positions, err)))
 			break;
 		if (positions < programs ||
 		    positions > programs * (long)SP__CATALOG_MAX_POSITIONS) {
-			s = sp__csv_err(&t, err, SP_EINVAL, idx[6],
+			s = sp__csv_err(t, err, SP_EINVAL, idx[6],
 			                "positions do not fit the programs");
 			break;
 		}
@@ -587,7 +660,7 @@ static sp_status read_specialty_rows(spec_vec *v, sp_err *err)
 			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 			                "out of memory");
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	return s;
 }
 
@@ -596,20 +669,20 @@ static sp_status read_signals(spec_vec *v, sp_err *err)
 	static const char *const cols[] = {
 	    "match_year",  "code",    "gold",  "silver",
 	    "single_tier", "in_eras", "source"};
-	int idx[7];
-	sp__csv t;
-	sp_status s = table_open(&t, "signals.csv", "data/signals.csv", cols, 7,
-	                         idx, err);
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
-		if (strcmp(sp__csv_field(&t, idx[0]), "2025") != 0 ||
-		    strcmp(sp__csv_field(&t, idx[5]), "yes") != 0)
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s = sp__table_open(&tb, "signals.csv", cols, 7, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
+		if (strcmp(sp__csv_field(t, idx[0]), "2025") != 0 ||
+		    strcmp(sp__csv_field(t, idx[5]), "yes") != 0)
 			continue;
 		long gold, silver, single;
-		if ((s = opt_long(&t, idx[2], &gold, err)) ||
-		    (s = opt_long(&t, idx[3], &silver, err)) ||
-		    (s = opt_long(&t, idx[4], &single, err)))
+		if ((s = opt_long(t, idx[2], &gold, err)) ||
+		    (s = opt_long(t, idx[3], &silver, err)) ||
+		    (s = opt_long(t, idx[4], &single, err)))
 			break;
-		const char *code = sp__csv_field(&t, idx[1]);
+		const char *code = sp__csv_field(t, idx[1]);
 		for (size_t i = 0; i < v->n; i++) {
 			spec *sp = &v->v[i];
 			if (!takes(sp, code, sp->gold + sp->silver > 0))
@@ -617,10 +690,10 @@ static sp_status read_signals(spec_vec *v, sp_err *err)
 			sp->gold = (int)(single ? single : gold);
 			sp->silver = (int)(single ? 0 : silver);
 			add_sources(sp->source, sizeof sp->source,
-			            sp__csv_field(&t, idx[6]));
+			            sp__csv_field(t, idx[6]));
 		}
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	return s;
 }
 
@@ -642,29 +715,28 @@ static sp_status read_step2(spec_vec *v, sp_err *err)
 {
 	static const char *const cols[] = {
 	    "code", "matched_q1", "matched_median", "matched_q3", "source"};
-	int idx[5];
 	double med[MAX_STEP2_ROWS], iqr[MAX_STEP2_ROWS];
 	size_t n = 0;
-	sp__csv t;
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
 	sp_status s =
-	    table_open(&t, "step2_by_specialty_2026.csv",
-	               "data/step2_by_specialty_2026.csv", cols, 5, idx, err);
+	    sp__table_open(&tb, "step2_by_specialty_2026.csv", cols, 5, err);
 	for (size_t i = 0; i < v->n; i++)
 		v->v[i].step2_median = -1;
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
 		double q1, m, q3;
-		if ((s = sp__csv_double(&t, idx[1], 1, 300, &q1, err)) ||
-		    (s = sp__csv_double(&t, idx[2], 1, 300, &m, err)) ||
-		    (s = sp__csv_double(&t, idx[3], 1, 300, &q3, err)))
+		if ((s = sp__csv_double(t, idx[1], 1, 300, &q1, err)) ||
+		    (s = sp__csv_double(t, idx[2], 1, 300, &m, err)) ||
+		    (s = sp__csv_double(t, idx[3], 1, 300, &q3, err)))
 			break;
 		if (n == MAX_STEP2_ROWS) {
-			s = sp__csv_err(&t, err, SP_ELIMIT, -1,
-			                "too many rows");
+			s = sp__csv_err(t, err, SP_ELIMIT, -1, "too many rows");
 			break;
 		}
 		med[n] = m;
 		iqr[n++] = q3 - q1;
-		const char *code = sp__csv_field(&t, idx[0]);
+		const char *code = sp__csv_field(t, idx[0]);
 		for (size_t i = 0; i < v->n; i++) {
 			spec *sp = &v->v[i];
 			if (!takes(sp, code, sp->step2_median >= 0))
@@ -673,10 +745,10 @@ static sp_status read_step2(spec_vec *v, sp_err *err)
 			sp->step2_iqr = q3 - q1;
 			copy_str(sp->step2_basis, sizeof sp->step2_basis, code);
 			add_sources(sp->source, sizeof sp->source,
-			            sp__csv_field(&t, idx[4]));
+			            sp__csv_field(t, idx[4]));
 		}
 	}
-	sp__csv_free(&t);
+	sp__table_close(&tb);
 	if (s)
 		return s;
 	if (n == 0)
@@ -797,6 +869,27 @@ static sp_status create_schema(sp_catalog *c, sp_err *err)
 	return finish(c, s, err);
 }
 
+/* Upgrades a schema 1 catalog in place (one transaction): the programs
+ * gain schema 2's columns, empty (no city, no rates, nothing marked
+ * estimated).  Its programs stay what they were (synthetic or imported);
+ * 'smartpick catalog init --force' replaces them with the real catalog. */
+static sp_status migrate(sp_catalog *c, long long version, sp_err *err)
+{
+	sp_status s = begin(c, err);
+	if (!s)
+		s = exec_sql(c, migrate_v1_sql, err, "cannot upgrade");
+	s = finish(c, s, err);
+	if (!s)
+		return SP_OK;
+	char why[256];
+	copy_str(why, sizeof why, err ? err->msg : sp_strerror(s));
+	return sp__err_set(err, s, c->path, 0, NULL,
+	                   "catalog schema %lld is older than this SmartPick "
+	                   "reads (%d) and could not be upgraded (%s); "
+	                   "rebuild it with 'smartpick catalog init --force'",
+	                   version, SCHEMA_VERSION, why);
+}
+
 /* Checks that the database is a current SmartPick catalog, creating the
  * schema in an empty one when `create`. */
 static sp_status check_identity(sp_catalog *c, int create, sp_err *err)
@@ -835,7 +928,7 @@ static sp_status check_identity(sp_catalog *c, int create, sp_err *err)
 	if (version < 1)
 		return sp__err_set(err, SP_EPARSE, c->path, 0, NULL,
 		                   "damaged catalog: bad schema_version");
-	return SP_OK;
+	return version < SCHEMA_VERSION ? migrate(c, version, err) : SP_OK;
 }
 
 sp_status sp_catalog_open(const char *path, int create, sp_catalog **out,
@@ -907,8 +1000,54 @@ void sp_catalog_close(sp_catalog *c)
 static const char insert_program_sql[] =
     "INSERT INTO programs (code, name, specialty, track, state, region, "
     "setting, positions, selectivity, interview_slots, accepts_signals, "
-    "sponsors_visa, step2_median, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "sponsors_visa, step2_median, synthetic, city, acgme_id, rate_md, "
+    "rate_do, rate_usimg, rate_img, rate_instate, rate_outstate, "
+    "rate_gold, rate_silver, rate_signal, rate_nosignal, rate_cycle, "
+    "estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+    "?26, ?27, ?28)";
+
+/* The estimated-field mask as stored: field names joined by ';', in
+ * sp_field order ("" when nothing is estimated). */
+static void format_estimated(unsigned mask, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int f = 0; f < SP_FIELD_N; f++)
+		if (mask & (1u << f)) {
+			int n = snprintf(buf + used, size - used, "%s%s",
+			                 used ? ";" : "", field_names[f]);
+			if (n < 0 || (size_t)n >= size - used)
+				return;
+			used += (size_t)n;
+		}
+}
+
+/* Parses format_estimated's text; false on an unknown or repeated name
+ * (*bad gives the offending name's offset). */
+static bool parse_estimated(const char *s, unsigned *mask, size_t *bad)
+{
+	*mask = 0;
+	const char *p = s;
+	while (*p) {
+		size_t n = strcspn(p, ";");
+		int f = 0;
+		while (f < SP_FIELD_N && (strlen(field_names[f]) != n ||
+		                          memcmp(field_names[f], p, n) != 0))
+			f++;
+		if (f == SP_FIELD_N || (*mask & (1u << f))) {
+			*bad = (size_t)(p - s);
+			return false;
+		}
+		*mask |= 1u << f;
+		p += n;
+		if (*p == ';' && !*++p) {
+			*bad = (size_t)(p - s);
+			return false;
+		}
+	}
+	return true;
+}
 
 static sp_status insert_program(sp_catalog *c, sqlite3_stmt *st,
                                 const sp_program_info *p, sp_err *err)
@@ -927,13 +1066,25 @@ static sp_status insert_program(sp_catalog *c, sqlite3_stmt *st,
 	sqlite3_bind_int(st, 12, p->sponsors_visa);
 	sqlite3_bind_double(st, 13, p->step2_median);
 	sqlite3_bind_int(st, 14, p->synthetic);
+	bind_str(st, 15, p->city);
+	bind_str(st, 16, p->acgme_id);
+	for (int r = 0; r < SP_RATE_N; r++)
+		if (!isnan(p->rates[r]))
+			sqlite3_bind_double(st, 17 + r, p->rates[r]);
+	sqlite3_bind_int(st, 27, p->rate_cycle);
+	char est[256];
+	format_estimated(p->estimated, est, sizeof est);
+	sqlite3_bind_text(st, 28, est, -1, SQLITE_TRANSIENT);
 	return step_done(c, st, err, "cannot write a program");
 }
 
 #define PROGRAM_COLUMNS                                              \
 	"id, code, name, specialty, track, state, region, setting, " \
 	"positions, selectivity, interview_slots, accepts_signals, " \
-	"sponsors_visa, step2_median, synthetic"
+	"sponsors_visa, step2_median, synthetic, city, acgme_id, "   \
+	"rate_md, rate_do, rate_usimg, rate_img, rate_instate, "     \
+	"rate_outstate, rate_gold, rate_silver, rate_signal, "       \
+	"rate_nosignal, rate_cycle, estimated"
 
 static void read_program(sqlite3_stmt *st, sp_program_info *p)
 {
@@ -957,6 +1108,16 @@ static void read_program(sqlite3_stmt *st, sp_program_info *p)
 	p->sponsors_visa = sqlite3_column_int(st, 12);
 	p->step2_median = sqlite3_column_double(st, 13);
 	p->synthetic = sqlite3_column_int(st, 14);
+	copy_str(p->city, sizeof p->city, col_str(st, 15));
+	copy_str(p->acgme_id, sizeof p->acgme_id, col_str(st, 16));
+	for (int r = 0; r < SP_RATE_N; r++)
+		p->rates[r] = sqlite3_column_type(st, 17 + r) == SQLITE_NULL
+		                  ? NAN
+		                  : sqlite3_column_double(st, 17 + r);
+	p->rate_cycle = sqlite3_column_int(st, 27);
+	size_t bad;
+	if (!parse_estimated(col_str(st, 28), &p->estimated, &bad))
+		p->estimated = (1u << SP_FIELD_N) - 1;
 }
 
 /* Sets each specialty's program and position counts from its programs. */
@@ -1098,6 +1259,8 @@ static void draw_program(sp_rng *r, const spec *sp, int k, int positions,
 	p->positions = positions;
 	p->track = sp->track;
 	p->synthetic = 1;
+	for (int q = 0; q < SP_RATE_N; q++)
+		p->rates[q] = NAN;
 	copy_str(p->specialty, sizeof p->specialty, sp->code);
 	/* Codes are at most 15 + 1 + 5 bytes: a specialty has far fewer
 	 * than 100,000 programs, and the bound lets the compiler see the
@@ -1110,10 +1273,9 @@ static void draw_program(sp_rng *r, const spec *sp, int k, int positions,
 	copy_str(p->name, sizeof p->name, name);
 }
 
-/* Draws and inserts the programs of specialty row `row`. */
-static sp_status draw_specialty(sp_catalog *c, sqlite3_stmt *ins,
-                                const spec *sp, size_t row, uint64_t seed,
-                                sp_err *err)
+/* Draws the programs of specialty row `row` onto *out. */
+static sp_status draw_specialty(const spec *sp, size_t row, uint64_t seed,
+                                prog_vec *out, sp_err *err)
 {
 	int n = sp->programs;
 	double *z = sp_malloc((size_t)n * sizeof *z);
@@ -1131,9 +1293,14 @@ static sp_status draw_specialty(sp_catalog *c, sqlite3_stmt *ins,
 	if (!s && !apportion(size, w, n, sp->positions))
 		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
 	for (int i = 0; !s && i < n; i++) {
-		sp_program_info p;
-		draw_program(&r, sp, i, size[i], z[i], &p);
-		s = insert_program(c, ins, &p, err);
+		if (!SP_VEC_RESERVE(*out, 1)) {
+			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+			                "out of memory");
+			break;
+		}
+		sp_program_info *p = &out->v[out->n++];
+		draw_program(&r, sp, i, size[i], z[i], p);
+		p->id = (int32_t)out->n;
 	}
 	sp_free(z);
 	sp_free(w);
@@ -1162,13 +1329,17 @@ sp_status sp__catalog_init_with_params(sp_catalog *c, uint64_t seed,
 		return s;
 	}
 	sqlite3_stmt *ins = NULL;
+	prog_vec pv = {0};
 	if (!(s = exec_sql(c, "DELETE FROM programs; DELETE FROM params", err,
 	                   "cannot clear the catalog")) &&
 	    !(s = install_specs(c, &v, err)))
 		s = prep(c, insert_program_sql, &ins, err);
 	for (size_t i = 0; !s && i < v.n; i++)
-		s = draw_specialty(c, ins, &v.v[i], i, seed, err);
+		s = draw_specialty(&v.v[i], i, seed, &pv, err);
+	for (size_t j = 0; !s && j < pv.n; j++)
+		s = insert_program(c, ins, &pv.v[j], err);
 	sqlite3_finalize(ins);
+	SP_VEC_FREE(pv);
 	char num[32], when[32], note[200];
 	snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
 	snprintf(note, sizeof note,
@@ -1187,12 +1358,418 @@ sp_status sp__catalog_init_with_params(sp_catalog *c, uint64_t seed,
 	return finish(c, s, err);
 }
 
+sp_status sp_catalog_synthetic(uint64_t seed, sp_specialty_info **specs,
+                               size_t *nspecs, sp_program_info **progs,
+                               size_t *nprogs, sp_err *err)
+{
+	sp__err_clear(err);
+	*specs = NULL;
+	*progs = NULL;
+	*nspecs = *nprogs = 0;
+	spec_vec v = {0};
+	prog_vec pv = {0};
+	sp_specialty_info *si = NULL;
+	sp_status s = load_specs(&v, err);
+	if (!s && !(si = sp_calloc(v.n ? v.n : 1, sizeof *si)))
+		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; !s && i < v.n; i++) {
+		const spec *sp = &v.v[i];
+		copy_str(si[i].code, sizeof si[i].code, sp->code);
+		copy_str(si[i].name, sizeof si[i].name, sp->name);
+		copy_str(si[i].family, sizeof si[i].family, sp->family);
+		si[i].track = sp->track;
+		si[i].pgy2 = sp->pgy2;
+		si[i].programs = sp->programs;
+		si[i].positions = sp->positions;
+		si[i].signals_gold = sp->gold;
+		si[i].signals_silver = sp->silver;
+		s = draw_specialty(sp, i, seed, &pv, err);
+	}
+	size_t n = v.n;
+	SP_VEC_FREE(v);
+	if (s) {
+		sp_free(si);
+		SP_VEC_FREE(pv);
+		return s;
+	}
+	*specs = si;
+	*nspecs = n;
+	*progs = pv.v;
+	*nprogs = pv.n;
+	return SP_OK;
+}
+
 sp_status sp_catalog_init_synthetic(sp_catalog *c, uint64_t seed, sp_err *err)
 {
 	size_t len = 0;
 	const char *params = sp__data_file("params.csv", &len);
 	return sp__catalog_init_with_params(c, seed, params, len,
 	                                    "data/params.csv", err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The real catalog (docs/catalog.md, "The real catalog").             */
+
+/* Stream of the estimated rows' draws: sp_rng (REAL_SEED, row + 1). */
+#define REAL_SEED 0x7265616cu /* "real" */
+/* Measured rates are clamped to [RATE_EPS, 1 - RATE_EPS] before probit. */
+#define RATE_EPS 0.005
+/* Fields every estimated row estimates: all of them. */
+#define ALL_FIELDS ((1u << SP_FIELD_N) - 1)
+
+static const char *const real_cols[] = {
+    "program_code",  "name",          "city",      "state",       "specialty",
+    "acgme_id",      "rate_md",       "rate_do",   "rate_usimg",  "rate_img",
+    "rate_instate",  "rate_outstate", "rate_gold", "rate_silver", "rate_signal",
+    "rate_nosignal", "rate_cycle",    "derived"};
+#define REAL_NCOLS ((int)(sizeof real_cols / sizeof *real_cols))
+
+/* The setting a program's name suggests (an estimate: names say
+ * "University" or a service branch; the rest are taken as
+ * community-university, the commonest setting). */
+static sp_setting guess_setting(const char *name)
+{
+	static const char *const military[] = {"National Capital Consortium",
+	                                       " Army ",
+	                                       "Navy",
+	                                       "Naval ",
+	                                       "Air Force",
+	                                       "Military",
+	                                       "Uniformed Services"};
+	for (size_t i = 0; i < sizeof military / sizeof *military; i++)
+		if (strstr(name, military[i]))
+			return SP_SETTING_MILITARY;
+	if (strstr(name, "University") || strstr(name, "School of Medicine") ||
+	    strstr(name, "College of Medicine"))
+		return SP_SETTING_UNIVERSITY;
+	return SP_SETTING_COMMUNITY_UNIVERSITY;
+}
+
+/* One row of data/programs.csv into p (validated). */
+static sp_status real_row(const sp__csv *t, const int *idx, sp_program_info *p,
+                          sp_err *err)
+{
+	memset(p, 0, sizeof *p);
+	const char *code = sp__csv_field(t, idx[0]);
+	const char *name = sp__csv_field(t, idx[1]);
+	const char *city = sp__csv_field(t, idx[2]);
+	const char *state = sp__csv_field(t, idx[3]);
+	if (!sp__catalog_valid_code(code))
+		return sp__csv_err(t, err, SP_EPARSE, idx[0], "bad code");
+	if (!*name || strlen(name) >= sizeof p->name || !sp__catalog_clean_text(name))
+		return sp__csv_err(t, err, SP_EPARSE, idx[1], "bad name");
+	if (strlen(city) >= sizeof p->city || !sp__catalog_clean_text(city))
+		return sp__csv_err(t, err, SP_EPARSE, idx[2], "bad city");
+	if (!sp__catalog_division(state))
+		return sp__csv_err(t, err, SP_EPARSE, idx[3], "unknown state");
+	copy_str(p->code, sizeof p->code, code);
+	copy_str(p->name, sizeof p->name, name);
+	copy_str(p->city, sizeof p->city, city);
+	copy_str(p->state, sizeof p->state, state);
+	copy_str(p->specialty, sizeof p->specialty, sp__csv_field(t, idx[4]));
+	copy_str(p->acgme_id, sizeof p->acgme_id, sp__csv_field(t, idx[5]));
+	p->region = sp__catalog_division(state);
+	for (int r = 0; r < SP_RATE_N; r++) {
+		p->rates[r] = NAN;
+		if (*sp__csv_field(t, idx[6 + r]) == '\0')
+			continue;
+		sp_status s =
+		    sp__csv_double(t, idx[6 + r], 0, 1, &p->rates[r], err);
+		if (s)
+			return s;
+	}
+	long cycle;
+	sp_status s = opt_long(t, idx[16], &cycle, err);
+	if (s)
+		return s;
+	p->rate_cycle = (int)cycle;
+	if (strstr(sp__csv_field(t, idx[17]), "specialty"))
+		p->estimated |= 1u << SP_FIELD_SPECIALTY;
+	return SP_OK;
+}
+
+/* Reads data/programs.csv into rows[i], the real programs of specialty
+ * row v->v[i]; fails on a row whose specialty is unknown or that would
+ * take a row past its published program count. */
+static sp_status read_real(const spec_vec *v, prog_vec *rows, sp_err *err)
+{
+	sp__table tb;
+	sp__csv *t = &tb.c;
+	int *idx = tb.idx;
+	sp_status s =
+	    sp__table_open(&tb, "programs.csv", real_cols, REAL_NCOLS, err);
+	while (!s && !(s = sp__csv_next(t, err)) && t->nf) {
+		sp_program_info p;
+		if ((s = real_row(t, idx, &p, err)))
+			break;
+		size_t i = 0;
+		while (i < v->n && strcmp(v->v[i].code, p.specialty) != 0)
+			i++;
+		if (i == v->n) {
+			s = sp__csv_err(t, err, SP_ENOTFOUND, idx[4],
+			                "unknown specialty");
+			break;
+		}
+		if ((int)rows[i].n >= v->v[i].programs) {
+			s = sp__csv_err(t, err, SP_EINVAL, idx[4],
+			                "more programs than NRMP counts");
+			break;
+		}
+		if (!SP_VEC_PUSH(rows[i], p))
+			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+			                "out of memory");
+	}
+	sp__table_close(&tb);
+	return s;
+}
+
+/* A measured program's interview level: the probit of the mean of its
+ * MD and DO rates (those it has); NAN when it has neither. */
+static double interview_level(const sp_program_info *p)
+{
+	double sum = 0;
+	int n = 0;
+	for (int r = SP_RATE_MD; r <= SP_RATE_DO; r++)
+		if (!isnan(p->rates[r])) {
+			sum += p->rates[r];
+			n++;
+		}
+	if (!n)
+		return NAN;
+	double x = fmax(RATE_EPS, fmin(1 - RATE_EPS, sum / n));
+	return gsl_cdf_ugaussian_Pinv(x);
+}
+
+/* Selectivity of the real programs of a row: minus their interview
+ * level, standardized over the row's measured programs (a program that
+ * invites a smaller share of its applicants is sought after more); 0
+ * (typical) for programs without rates or rows with fewer than two. */
+static void real_selectivity(prog_vec *r)
+{
+	double sum = 0, sq = 0;
+	int n = 0;
+	for (size_t j = 0; j < r->n; j++) {
+		double x = interview_level(&r->v[j]);
+		if (!isnan(x)) {
+			sum += x;
+			sq += x * x;
+			n++;
+		}
+	}
+	double mean = n ? sum / n : 0;
+	double sd = n > 1 ? sqrt(fmax(0, sq / n - mean * mean)) : 0;
+	for (size_t j = 0; j < r->n; j++) {
+		double x = interview_level(&r->v[j]);
+		double sel = isnan(x) || sd <= 0 ? 0 : -(x - mean) / sd;
+		r->v[j].selectivity =
+		    round(fmax(-5, fmin(5, sel)) * 1000) / 1000;
+	}
+}
+
+/* Share of a row's programs with a non-US IMG rate that interviewed any
+ * (the row's sponsorship estimate for programs without that rate); the
+ * synthetic share when none has the rate. */
+static double row_visa_share(const spec *sp, const prog_vec *r)
+{
+	int n = 0, yes = 0;
+	for (size_t j = 0; j < r->n; j++)
+		if (!isnan(r->v[j].rates[SP_RATE_IMG])) {
+			n++;
+			yes += r->v[j].rates[SP_RATE_IMG] > 0;
+		}
+	return n ? (double)yes / n : visa_share(sp->code);
+}
+
+/* Fills the estimated fields of real program p (positions given). */
+static void complete_real(sp_rng *rng, const spec *sp, double visa,
+                          int positions, sp_program_info *p)
+{
+	unsigned est = (1u << SP_FIELD_POSITIONS) | (1u << SP_FIELD_SETTING) |
+	               (1u << SP_FIELD_SELECTIVITY) | (1u << SP_FIELD_SLOTS) |
+	               (1u << SP_FIELD_VISA) | (1u << SP_FIELD_STEP2);
+	p->track = sp->track;
+	p->positions = positions;
+	p->setting = guess_setting(p->name);
+	if (p->interview_slots <= 0) /* not fitted (read_fitted_slots) */
+		p->interview_slots = positions * DEFAULT_SLOTS_PER_POSITION;
+	bool sig_rates =
+	    !isnan(p->rates[SP_RATE_GOLD]) || !isnan(p->rates[SP_RATE_SIGNAL]);
+	p->accepts_signals = (sp->gold + sp->silver) > 0;
+	if (p->accepts_signals && !sig_rates)
+		est |= 1u << SP_FIELD_SIGNALS;
+	double u = sp_rng_uniform(rng);
+	if (!isnan(p->rates[SP_RATE_IMG]))
+		p->sponsors_visa = p->rates[SP_RATE_IMG] > 0;
+	else
+		p->sponsors_visa = u < visa;
+	double step2 = sp->step2_median +
+	               p->selectivity * sp->step2_iqr / 1.35 * STEP2_SPREAD;
+	p->step2_median = fmax(1, fmin(300, round(step2)));
+	p->estimated |= est;
+}
+
+/* Draws a state with the frequencies of the real programs' states. */
+static int draw_real_state(sp_rng *r, const long *count, long total)
+{
+	long u = total > 0 ? (long)sp_rng_below(r, (uint64_t)total) : 0;
+	for (int i = 0; i < NSTATES; i++)
+		if ((u -= count[i]) < 0)
+			return i;
+	return 0;
+}
+
+/* Writes specialty row sp (number `row`): its real programs, then the
+ * estimated rows that bring it to the published program count, all
+ * sharing the published positions equally (largest remainders: the
+ * first positions % programs programs get one more). */
+static sp_status real_specialty(sp_catalog *c, sqlite3_stmt *ins,
+                                const spec *sp, size_t row, prog_vec *real,
+                                const long *state_count, long nstates_total,
+                                sp_err *err)
+{
+	int n = sp->programs, k = (int)real->n;
+	int base = sp->positions / n, extra = sp->positions % n;
+	sp_rng r;
+	sp_rng_seed(&r, REAL_SEED, (uint64_t)row + 1);
+	real_selectivity(real);
+	double visa = row_visa_share(sp, real);
+	sp_status s = SP_OK;
+	for (int j = 0; !s && j < k; j++) {
+		sp_program_info *p = &real->v[j];
+		complete_real(&r, sp, visa, base + (j < extra), p);
+		s = insert_program(c, ins, p, err);
+	}
+	for (int j = k; !s && j < n; j++) {
+		sp_program_info p;
+		int positions = base + (j < extra);
+		draw_program(&r, sp, j, positions, 0, &p);
+		int si = draw_real_state(&r, state_count, nstates_total);
+		copy_str(p.state, sizeof p.state, states[si].code);
+		p.region = states[si].division;
+		p.synthetic = 0;
+		p.estimated = ALL_FIELDS;
+		snprintf(p.code, sizeof p.code, "%s-E%04u", sp->code,
+		         (unsigned)(j - k + 1) % 10000u);
+		char name[256];
+		snprintf(name, sizeof name,
+		         "Unlisted %s%s program %d (estimated)", sp->family,
+		         name_qualifier(sp), j - k + 1);
+		copy_str(p.name, sizeof p.name, name);
+		s = insert_program(c, ins, &p, err);
+	}
+	return s;
+}
+
+/* The interview slots fitted to each measured program's rates
+ * (data/program_fit.csv, smartpick calibrate --programs), where the build
+ * embeds them: what the model uses, so what the catalog shows (still an
+ * estimate). */
+static sp_status read_fitted_slots(const spec_vec *v, prog_vec *rows,
+                                   sp_err *err)
+{
+	static const char *const cols[] = {"program_code", "interview_slots"};
+	if (!sp__data_file("program_fit.csv", NULL))
+		return SP_OK;
+	sp__strmap codes;
+	sp__strmap_init(&codes);
+	sp_status s = SP_OK;
+	int32_t flat = 0;
+	for (size_t i = 0; !s && i < v->n; i++)
+		for (size_t j = 0; !s && j < rows[i].n; j++, flat++)
+			if (!sp__strmap_put(&codes, rows[i].v[j].code, flat))
+				s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+				                "out of memory");
+	sp__table t;
+	bool opened = !s;
+	if (opened)
+		s = sp__table_open(&t, "program_fit.csv", cols, 2, err);
+	while (!s && sp__table_next(&t, &s, err)) {
+		int32_t at = sp__strmap_get(&codes, sp__table_str(&t, 0));
+		long slots;
+		if ((s = sp__csv_long(&t.c, t.idx[1], 1, 1000000, &slots, err)))
+			break;
+		for (size_t i = 0; at != SP_NONE && i < v->n; i++) {
+			if ((size_t)at < rows[i].n) {
+				rows[i].v[at].interview_slots = (int)slots;
+				break;
+			}
+			at -= (int32_t)rows[i].n;
+		}
+	}
+	if (opened)
+		sp__table_close(&t);
+	sp__strmap_free(&codes);
+	return s;
+}
+
+/* Inserts every row's programs (inside the caller's transaction). */
+static sp_status insert_real(sp_catalog *c, const spec_vec *v, prog_vec *rows,
+                             sp_err *err)
+{
+	long count[NSTATES] = {0}, total = 0;
+	for (size_t i = 0; i < v->n; i++)
+		for (size_t j = 0; j < rows[i].n; j++) {
+			for (int k = 0; k < NSTATES; k++)
+				if (!strcmp(states[k].code, rows[i].v[j].state))
+					count[k]++;
+			total++;
+		}
+	sqlite3_stmt *ins = NULL;
+	sp_status s = prep(c, insert_program_sql, &ins, err);
+	for (size_t i = 0; !s && i < v->n; i++)
+		s = real_specialty(c, ins, &v->v[i], i, &rows[i], count, total,
+		                   err);
+	sqlite3_finalize(ins);
+	return s;
+}
+
+sp_status sp_catalog_init_real(sp_catalog *c, sp_err *err)
+{
+	sp__err_clear(err);
+	spec_vec v = {0};
+	prog_vec *rows = NULL;
+	sp_status s = load_specs(&v, err);
+	if (!s && !(rows = sp_calloc(v.n ? v.n : 1, sizeof *rows)))
+		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
+	if (!s)
+		s = read_real(&v, rows, err);
+	if (!s)
+		s = read_fitted_slots(&v, rows, err);
+	long nreal = 0;
+	for (size_t i = 0; !s && i < v.n; i++)
+		nreal += (long)rows[i].n;
+	bool open = false;
+	if (!s && !(s = begin(c, err))) {
+		open = true;
+		if (!(s = exec_sql(c,
+		                   "DELETE FROM programs; DELETE FROM params",
+		                   err, "cannot clear the catalog")) &&
+		    !(s = install_specs(c, &v, err)))
+			s = insert_real(c, &v, rows, err);
+	}
+	char note[300], when[32];
+	snprintf(note, sizeof note,
+	         "REAL catalog: %ld programs from data/programs.csv (S96) "
+	         "with their measured 2024 interview rates, and estimated "
+	         "rows up to the NRMP 2025 counts; estimated fields are "
+	         "marked (docs/catalog.md)",
+	         nreal);
+	now_iso(when, sizeof when);
+	size_t plen = 0;
+	const char *params = sp__data_file("params.csv", &plen);
+	if (!s && !(s = recount(c, err)) &&
+	    !(s = set_meta(c, "synthetic", "0", err)) &&
+	    !(s = set_meta(c, "seed", "", err)) &&
+	    !(s = set_meta(c, "created", when, err)) &&
+	    !(s = set_meta(c, "note", note, err)) && params)
+		s = load_params_csv(c, params, plen, "data/params.csv", err);
+	if (open)
+		s = finish(c, s, err);
+	for (size_t i = 0; rows && i < v.n; i++)
+		SP_VEC_FREE(rows[i]);
+	sp_free(rows);
+	SP_VEC_FREE(v);
+	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1214,6 +1791,11 @@ enum {
 	F_VISA,
 	F_STEP2,
 	F_SYNTHETIC,
+	F_CITY,
+	F_ACGME,
+	F_RATE0, /* SP_RATE_N columns, in sp_rate order */
+	F_RATE_CYCLE = F_RATE0 + SP_RATE_N,
+	F_ESTIMATED,
 	F_N
 };
 #define F_REQUIRED 6
@@ -1231,7 +1813,21 @@ static const char *const import_cols[F_N] = {"code",
                                              "accepts_signals",
                                              "sponsors_visa",
                                              "step2_median",
-                                             "synthetic"};
+                                             "synthetic",
+                                             "city",
+                                             "acgme_id",
+                                             "rate_md",
+                                             "rate_do",
+                                             "rate_usimg",
+                                             "rate_img",
+                                             "rate_instate",
+                                             "rate_outstate",
+                                             "rate_gold",
+                                             "rate_silver",
+                                             "rate_signal",
+                                             "rate_nosignal",
+                                             "rate_cycle",
+                                             "estimated"};
 
 /* What the import needs to know of a specialty. */
 typedef struct {
@@ -1428,6 +2024,49 @@ static sp_status parse_place(const importer *im, sp_program_info *p,
 	return SP_OK;
 }
 
+/* City, ACGME id, measured rates and provenance (all optional). */
+static sp_status parse_v2(const importer *im, sp_program_info *p, sp_err *err)
+{
+	char q[SP__QUOTE_SIZE];
+	const char *city = sp__csv_field(&im->t, im->idx[F_CITY]);
+	if (strlen(city) >= sizeof p->city || !sp__catalog_clean_text(city))
+		return bad(im, err, SP_EPARSE, F_CITY,
+		           "expected a city of at most %zu bytes of UTF-8 "
+		           "text without control characters, got %s",
+		           sizeof p->city - 1,
+		           sp__csv_quote(q, sizeof q, city));
+	const char *acgme = sp__csv_field(&im->t, im->idx[F_ACGME]);
+	bool ok = strlen(acgme) < sizeof p->acgme_id;
+	for (const char *a = acgme; ok && *a; a++)
+		ok = (*a >= '0' && *a <= '9') || (*a >= 'A' && *a <= 'Z');
+	if (!ok)
+		return bad(im, err, SP_EPARSE, F_ACGME,
+		           "expected an ACGME id of at most %zu digits or "
+		           "capital letters, got %s",
+		           sizeof p->acgme_id - 1,
+		           sp__csv_quote(q, sizeof q, acgme));
+	copy_str(p->city, sizeof p->city, city);
+	copy_str(p->acgme_id, sizeof p->acgme_id, acgme);
+	sp_status s;
+	for (int r = 0; r < SP_RATE_N; r++)
+		if ((s = opt_double(im, F_RATE0 + r, 0, 1, NAN, &p->rates[r],
+		                    err)))
+			return s;
+	if ((s = opt_int(im, F_RATE_CYCLE, 2000, 2100, 0, &p->rate_cycle, err)))
+		return s;
+	const char *est = sp__csv_field(&im->t, im->idx[F_ESTIMATED]);
+	size_t at;
+	if (!parse_estimated(est, &p->estimated, &at))
+		return bad(im, err, SP_EPARSE, F_ESTIMATED,
+		           "unknown or repeated field at byte %zu of %s "
+		           "(expected field names joined by ';': name, city, "
+		           "state, specialty, positions, setting, selectivity, "
+		           "interview_slots, accepts_signals, sponsors_visa, "
+		           "step2_median)",
+		           at + 1, sp__csv_quote(q, sizeof q, est));
+	return SP_OK;
+}
+
 /* Reads and validates the current record into p. */
 static sp_status parse_row(const importer *im, sp_program_info *p, sp_err *err)
 {
@@ -1456,7 +2095,7 @@ static sp_status parse_row(const importer *im, sp_program_info *p, sp_err *err)
 	                    &p->step2_median, err)) ||
 	    (s = opt_int(im, F_SYNTHETIC, 0, 1, 0, &p->synthetic, err)))
 		return s;
-	return SP_OK;
+	return parse_v2(im, p, err);
 }
 
 /* Remembers the current row's code for the duplicate check. */
@@ -1620,6 +2259,22 @@ static void put_program(sp__out *o, const sp_program_info *p)
 	put_double(o, p->step2_median);
 	sp__out_char(o, ',');
 	sp__out_int(o, p->synthetic);
+	sp__out_char(o, ',');
+	put_field(o, p->city);
+	sp__out_char(o, ',');
+	put_field(o, p->acgme_id);
+	for (int r = 0; r < SP_RATE_N; r++) {
+		sp__out_char(o, ',');
+		if (!isnan(p->rates[r]))
+			put_double(o, p->rates[r]);
+	}
+	sp__out_char(o, ',');
+	if (p->rate_cycle)
+		sp__out_int(o, p->rate_cycle);
+	char est[256];
+	format_estimated(p->estimated, est, sizeof est);
+	sp__out_char(o, ',');
+	sp__out_str(o, est);
 	sp__out_char(o, '\n');
 }
 
@@ -1642,7 +2297,10 @@ sp_status sp_catalog_export_csv(sp_catalog *c, FILE *f, sp_err *err)
 	sp__out_init(o, f);
 	sp__out_str(o, "code,name,specialty,track,state,region,setting,"
 	               "positions,selectivity,interview_slots,accepts_signals,"
-	               "sponsors_visa,step2_median,synthetic\n");
+	               "sponsors_visa,step2_median,synthetic,city,acgme_id,"
+	               "rate_md,rate_do,rate_usimg,rate_img,rate_instate,"
+	               "rate_outstate,rate_gold,rate_silver,rate_signal,"
+	               "rate_nosignal,rate_cycle,estimated\n");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sp_program_info p;

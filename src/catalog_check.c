@@ -135,6 +135,22 @@ const char *sp__catalog_program_fault(const sp_program_info *p)
 		return "step2_median";
 	if (!in_range(p->synthetic, 0, 1))
 		return "synthetic";
+	if (p->city[0] && !good_text(p->city, sizeof p->city))
+		return "city";
+	if (p->acgme_id[0] && !good_text(p->acgme_id, sizeof p->acgme_id))
+		return "acgme_id";
+	bool any_rate = false;
+	for (int k = 0; k < SP_RATE_N; k++) {
+		if (isnan(p->rates[k]))
+			continue;
+		if (!finite_in(p->rates[k], 0, 1))
+			return sp_rate_name((sp_rate)k);
+		any_rate = true;
+	}
+	if (any_rate ? !in_range(p->rate_cycle, 2000, 2100) : p->rate_cycle)
+		return "rate_cycle";
+	if (p->estimated >> SP_FIELD_N)
+		return "estimated";
 	return NULL;
 }
 

@@ -65,6 +65,7 @@
 
 #include "csv.h"
 #include "data.h"
+#include "tables.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -343,273 +344,9 @@ static inline double gumbel(const sp_model *m, sp_rng *r)
 	return m->gq[k] + f * (m->gq[k + 1] - m->gq[k]);
 }
 
-/* ------------------------------------------------------------------ */
-/* Reading the embedded tables. */
-
-typedef struct {
-	sp__csv c;
-	int idx[24];
-} table;
-
-static sp_status table_open(table *t, const char *file, const char *const *cols,
-                            size_t ncols, sp_err *err)
-{
-	size_t len;
-	const char *buf = sp__data_file(file, &len);
-	if (!buf)
-		return sp__err_set(err, SP_ENOTFOUND, file, 0, "",
-		                   "%s: not embedded in the library", file);
-	sp__csv_init(&t->c, buf, len, file);
-	sp_status s =
-	    sp__csv_header(&t->c, cols, ncols, ncols, true, t->idx, err);
-	if (s)
-		sp__csv_free(&t->c);
-	return s;
-}
-
-static double field_num(const table *t, int col, double dflt)
-{
-	const char *s = sp__csv_field(&t->c, t->idx[col]);
-	if (!*s)
-		return dflt;
-	char *end;
-	double v = strtod(s, &end);
-	return *end ? dflt : v;
-}
-
-static const char *field(const table *t, int col)
-{
-	return sp__csv_field(&t->c, t->idx[col]);
-}
-
 static void copy_str(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src);
-}
-
-/* ------------------------------------------------------------------ */
-/* A synthetic catalog from the cited tables (no database needed). */
-
-/* The 50 states and DC: census division and 2020 population in
- * millions (rounded), the synthetic weights for program locations. */
-static const struct {
-	char code[3];
-	uint8_t division;
-	float pop;
-} states[] = {
-    {"CT", 1, 3.6},  {"ME", 1, 1.4},  {"MA", 1, 7.0},  {"NH", 1, 1.4},
-    {"RI", 1, 1.1},  {"VT", 1, 0.6},  {"NJ", 2, 9.3},  {"NY", 2, 20.2},
-    {"PA", 2, 13.0}, {"IL", 3, 12.8}, {"IN", 3, 6.8},  {"MI", 3, 10.1},
-    {"OH", 3, 11.8}, {"WI", 3, 5.9},  {"IA", 4, 3.2},  {"KS", 4, 2.9},
-    {"MN", 4, 5.7},  {"MO", 4, 6.2},  {"NE", 4, 2.0},  {"ND", 4, 0.8},
-    {"SD", 4, 0.9},  {"DE", 5, 1.0},  {"DC", 5, 0.7},  {"FL", 5, 21.5},
-    {"GA", 5, 10.7}, {"MD", 5, 6.2},  {"NC", 5, 10.4}, {"SC", 5, 5.1},
-    {"VA", 5, 8.6},  {"WV", 5, 1.8},  {"AL", 6, 5.0},  {"KY", 6, 4.5},
-    {"MS", 6, 3.0},  {"TN", 6, 6.9},  {"AR", 7, 3.0},  {"LA", 7, 4.7},
-    {"OK", 7, 4.0},  {"TX", 7, 29.1}, {"AZ", 8, 7.2},  {"CO", 8, 5.8},
-    {"ID", 8, 1.8},  {"MT", 8, 1.1},  {"NV", 8, 3.1},  {"NM", 8, 2.1},
-    {"UT", 8, 3.3},  {"WY", 8, 0.6},  {"AK", 9, 0.7},  {"CA", 9, 39.5},
-    {"HI", 9, 1.5},  {"OR", 9, 4.2},  {"WA", 9, 7.7},
-};
-#define NSTATES ((int)(sizeof states / sizeof *states))
-
-static sp_track track_of(const char *track, const char *kind)
-{
-	if (!strcmp(kind, "preliminary") || !strcmp(kind, "transitional"))
-		return SP_TRACK_PRELIMINARY;
-	if (!strcmp(kind, "primary"))
-		return SP_TRACK_PRIMARY;
-	if (!strcmp(kind, "advanced") || !strcmp(track, "pgy2"))
-		return SP_TRACK_ADVANCED;
-	return SP_TRACK_CATEGORICAL;
-}
-
-/* Signal allotment of a code: 2025 row, else 2024 (OB/GYN left ERAS). */
-static sp_status read_signals(sp_specialty_info *sp, size_t n, sp_err *err)
-{
-	static const char *const cols[] = {"match_year", "code", "gold",
-	                                   "silver", "single_tier"};
-	table t;
-	sp_status s = table_open(&t, "signals.csv", cols, 5, err);
-	if (s)
-		return s;
-	int year_of[256] = {0};
-	while (!(s = sp__csv_next(&t.c, err)) && t.c.nf) {
-		int year = (int)field_num(&t, 0, 0);
-		char base[16];
-		for (size_t i = 0; i < n && i < 256; i++) {
-			copy_str(base, sizeof base, sp[i].code);
-			char *dash = strstr(base, "-A");
-			if (dash)
-				*dash = 0;
-			if (strcmp(base, field(&t, 1)) || year < year_of[i])
-				continue;
-			int gold = (int)field_num(&t, 2, 0);
-			int silver = (int)field_num(&t, 3, 0);
-			int single = (int)field_num(&t, 4, 0);
-			if (!gold && !single)
-				continue; /* not in ERAS that year */
-			year_of[i] = year;
-			sp[i].signals_gold = single ? single : gold;
-			sp[i].signals_silver = single ? 0 : silver;
-		}
-	}
-	sp__csv_free(&t.c);
-	return s;
-}
-
-static double spec_step2_median(const char *code);
-
-static bool visa_friendly(const char *family)
-{
-	static const char *const names[] = {"Internal Medicine",
-	                                    "Family Medicine",
-	                                    "Pediatrics",
-	                                    "Neurology",
-	                                    "Pathology",
-	                                    "Psychiatry",
-	                                    "Medicine-Preliminary",
-	                                    "Transitional",
-	                                    "Child Neurology",
-	                                    "Other"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (!strcmp(family, names[i]))
-			return true;
-	return false;
-}
-
-static int draw_state(sp_rng *r, const double *cum)
-{
-	double u = sp_rng_uniform(r) * cum[NSTATES - 1];
-	int lo = 0, hi = NSTATES - 1;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-		if (cum[mid] > u)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static sp_status builtin_programs(sp_rng *r, const sp_specialty_info *sp,
-                                  size_t ns, sp_program_info *pr)
-{
-	double cum[NSTATES], acc = 0;
-	for (int i = 0; i < NSTATES; i++)
-		cum[i] = acc += states[i].pop;
-	size_t k = 0;
-	for (size_t si = 0; si < ns; si++) {
-		const sp_specialty_info *s = &sp[si];
-		int n = s->programs;
-		double *w = sp_malloc((size_t)n * sizeof *w);
-		int *pos = sp_malloc((size_t)n * sizeof *pos);
-		if (!w || !pos) {
-			sp_free(w);
-			sp_free(pos);
-			return SP_ENOMEM;
-		}
-		double wsum = 0;
-		for (int j = 0; j < n; j++) {
-			wsum += w[j] = exp(0.8 * sp_rng_normal(r));
-			pos[j] = 1;
-		}
-		for (int left = s->positions - n; left > 0; left--) {
-			double u = sp_rng_uniform(r) * wsum;
-			int j = 0;
-			while (j < n - 1 && (u -= w[j]) > 0)
-				j++;
-			pos[j]++;
-		}
-		double med = spec_step2_median(s->code);
-		for (int j = 0; j < n; j++, k++) {
-			sp_program_info *p = &pr[k];
-			memset(p, 0, sizeof *p);
-			p->id = (int32_t)k + 1;
-			snprintf(p->code, sizeof p->code, "%s-%04d", s->code,
-			         j + 1);
-			snprintf(p->name, sizeof p->name, "Synthetic %.60s %d",
-			         s->family, j + 1);
-			copy_str(p->specialty, sizeof p->specialty, s->code);
-			p->track = s->track;
-			int st = draw_state(r, cum);
-			copy_str(p->state, sizeof p->state, states[st].code);
-			p->region = states[st].division;
-			p->setting = (sp_setting)sp_rng_below(r, 3);
-			p->positions = pos[j];
-			p->selectivity = sp_rng_normal(r);
-			p->interview_slots = SP_SLOTS_FROM_MODEL;
-			p->accepts_signals =
-			    s->signals_gold > 0 && sp_rng_uniform(r) < 0.95;
-			p->sponsors_visa =
-			    sp_rng_uniform(r) <
-			    (visa_friendly(s->family) ? 0.7 : 0.3);
-			p->step2_median = round(med + 4.0 * p->selectivity);
-			p->synthetic = 1;
-		}
-		sp_free(w);
-		sp_free(pos);
-	}
-	return SP_OK;
-}
-
-sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
-                                   size_t *nspecs, sp_program_info **progs,
-                                   size_t *nprogs, sp_err *err)
-{
-	static const char *const cols[] = {"code",     "specialty", "family",
-	                                   "track",    "kind",      "programs",
-	                                   "positions"};
-	*specs = NULL;
-	*progs = NULL;
-	*nspecs = *nprogs = 0;
-	table t;
-	sp_status s = table_open(&t, "specialties_2025.csv", cols, 7, err);
-	if (s)
-		return s;
-	SP_VEC(sp_specialty_info) sv = {0};
-	size_t nprog = 0;
-	while (!(s = sp__csv_next(&t.c, err)) && t.c.nf) {
-		sp_specialty_info x;
-		memset(&x, 0, sizeof x);
-		copy_str(x.code, sizeof x.code, field(&t, 0));
-		copy_str(x.name, sizeof x.name, field(&t, 1));
-		copy_str(x.family, sizeof x.family, field(&t, 2));
-		x.track = track_of(field(&t, 3), field(&t, 4));
-		x.pgy2 = !strcmp(field(&t, 3), "pgy2");
-		x.programs = (int)field_num(&t, 5, 0);
-		x.positions = (int)field_num(&t, 6, 0);
-		if (x.programs <= 0 || x.positions < x.programs)
-			continue;
-		nprog += (size_t)x.programs;
-		if (!SP_VEC_PUSH(sv, x)) {
-			s = SP_ENOMEM;
-			break;
-		}
-	}
-	sp__csv_free(&t.c);
-	if (!s)
-		s = read_signals(sv.v, sv.n, err);
-	sp_program_info *pr = NULL;
-	if (!s && !(pr = sp_calloc(nprog ? nprog : 1, sizeof *pr)))
-		s = SP_ENOMEM;
-	if (!s) {
-		sp_rng r;
-		sp_rng_seed(&r, seed, 0x636174616c6f67ull);
-		s = builtin_programs(&r, sv.v, sv.n, pr);
-	}
-	if (s) {
-		SP_VEC_FREE(sv);
-		sp_free(pr);
-		return s == SP_ENOMEM
-		           ? sp__err_set(err, s, "", 0, "", "out of memory")
-		           : s;
-	}
-	*specs = sv.v;
-	*nspecs = sv.n;
-	*progs = pr;
-	*nprogs = nprog;
-	return SP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -618,14 +355,17 @@ sp_status sp_model_builtin_catalog(uint64_t seed, sp_specialty_info **specs,
 static double spec_step2_median(const char *code)
 {
 	static const char *const cols[] = {"code", "matched_median"};
-	table t;
-	if (table_open(&t, "step2_by_specialty_2026.csv", cols, 2, NULL))
-		return 250;
+	sp__table t;
+	sp_status s;
 	double v = 0;
-	while (!sp__csv_next(&t.c, NULL) && t.c.nf)
-		if (!strcmp(field(&t, 0), code))
-			v = field_num(&t, 1, 0);
-	sp__csv_free(&t.c);
+	if (sp__table_open(&t, "step2_by_specialty_2026.csv", cols, 2, NULL)) {
+		sp__table_close(&t);
+		return 250;
+	}
+	while (sp__table_next(&t, &s, NULL))
+		if (!strcmp(sp__table_str(&t, 0), code))
+			v = sp__table_num(&t, 1, 0);
+	sp__table_close(&t);
 	return v > 0 ? v : 0;
 }
 
@@ -643,23 +383,28 @@ static void read_affinity(sp_model *m)
 	static const char *const cols[] = {
 	    "code",       "us_md_senior_pct", "us_do_senior_pct",
 	    "us_img_pct", "non_us_img_pct",   "remainder_pct"};
-	table t;
-	if (table_open(&t, "filled_share_by_type_2025.csv", cols, 6, NULL))
+	sp__table t;
+	sp_status s;
+	if (sp__table_open(&t, "filled_share_by_type_2025.csv", cols, 6,
+	                   NULL)) {
+		sp__table_close(&t);
 		return;
-	while (!sp__csv_next(&t.c, NULL) && t.c.nf) {
-		int32_t f = sp__model_family(m, field(&t, 0));
+	}
+	while (sp__table_next(&t, &s, NULL)) {
+		int32_t f = sp__model_family(m, sp__table_str(&t, 0));
 		if (f < 0)
 			continue;
 		/* Only the family's main row carries the family's mix. */
-		if (strcmp(m->fam[f].code, field(&t, 0)))
+		if (strcmp(m->fam[f].code, sp__table_str(&t, 0)))
 			continue;
 		for (int k = 0; k < SP_APPL_NTYPES; k++) {
-			double a = field_num(&t, 1 + k, -1) / 100.0 / nat[k];
+			double a =
+			    sp__table_num(&t, 1 + k, -1) / 100.0 / nat[k];
 			if (a > 0)
 				m->fam[f].aff[k] = SP_MAX(0.05, SP_MIN(a, 5.0));
 		}
 	}
-	sp__csv_free(&t.c);
+	sp__table_close(&t);
 }
 
 /* The Step 2 CK inverse CDF: cited percentiles (S27) with assumed tails
@@ -670,17 +415,18 @@ static void read_step2_norms(sp_model *m)
 	int n = 0;
 	m->s2_x[n] = 214, m->s2_p[n++] = 0.0;
 	m->s2_x[n] = 222, m->s2_p[n++] = 0.02;
-	table t;
-	if (!table_open(&t, "score_norms.csv", cols, 4, NULL)) {
-		while (!sp__csv_next(&t.c, NULL) && t.c.nf && n < 14) {
-			if (strcmp(field(&t, 0), "usmle_step2ck") ||
-			    strcmp(field(&t, 1), "percentile"))
+	sp__table t;
+	sp_status s;
+	if (!sp__table_open(&t, "score_norms.csv", cols, 4, NULL)) {
+		while (n < 14 && sp__table_next(&t, &s, NULL)) {
+			if (strcmp(sp__table_str(&t, 0), "usmle_step2ck") ||
+			    strcmp(sp__table_str(&t, 1), "percentile"))
 				continue;
-			m->s2_x[n] = field_num(&t, 2, 0);
-			m->s2_p[n++] = field_num(&t, 3, 0) / 100.0;
+			m->s2_x[n] = sp__table_num(&t, 2, 0);
+			m->s2_p[n++] = sp__table_num(&t, 3, 0) / 100.0;
 		}
-		sp__csv_free(&t.c);
 	}
+	sp__table_close(&t);
 	m->s2_x[n] = 282, m->s2_p[n++] = 1.0;
 	m->s2_n = n;
 }
@@ -724,7 +470,7 @@ void sp_model_free(sp_model *m)
 	    m->sr_prog,   m->prog_rank,  m->state_code, m->state_region,
 	    m->state_cum, m->prog_state, m->fp,         m->nq,
 	    m->psel,      m->pseld,      m->preg,       m->pvisa,
-	    m->psig,      m->pfam,       m->gq};
+	    m->psig,      m->pfam,       m->gq,         m->poff};
 	for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
 		sp_free(ptrs[i]);
 	if (m->pnames) {
@@ -1022,8 +768,9 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	m->pvisa = sp_malloc(nprogs);
 	m->psig = sp_malloc(nprogs);
 	m->pfam = sp_malloc(nprogs * sizeof *m->pfam);
+	m->poff = sp_calloc(nprogs * SP__NPOFF, sizeof *m->poff);
 	if (!m->psel || !m->pseld || !m->preg || !m->pvisa || !m->psig ||
-	    !m->pfam) {
+	    !m->pfam || !m->poff) {
 		s = SP_ENOMEM;
 		goto fail;
 	}
@@ -1041,6 +788,10 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	const char *buf = sp__data_file("params.csv", &len);
 	if (buf && (s = sp_model_params_load_csv(m, buf, len, "params.csv",
 	                                         &skipped, err)))
+		goto fail_quiet;
+	buf = sp__data_file("program_fit.csv", &len);
+	if (buf && (s = sp__model_load_program_fit(
+	                m, buf, len, "data/program_fit.csv", &skipped, err)))
 		goto fail_quiet;
 	*out = m;
 	return SP_OK;
@@ -1233,9 +984,12 @@ int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
 	double z = strength_mean(m, p->type, p->step2, p->research) +
 	           eps * m->g[SP__G_Z_NOISE];
 	int32_t f = m->spec_fam[m->prog_spec[j]];
-	z += signal_bonus(m, f, tier);
+	const float *off = m->poff + (size_t)j * SP__NPOFF;
+	z += signal_bonus(m, f, tier) + off[p->type];
+	if (tier == 1 || tier == 2)
+		z += off[SP__POFF_TIER(tier)];
 	if (p->state[0] && !strcmp(p->state, pr->state))
-		z += state_bonus(m, f);
+		z += state_bonus(m, f) + off[SP__POFF_INSTATE];
 	for (int32_t k = 0; p->state[0] && k < m->nstates; k++)
 		if (!strcmp(m->state_code[k], p->state) &&
 		    m->state_region[k] == pr->region)
@@ -1558,8 +1312,9 @@ static inline double interview_score(const sp_model *m, const double *istate,
 {
 	bool reg = a->region && a->region == m->preg[j];
 	bool st = a->state >= 0 && a->state == m->prog_state[j];
-	return a->z + m->g[SP__G_I_NOISE] * e +
-	       (double)st * istate[m->pfam[j]] +
+	const float *off = m->poff + (size_t)j * SP__NPOFF;
+	return a->z + m->g[SP__G_I_NOISE] * e + off[a->type] +
+	       (double)st * (istate[m->pfam[j]] + off[SP__POFF_INSTATE]) +
 	       (double)reg * m->g[SP__G_I_REGION];
 }
 
@@ -1723,7 +1478,9 @@ static void draw_signals(sp__trial *t, const sp_model *m, const sp__family *x,
 	for (size_t k = 0; k < top; k++) {
 		sp__app *p = &apps[off + sp__key_id(buf[k])];
 		p->tier = k < gold ? 2 : 1;
-		p->score = (float)(p->score + bonus[p->tier]);
+		p->score = (float)(p->score + bonus[p->tier] +
+		                   m->poff[(size_t)p->prog * SP__NPOFF +
+		                           SP__POFF_TIER(p->tier)]);
 	}
 }
 
@@ -1820,9 +1577,13 @@ static void scores(sp__trial *t, const sp_model *m, sp_rng *r, size_t from,
 		sp__app *p = &t->apps.v[k];
 		const sp__appl *a = &t->ap.v[p->appl];
 		int32_t j = p->prog;
-		p->score = (float)(interview_score(m, t->istate, a, j,
-		                                   normal(m, &rl)) +
-		                   t->sigb[m->pfam[j] * 3 + p->tier]);
+		double tier_off = p->tier ? m->poff[(size_t)j * SP__NPOFF +
+		                                    SP__POFF_TIER(p->tier)]
+		                          : 0.0;
+		p->score =
+		    (float)(interview_score(m, t->istate, a, j,
+		                            normal(m, &rl)) +
+		            t->sigb[m->pfam[j] * 3 + p->tier] + tier_off);
 		p->status = SP__APP_APPLIED;
 		p->offered = 0;
 		t->p_n[j] += p->kind != SP__KIND_BARRED;

@@ -78,8 +78,10 @@ enum {
  *    applicant and program; rank_floor.
  * 4: every candidate application draws its taste and score whether or
  *    not it is taken; the backup penalty also when a row is applied to
- *    whole. */
-#define SP__MODEL_VERSION 4
+ *    whole.
+ * 5: per-program interview slots and score offsets fitted to each
+ *    program's measured rates (data/program_fit.csv, progfit.c). */
+#define SP__MODEL_VERSION 5
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
@@ -144,6 +146,11 @@ struct sp_model {
 	double *pseld;
 	uint8_t *preg, *pvisa, *psig;
 	int16_t *pfam;
+	/* Per-program interview offsets fitted to the program's own
+	 * measured rates (data/program_fit.csv, progfit.c): SP__NPOFF per
+	 * program, one per applicant type, one for in-state applicants and
+	 * one per signal tier; 0 where not fitted. */
+	float *poff;
 	/* Parameters. */
 	double g[SP__NG];
 	double *fp;    /* fp[k * nf + f] */
@@ -363,6 +370,20 @@ void sp__keyed_sort_desc(sp__keyed *k, size_t n);
 /* Moves the top `top` of k[0..n) (by key, then id) to the front, in no
  * particular order: expected O(n). */
 void sp__keyed_select_top(sp__keyed *k, size_t n, size_t top);
+
+/* Per-program offsets: poff[j * SP__NPOFF + type], and the in-state
+ * one at SP__POFF_INSTATE. */
+#define SP__NPOFF        (SP_APPL_NTYPES + 3)
+#define SP__POFF_INSTATE SP_APPL_NTYPES
+/* The offset of signal tier t (1 silver, 2 gold or single-tier). */
+#define SP__POFF_TIER(t) (SP_APPL_NTYPES + (t))
+
+/* Applies a program fit (columns program_code, interview_slots, off_*
+ * as progfit.c writes them) to the programs whose codes it names; rows
+ * naming other programs are skipped and counted in *skipped. */
+sp_status sp__model_load_program_fit(sp_model *m, const char *buf, size_t len,
+                                     const char *name, size_t *skipped,
+                                     sp_err *err);
 
 /* Index of the family with this code (any row's code), or -1. */
 int32_t sp__model_family(const sp_model *m, const char *code);

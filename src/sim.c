@@ -661,6 +661,23 @@ double sp__sim_iv_rate(const sp_sim_result *r, int32_t fam, int what)
 	return n ? sum / n : NAN;
 }
 
+void sp_sim_result_program_rate(const sp_sim_result *r, int32_t j, sp_rate k,
+                                double *rate, double *apps)
+{
+	/* The iv columns of each sp_rate: type, state (0 out, 1 in), tier
+	 * (0 none, 1 silver, 2 gold or single). */
+	static const int col[SP_RATE_N] = {10, 12, 14, 16, 8, 6, 4, 2, 4, 0};
+	*rate = NAN;
+	*apps = 0;
+	if (j < 0 || j >= r->np || (unsigned)k >= SP_RATE_N)
+		return;
+	const int64_t *iv = r->a.iv + (size_t)j * IVN + col[k];
+	int64_t n = iv[0] + iv[1];
+	*apps = r->a.trials ? (double)n / (double)r->a.trials : 0;
+	if (n > 0)
+		*rate = (double)iv[1] / (double)n;
+}
+
 /* Share of applicants of `type` preferring family `fam` who matched in
  * it. */
 double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type)

@@ -71,7 +71,7 @@ static void load(void)
 	sp_specialty_info *specs;
 	sp_program_info *progs;
 	size_t ns, np;
-	if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np, NULL))
+	if (sp_catalog_synthetic(1, &specs, &ns, &progs, &np, NULL))
 		abort();
 	srv_config cfg = {.web = dir, .loopback = true, .port = 8080};
 	if (srv_app_new(specs, ns, progs, np, 1, NULL, &cfg, &app, NULL))

@@ -23,8 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sp_specialty_info *specs;
 		sp_program_info *progs;
 		size_t ns, np;
-		if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np,
-		                             NULL) ||
+		if (sp_catalog_synthetic(1, &specs, &ns, &progs, &np, NULL) ||
 		    sp_model_new(specs, ns, progs, np, &m, NULL))
 			abort();
 		sp_free(specs);

@@ -57,9 +57,76 @@ check "show creates no database" test ! -e "$T/none.db"
 check "export without a catalog exits 4" test $? -eq 4
 check "no export file without a catalog" test ! -e "$T/none.csv"
 
-# --- init ---------------------------------------------------------------
+# --- init: the real catalog (the default) -------------------------------
+"$SP" catalog init --db "$T/real.db" >"$T/out" 2>"$T/err"
+check "real init exits 0" test $? -eq 0
+check "real init reports the published totals" grep -q "6626 programs, 43237 positions" "$T/out"
+check "real init does not say SYNTHETIC" test "$(grep -c SYNTHETIC "$T/out")" -eq 0
+"$SP" catalog export --db "$T/real.db" --out "$T/real.csv"
+check "real export has 6626 rows" test "$(wc -l <"$T/real.csv")" -eq 6627
+check "real catalog: programs found by name and state" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+real = [r for r in rows if "name" not in r["estimated"].split(";")]
+assert len(real) >= 4700, len(real)
+keys = {(r["name"], r["state"]) for r in real}
+assert ("Abbott-Northwestern Hospital Program", "MN") in keys
+assert all(r["synthetic"] == "0" for r in rows)
+est = [r for r in rows if r not in real]
+assert all(r["name"].endswith("(estimated)") and r["name"].startswith("Unlisted ") for r in est)
+assert sum(int(r["positions"]) for r in rows) == 43237
+for r in rows:
+    for k in r:
+        if k.startswith("rate_") and k != "rate_cycle" and r[k]:
+            assert 0 <= float(r[k]) <= 1
+im = [r for r in real if r["specialty"] == "IM" and r["rate_md"]]
+assert len(im) > 500 and all(r["rate_cycle"] == "2024" for r in im)
+assert all("positions" in r["estimated"] for r in rows)
+' "$T/real.csv"
+"$SP" catalog import "$T/real.csv" --db "$T/realrt.db" -q
+"$SP" catalog export --db "$T/realrt.db" --out "$T/realrt.csv"
+check "real catalog: export, import, export is byte-identical" cmp -s "$T/real.csv" "$T/realrt.csv"
+"$SP" catalog show --db "$T/real.db" >"$T/show"
+check "show counts real programs" grep -qE "^IM +categorical +758 +649 +10941 " "$T/show"
+check "show labels the real catalog" grep -q "^catalog of 4777 real programs and 1849 estimated rows" "$T/show"
+"$SP" catalog show --db "$T/real.db" -s TS >"$T/show"
+check "show marks estimated values" grep -qE "^TS-R0001 +TX +~university +~2 " "$T/show"
+check "show gives the city" grep -q "Baylor College of Medicine Program (Houston)$" "$T/show"
+"$SP" catalog show --db "$T/real.db" -s TS --json >"$T/ts.json"
+check "show --json gives rates and provenance" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["programs"][0]
+assert p["city"] == "Houston" and p["rate_cycle"] == 2024
+assert p["rates"]["md"] == 0.46 and "gold" not in p["rates"]
+assert p["provenance"]["positions"] == "estimated" and p["provenance"]["name"] == "published"
+' "$T/ts.json"
+"$SP" catalog init --db "$T/u2.db" --seed 3 >/dev/null 2>"$T/err"
+check "--seed without --synthetic exits 2" test $? -eq 2
+check "--seed without --synthetic says so" grep -q -- "--synthetic" "$T/err"
+
+# A schema 1 catalog is upgraded in place when opened.
+python3 -c "import sqlite3" && {
+	cp "$T/real.db" "$T/v1.db"
+	python3 - "$T/v1.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = ["city", "acgme_id", "rate_md", "rate_do", "rate_usimg", "rate_img", "rate_instate",
+        "rate_outstate", "rate_gold", "rate_silver", "rate_signal", "rate_nosignal",
+        "rate_cycle", "estimated"]
+for c in cols:
+    db.execute(f"ALTER TABLE programs DROP COLUMN {c}")
+db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+db.execute("PRAGMA user_version = 1")
+db.commit()
+PY
+	"$SP" catalog show --db "$T/v1.db" >/dev/null 2>"$T/err"
+	check "a schema 1 catalog opens (upgraded)" test $? -eq 0
+	check "the upgrade is recorded" test "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select value from meta where key=\"schema_version\"").fetchone()[0])' "$T/v1.db")" = 2
+}
+
+# --- init --synthetic -------------------------------------------------------
 DB="$T/cat.db"
-"$SP" catalog init --db "$DB" >"$T/out" 2>"$T/err"
+"$SP" catalog init --synthetic --db "$DB" >"$T/out" 2>"$T/err"
 check "init exits 0" test $? -eq 0
 check "init says SYNTHETIC" grep -q "SYNTHETIC" "$T/out"
 check "init reports the published totals" grep -q "6626 programs, 43237 positions" "$T/out"
@@ -67,21 +134,21 @@ check "init reports the published totals" grep -q "6626 programs, 43237 position
 check "export exits 0" test $? -eq 0
 check "export has 6626 rows and a header" test "$(wc -l <"$T/seed1.csv")" -eq 6627
 check "export header" test "$(head -n 1 "$T/seed1.csv")" = \
-	"code,name,specialty,track,state,region,setting,positions,selectivity,interview_slots,accepts_signals,sponsors_visa,step2_median,synthetic"
+	"code,name,specialty,track,state,region,setting,positions,selectivity,interview_slots,accepts_signals,sponsors_visa,step2_median,synthetic,city,acgme_id,rate_md,rate_do,rate_usimg,rate_img,rate_instate,rate_outstate,rate_gold,rate_silver,rate_signal,rate_nosignal,rate_cycle,estimated"
 check "export positions sum to 43237" test "$(awk -F, 'NR > 1 { s += $8 } END { print s }' "$T/seed1.csv")" -eq 43237
 check "synthetic rows are named Synthetic" test "$(grep -c ',Synthetic ' "$T/seed1.csv")" -eq 6626
 
 cp "$DB" "$T/before.db"
-"$SP" catalog init --db "$DB" --seed 2 >/dev/null 2>"$T/err"
+"$SP" catalog init --synthetic --db "$DB" --seed 2 >/dev/null 2>"$T/err"
 check "init over a catalog without --force exits 2" test $? -eq 2
 check "refusal mentions --force" grep -q -- "--force" "$T/err"
 check "refused init leaves the database" cmp -s "$DB" "$T/before.db"
-"$SP" catalog init --db "$DB" --seed 2 --force -q >"$T/out"
+"$SP" catalog init --synthetic --db "$DB" --seed 2 --force -q >"$T/out"
 check "init --force exits 0" test $? -eq 0
 check "init -q prints nothing" test ! -s "$T/out"
 "$SP" catalog export --db "$DB" --out "$T/seed2.csv"
 check "another seed, another catalog" test "$(cmp -s "$T/seed1.csv" "$T/seed2.csv"; echo $?)" -ne 0
-"$SP" catalog init --db "$T/again.db" --seed 1 -q
+"$SP" catalog init --synthetic --db "$T/again.db" --seed 1 -q
 "$SP" catalog export --db "$T/again.db" >"$T/again.csv"
 check "same seed, same catalog (export to stdout)" cmp -s "$T/seed1.csv" "$T/again.csv"
 
@@ -89,9 +156,9 @@ check "same seed, same catalog (export to stdout)" cmp -s "$T/seed1.csv" "$T/aga
 "$SP" catalog show --db "$T/again.db" >"$T/show"
 check "show exits 0" test $? -eq 0
 check "show labels the catalog SYNTHETIC" grep -q "^SYNTHETIC" "$T/show"
-check "show totals" grep -qE "^total +6626 +43237$" "$T/show"
-check "show IM row" grep -qE "^IM +categorical +758 +10941 +3\+12 " "$T/show"
-check "show ORTHO signals" grep -qE "^ORTHO +categorical +216 +929 +30 " "$T/show"
+check "show totals" grep -qE "^total +6626 +0 +43237$" "$T/show"
+check "show IM row" grep -qE "^IM +categorical +758 +0 +10941 +3\+12 " "$T/show"
+check "show ORTHO signals" grep -qE "^ORTHO +categorical +216 +0 +929 +30 " "$T/show"
 "$SP" catalog show --db "$T/again.db" --specialty DERM-A >"$T/show"
 check "show --specialty lists its programs" grep -q "^DERM-A-0148 " "$T/show"
 check "show --specialty lists only them" test "$(grep -c '^IM-' "$T/show")" -eq 0
@@ -127,7 +194,7 @@ check "export, import, export is byte-identical" cmp -s "$T/seed1.csv" "$T/rt.cs
 mkdir "$T/cwd"
 (cd "$T/cwd" && "$SP" catalog init -q)
 check "default database is ./smartpick.db" test -s "$T/cwd/smartpick.db"
-(cd "$T/cwd" && SMARTPICK_DB="$T/env.db" "$SP" catalog init -q --seed 3)
+(cd "$T/cwd" && SMARTPICK_DB="$T/env.db" "$SP" catalog init -q --synthetic --seed 3)
 check "SMARTPICK_DB names the database" test -s "$T/env.db"
 SMARTPICK_DB="$T/env.db" "$SP" catalog export >"$T/env.csv"
 check "SMARTPICK_DB is read by export" test "$(wc -l <"$T/env.csv")" -eq 6627

@@ -85,6 +85,29 @@ if fitted is not None:
             problems.append(f"params.csv:{i}: value {r['value']!r} is not a number")
 report("data_params_fitted", problems)
 
+# program_fit.csv is not published data either: each program's fitted
+# interview slots and score offsets (smartpick calibrate --programs).
+# Its rule: every row fitted, slots positive, offsets finite, and every
+# program code one of programs.csv's.
+problems = []
+pfit = tables.pop("program_fit.csv", None)
+if pfit is not None:
+    codes = {r["program_code"] for r in tables.get("programs.csv", [])}
+    for i, r in enumerate(pfit, 2):
+        if not r.get("source", "").startswith("fitted: "):
+            problems.append(f"program_fit.csv:{i}: source must start with 'fitted: '")
+        if r.get("program_code") not in codes:
+            problems.append(f"program_fit.csv:{i}: unknown program {r.get('program_code')!r}")
+        try:
+            if int(r["interview_slots"]) < 1:
+                problems.append(f"program_fit.csv:{i}: interview_slots below 1")
+            for k, v in r.items():
+                if k.startswith("off_") and not abs(float(v)) < 50:
+                    problems.append(f"program_fit.csv:{i}: {k} out of range")
+        except (KeyError, ValueError) as e:
+            problems.append(f"program_fit.csv:{i}: {e}")
+report("data_program_fit_fitted", problems)
+
 
 def each_row():
     for name, rows in tables.items():
@@ -269,6 +292,57 @@ for name, i, r in each_row():
     if "code" in r and r["code"] not in known:
         problems.append(f"{name}:{i}: unknown code {r['code']!r}")
 report("data_codes_known", problems)
+
+# data/programs.csv: the real programs (tools/build-programs over the vendored
+# source files).  The script reproduces it byte for byte; codes are unique;
+# names are unique within a specialty row and state; every rate is in [0, 1];
+# no row of specialties_2025.csv gets more real programs than NRMP counts; the
+# 22 files give at least 4,700 programs.
+def check_programs():
+    import subprocess
+    problems = []
+    rows = tables.get("programs.csv", [])
+    out_dir = os.path.join(os.environ.get("BUILD", "build"), "tmp")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "programs.csv")
+    # The script reads specialties_2025.csv beside its output.
+    with open(os.path.join(DATA, "specialties_2025.csv"), "rb") as f, \
+            open(os.path.join(out_dir, "specialties_2025.csv"), "wb") as g:
+        g.write(f.read())
+    r = subprocess.run(["tools/build-programs", "data/sources/signal-analysis", out],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        problems.append(f"tools/build-programs failed: {r.stderr.strip()}")
+    else:
+        with open(out, "rb") as f, open(os.path.join(DATA, "programs.csv"), "rb") as g:
+            if f.read() != g.read():
+                problems.append("tools/build-programs does not reproduce data/programs.csv")
+    if len(rows) < 4700:
+        problems.append(f"programs.csv: {len(rows)} programs, expected at least 4700")
+    seen, names = set(), set()
+    per_row = {}
+    published = {s["code"]: int(s["programs"]) for s in spec}
+    for i, p in enumerate(rows, 2):
+        if p["program_code"] in seen:
+            problems.append(f"programs.csv:{i}: duplicate code {p['program_code']}")
+        seen.add(p["program_code"])
+        key = (p["specialty"], p["state"], p["name"])
+        if key in names:
+            problems.append(f"programs.csv:{i}: duplicate program {key}")
+        names.add(key)
+        per_row[p["specialty"]] = per_row.get(p["specialty"], 0) + 1
+        for k, v in p.items():
+            if k.startswith("rate_") and k != "rate_cycle" and v != "" and not 0 <= float(v) <= 1:
+                problems.append(f"programs.csv:{i}: {k}={v} outside [0, 1]")
+    for code, n in per_row.items():
+        if code not in published:
+            problems.append(f"programs.csv: unknown specialty row {code}")
+        elif n > published[code]:
+            problems.append(f"programs.csv: {n} programs in {code}, NRMP counts {published[code]}")
+    return problems
+
+
+guarded("data_programs", check_programs)
 
 problems = []
 try:

@@ -82,7 +82,7 @@ U="http://127.0.0.1:$PORT"
 check "health is 200" test "$(req "$U/api/health")" = 200
 check "health says ok" has '"status":"ok"'
 check "health counts 6626 programs" has '"programs":6626'
-check "health says synthetic" has '"synthetic":true'
+check "health says the catalog is real" has '"synthetic":false'
 check "health has the advisor" has '"advisor":true'
 check "header: content security policy" \
 	hdr "Content-Security-Policy: default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -32,7 +32,7 @@ static int setup(void **state)
 	sp_specialty_info *specs;
 	sp_program_info *progs;
 	size_t ns, np;
-	if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np, &err) ||
+	if (sp_catalog_synthetic(1, &specs, &ns, &progs, &np, &err) ||
 	    sp_model_new(specs, ns, progs, np, &model, &err))
 		return -1;
 	sp_free(specs);

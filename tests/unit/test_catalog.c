@@ -230,7 +230,10 @@ static void test_fresh_catalog(void **state)
 	assert_string_equal(csv, "code,name,specialty,track,state,region,"
 	                         "setting,positions,selectivity,interview_"
 	                         "slots,accepts_signals,sponsors_visa,step2_"
-	                         "median,synthetic\n");
+	                         "median,synthetic,city,acgme_id,rate_md,"
+	                         "rate_do,rate_usimg,rate_img,rate_instate,"
+	                         "rate_outstate,rate_gold,rate_silver,rate_"
+	                         "signal,rate_nosignal,rate_cycle,estimated\n");
 	free(csv);
 	sp_catalog_close(c);
 }
@@ -428,9 +431,10 @@ static void test_roundtrip_text(void **state)
 	char *first = export_str(c);
 	assert_contains(first, "A.1,\"Hospital, \"\"Saint\"\" Mary's\",IM,"
 	                       "categorical,NY,2,community-university,30,"
-	                       "0.1234567890123,360,1,0,254,0\n");
+	                       "0.1234567890123,360,1,0,254,0,,,,,,,,,,,,,,\n");
 	assert_contains(first, "B/2,Clínica São José,PEDS,categorical,PR,5,"
-	                       "community-university,8,-2.5,96,1,0,249,0\n");
+	                       "community-university,8,-2.5,96,1,0,249,0,,,,,"
+	                       ",,,,,,,,,\n");
 	assert_contains(first, ",0.001,");
 	OK(import_str(c, first, &err));
 	char *second = export_str(c);
@@ -438,6 +442,143 @@ static void test_roundtrip_text(void **state)
 	free(first);
 	free(second);
 	sp_catalog_close(c);
+}
+
+/* Schema 2's columns: city, ACGME id, rates (empty = not measured),
+ * the cycle and the estimated fields survive a round trip; bad values
+ * are refused with their field. */
+static void test_roundtrip_v2(void **state)
+{
+	(void)state;
+	const char *csv =
+	    "code,name,specialty,track,state,positions,city,acgme_id,rate_md,"
+	    "rate_img,rate_gold,rate_nosignal,rate_cycle,estimated\n"
+	    "X1,\"Sample Hospital, Program\",IM,categorical,MN,12,"
+	    "\"St. Paul, North\",1402600001,0.39,0,,0.125,2024,"
+	    "positions;setting\n"
+	    "X2,Other,FM,categorical,OH,5,,,,,,,,\n";
+	sp_catalog *c = open_mem();
+	sp_err err;
+	if (import_str(c, csv, &err))
+		fail_msg("import: %s", err.msg);
+	sp_program_info *p;
+	size_t n;
+	OK(sp_catalog_programs(c, NULL, &p, &n, NULL));
+	assert_int_equal(n, 2);
+	assert_string_equal(p[0].city, "St. Paul, North");
+	assert_string_equal(p[0].acgme_id, "1402600001");
+	assert_true(p[0].rates[SP_RATE_MD] == 0.39);
+	assert_true(p[0].rates[SP_RATE_IMG] == 0);
+	assert_true(isnan(p[0].rates[SP_RATE_GOLD]));
+	assert_true(isnan(p[0].rates[SP_RATE_DO]));
+	assert_true(p[0].rates[SP_RATE_NOSIGNAL] == 0.125);
+	assert_int_equal(p[0].rate_cycle, 2024);
+	assert_int_equal(p[0].estimated,
+	                 (1u << SP_FIELD_POSITIONS) | (1u << SP_FIELD_SETTING));
+	assert_string_equal(sp_program_provenance(&p[0], SP_FIELD_SETTING),
+	                    "estimated");
+	assert_string_equal(sp_program_provenance(&p[0], SP_FIELD_STATE),
+	                    "published");
+	assert_int_equal(p[1].rate_cycle, 0);
+	assert_int_equal(p[1].estimated, 0);
+	for (int r = 0; r < SP_RATE_N; r++)
+		assert_true(isnan(p[1].rates[r]));
+	sp_free(p);
+	char *first = export_str(c);
+	assert_contains(first, ",\"St. Paul, North\",1402600001,0.39,,,0,,,"
+	                       ",,,0.125,2024,positions;setting\n");
+	OK(import_str(c, first, &err));
+	char *second = export_str(c);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	static const struct {
+		const char *row, *field;
+	} bad[] = {
+	    {"rate_md\nY,Y,IM,categorical,OH,1,1.5\n", "rate_md"},
+	    {"rate_cycle\nY,Y,IM,categorical,OH,1,1999\n", "rate_cycle"},
+	    {"estimated\nY,Y,IM,categorical,OH,1,colour\n", "estimated"},
+	    {"estimated\nY,Y,IM,categorical,OH,1,city;city\n", "estimated"},
+	    {"estimated\nY,Y,IM,categorical,OH,1,city;\n", "estimated"},
+	    {"acgme_id\nY,Y,IM,categorical,OH,1,12-3\n", "acgme_id"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char buf[256];
+		snprintf(buf, sizeof buf,
+		         "code,name,specialty,track,state,positions,%s",
+		         bad[i].row);
+		assert_int_not_equal(import_str(c, buf, &err), SP_OK);
+		assert_string_equal(err.field, bad[i].field);
+		assert_int_equal(err.line, 2);
+	}
+	sp_catalog_close(c);
+}
+
+/* The real catalog: the published counts per row, at least 4,700 real
+ * programs found by name and state with their measured rates, the rest
+ * labelled estimated rows, every estimated field marked; deterministic;
+ * export, import, export gives the same bytes. */
+static void test_real_catalog(void **state)
+{
+	(void)state;
+	sp_catalog *c = open_mem();
+	sp_err err;
+	if (sp_catalog_init_real(c, &err))
+		fail_msg("init_real: %s", err.msg);
+	assert_int_equal(sp_catalog_is_synthetic(c), 0);
+	long programs, positions;
+	sum_specialties(c, &programs, &positions);
+	assert_int_equal(programs, 6626);
+	assert_int_equal(positions, 43237);
+	sp_program_info *p;
+	size_t n;
+	OK(sp_catalog_programs(c, NULL, &p, &n, NULL));
+	size_t real = 0, measured_im = 0;
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		bool est_name = p[i].estimated & (1u << SP_FIELD_NAME);
+		assert_int_equal(p[i].synthetic, 0);
+		assert_true(p[i].estimated & (1u << SP_FIELD_POSITIONS));
+		if (est_name) {
+			assert_non_null(strstr(p[i].name, "(estimated)"));
+			assert_int_equal(p[i].rate_cycle, 0);
+			continue;
+		}
+		real++;
+		for (int r = 0; r < SP_RATE_N; r++)
+			assert_true(isnan(p[i].rates[r]) ||
+			            (p[i].rates[r] >= 0 && p[i].rates[r] <= 1));
+		if (!strcmp(p[i].specialty, "IM") &&
+		    !isnan(p[i].rates[SP_RATE_MD]))
+			measured_im++;
+		if (!strcmp(p[i].name,
+		            "Abbott-Northwestern Hospital Program") &&
+		    !strcmp(p[i].state, "MN") &&
+		    !strcmp(p[i].specialty, "IM")) {
+			found = true;
+			assert_string_equal(p[i].city, "Minneapolis");
+			assert_true(p[i].rates[SP_RATE_MD] == 0.39);
+			assert_true(p[i].rates[SP_RATE_INSTATE] == 0.87);
+			assert_int_equal(p[i].rate_cycle, 2024);
+		}
+	}
+	assert_true(found);
+	assert_int_equal(real, 4777);
+	assert_true(measured_im > 500);
+	sp_free(p);
+	char *first = export_str(c);
+	sp_catalog *d = open_mem();
+	OK(sp_catalog_init_real(d, &err));
+	char *again = export_str(d);
+	assert_string_equal(first, again);
+	OK(import_str(d, first, &err));
+	char *second = export_str(d);
+	assert_string_equal(first, second);
+	free(first);
+	free(again);
+	free(second);
+	sp_catalog_close(c);
+	sp_catalog_close(d);
 }
 
 static void test_import_defaults(void **state)
@@ -1007,6 +1148,8 @@ int main(void)
 	    cmocka_unit_test(test_init_deterministic),
 	    cmocka_unit_test(test_roundtrip),
 	    cmocka_unit_test(test_roundtrip_text),
+	    cmocka_unit_test(test_roundtrip_v2),
+	    cmocka_unit_test(test_real_catalog),
 	    cmocka_unit_test(test_import_defaults),
 	    cmocka_unit_test(test_import_refuses),
 	    cmocka_unit_test(test_import_file),

@@ -18,7 +18,7 @@ static sp_model *builtin_model(void)
 	sp_program_info *progs;
 	size_t ns, np;
 	sp_err err;
-	OK(sp_model_builtin_catalog(7, &specs, &ns, &progs, &np, &err));
+	OK(sp_catalog_synthetic(7, &specs, &ns, &progs, &np, &err));
 	sp_model *m = NULL;
 	OK(sp_model_new(specs, ns, progs, np, &m, &err));
 	sp_free(specs);
@@ -33,7 +33,7 @@ static void test_builtin_catalog(void **state)
 	sp_program_info *progs;
 	size_t ns, np;
 	sp_err err;
-	OK(sp_model_builtin_catalog(7, &specs, &ns, &progs, &np, &err));
+	OK(sp_catalog_synthetic(7, &specs, &ns, &progs, &np, &err));
 	long pos = 0, rowpos = 0;
 	for (size_t j = 0; j < np; j++) {
 		assert_true(progs[j].positions >= 1);

@@ -59,7 +59,7 @@ static int setup(void **state)
 	sp_specialty_info *s;
 	sp_program_info *p;
 	sp_err err;
-	OK(sp_model_builtin_catalog(1, &s, &nspecs, &p, &nprogs, &err));
+	OK(sp_catalog_synthetic(1, &s, &nspecs, &p, &nprogs, &err));
 	specs_copy = malloc(nspecs * sizeof *s);
 	progs_copy = malloc(nprogs * sizeof *p);
 	memcpy(specs_copy, s, nspecs * sizeof *s);

@@ -20,7 +20,7 @@ static sp_model *model_of(const char *const *codes, size_t n)
 	sp_program_info *progs;
 	size_t ns, np;
 	sp_err err;
-	OK(sp_model_builtin_catalog(3, &specs, &ns, &progs, &np, &err));
+	OK(sp_catalog_synthetic(3, &specs, &ns, &progs, &np, &err));
 	sp_model *m = NULL;
 	OK(sp_model_new(specs, ns, progs, np, &m, &err));
 	sp_free(specs);
