@@ -20,7 +20,7 @@ static void load(void)
 	sp_specialty_info *specs;
 	sp_program_info *progs;
 	size_t ns, np;
-	if (sp_model_builtin_catalog(1, &specs, &ns, &progs, &np, NULL) ||
+	if (sp_catalog_synthetic(1, &specs, &ns, &progs, &np, NULL) ||
 	    sp_model_new(specs, ns, progs, np, &model, NULL))
 		abort();
 	sp_free(specs);
