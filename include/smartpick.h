@@ -647,8 +647,11 @@ sp_status sp_model_params_load_csv(sp_model *m, const char *buf, size_t len,
 
 /* Gives model m the fitted parameters the catalog holds (those it does
  * not hold keep their values): what simulate, calibrate and the advisor
- * run on. */
-void sp_catalog_apply_params(sp_catalog *c, sp_model *m);
+ * run on.  Fails, naming the parameter, when one cannot be read or is
+ * not a finite number (SP_EPARSE), or the database fails (SP_EIO); m
+ * may then hold some of the catalog's values, so the caller drops it. */
+sp_status sp_catalog_apply_params(sp_catalog *c, sp_model *m,
+                                  sp_err *err) SP_MUST_CHECK;
 
 /* One applicant, as the advisor sees them. */
 typedef struct {
