@@ -3,7 +3,8 @@
 #   make            library + smartpick command (build/)
 #   make run        install what is missing, build, serve the page
 #   make demo       the command-line demo (gen | match | verify)
-#   make test       the whole suite; last line "N passed, N failed"
+#   make test       the whole suite, fuzz corpora replayed; last line
+#                   "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under sanitizers
 #   make DEBUG=1 BUILD=build-debug          assertions on, no sanitizers
 #   make bench      benchmarks (figures go to docs/benchmarks.md by hand)
