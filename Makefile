@@ -225,11 +225,35 @@ check:
 	tools/check-src
 	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) \
 	  $(BENCH_SRC) $(FUZZ_SRC) tests/fuzz/replay.c $(SRV_SRC) \
-	  include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
+	  include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h mpi/*.c
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) \
-	  tests/fuzz/replay.c $(SRV_SRC) include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h
+	  tests/fuzz/replay.c $(SRV_SRC) include/smartpick.h src/*.h cli/*.h \
+	  server/*.h tests/unit/*.h mpi/*.c
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# smartpick-mpi: the same command with its simulations spread over MPI
+# ranks (mpi/main.c, docs/mpi.md).  Needs Open MPI (tools/deps); the
+# plain build does not.  cli/main.c is compiled again with its main
+# renamed cli_main, which mpi/main.c calls between MPI_Init and
+# MPI_Finalize.
+MPI_PKG     := ompi-c
+MPI_BIN     := $(BUILD)/smartpick-mpi
+MPI_CLI_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+.PHONY: mpi
+mpi: $(MPI_BIN)
+$(BUILD)/mpi/cli_main.o: cli/main.c cli/cli.h include/smartpick.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Dmain=cli_main -Wno-missing-prototypes -c $< -o $@
+$(BUILD)/mpi/main.o: mpi/main.c cli/cli.h include/smartpick.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icli $(shell pkg-config --cflags $(MPI_PKG)) \
+	  -c $< -o $@
+$(MPI_BIN): $(BUILD)/mpi/main.o $(BUILD)/mpi/cli_main.o $(MPI_CLI_OBJ) \
+  $(SRV_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/mpi/main.o $(BUILD)/mpi/cli_main.o \
+	  $(MPI_CLI_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS_ALL) \
+	  $(shell pkg-config --libs $(MPI_PKG))

@@ -33,6 +33,9 @@ static const char usage_text[] =
     "      --builtin         use the synthetic catalog ('catalog init\n"
     "                        --synthetic', no database); nothing is\n"
     "                        stored in a database\n"
+    "  -s, --specialty CODE  fit only these specialty families (e.g. DERM,TS;\n"
+    "                        for tests and quick looks: the parameters of\n"
+    "                        the others keep their values)\n"
     "      --params FILE     start from this params.csv\n"
     "      --params-out FILE write the fitted parameters here (e.g.\n"
     "                        data/params.csv)\n"
@@ -206,6 +209,7 @@ int cmd_calibrate(int argc, char **argv)
 	    {"step", required_argument, NULL, O_STEP},
 	    {"db", required_argument, NULL, O_DB},
 	    {"builtin", no_argument, NULL, O_BUILTIN},
+	    {"specialty", required_argument, NULL, 's'},
 	    {"params", required_argument, NULL, O_PARAMS},
 	    {"params-out", required_argument, NULL, O_PARAMS_OUT},
 	    {"report", required_argument, NULL, 'r'},
@@ -223,10 +227,12 @@ int cmd_calibrate(int argc, char **argv)
 	bool programs = false;
 	const char *fit_out = NULL;
 	bool iter_set = false;
+	const char *codes[64];
+	size_t ncodes = 0;
 	long v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:j:r:qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:j:r:s:qh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!cli_parse_long(optarg, 1, 100000, &v))
@@ -272,6 +278,11 @@ int cmd_calibrate(int argc, char **argv)
 		case O_BUILTIN:
 			builtin = true;
 			break;
+		case 's':
+			if (!cli_add_codes(optarg, codes, &ncodes, 64))
+				return cli_usage(argv[0],
+				                 "too many specialties");
+			break;
 		case O_PARAMS:
 			params = optarg;
 			break;
@@ -315,11 +326,21 @@ int cmd_calibrate(int argc, char **argv)
 	}
 	if (!quiet && isatty(STDERR_FILENO))
 		co.progress = progress;
+	co.batch = cli_run.calib_batch;
+	co.simulate = cli_run.simulate;
+	if (!co.threads)
+		co.threads = cli_run.threads;
 	sp_err err;
 	memset(&err, 0, sizeof err);
+	sp_status s = sp_model_select(m, codes, ncodes, &err);
+	if (s) {
+		cli_error(argv[0], "%s", err.msg);
+		sp_model_free(m);
+		return EXIT_USAGE;
+	}
 	sp_calib_report *r = NULL;
-	sp_status s = eval_only ? sp_calib_evaluate(m, &co, &r, &err)
-	                        : sp_calibrate(m, &co, &r, &err);
+	s = eval_only ? sp_calib_evaluate(m, &co, &r, &err)
+	              : sp_calibrate(m, &co, &r, &err);
 	if (co.progress)
 		fputc('\n', stderr);
 	if (s) {
@@ -327,7 +348,7 @@ int cmd_calibrate(int argc, char **argv)
 		sp_model_free(m);
 		return cli_exit_for(s);
 	}
-	if (!eval_only && !builtin)
+	if (!eval_only && !builtin && cli_run.rank == 0)
 		rc = store_db(argv[0], db, m);
 	if (!rc && !eval_only && pout)
 		rc = write_params(argv[0], pout, m, &co);
@@ -346,8 +367,10 @@ int cmd_calibrate(int argc, char **argv)
 			rc = EXIT_IO;
 		}
 	}
-	fprintf(stderr, "calibrate: %zu of %zu targets within 2 points\n",
-	        sp_calib_report_npassed(r), sp_calib_report_ntargets(r));
+	if (cli_run.rank == 0)
+		fprintf(
+		    stderr, "calibrate: %zu of %zu targets within 2 points\n",
+		    sp_calib_report_npassed(r), sp_calib_report_ntargets(r));
 	sp_calib_report_free(r);
 	sp_model_free(m);
 	return rc;

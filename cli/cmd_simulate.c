@@ -41,6 +41,45 @@ static const char usage_text[] =
     "example:\n"
     "  smartpick simulate --builtin --trials 20 --specialty IM --json\n";
 
+static int catalog_fail(const char *cmd, bool builtin, sp_status s,
+                        const sp_err *err)
+{
+	cli_error(cmd, "%s", err->msg[0] ? err->msg : sp_strerror(s));
+	if (!builtin)
+		fprintf(stderr, "(create the catalog with 'smartpick catalog "
+		                "init', or use --builtin)\n");
+	return cli_exit_for(s);
+}
+
+int cli_catalog_read(const char *cmd, const char *db, bool builtin,
+                     uint64_t cseed, sp_catalog **c, sp_specialty_info **specs,
+                     size_t *ns, sp_program_info **progs, size_t *np)
+{
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	*c = NULL;
+	*specs = NULL;
+	*progs = NULL;
+	sp_status s;
+	if (builtin) {
+		s = sp_catalog_synthetic(cseed, specs, ns, progs, np, &err);
+	} else {
+		s = sp_catalog_open(sp_catalog_default_path(db), 0, c, &err);
+		if (!s)
+			s = sp_catalog_specialties(*c, specs, ns, &err);
+		if (!s)
+			s = sp_catalog_programs(*c, NULL, progs, np, &err);
+	}
+	if (s) {
+		sp_free(*specs);
+		sp_free(*progs);
+		sp_catalog_close(*c);
+		*c = NULL;
+		return catalog_fail(cmd, builtin, s, &err);
+	}
+	return EXIT_OKAY;
+}
+
 /* Builds the model: from the built-in catalog, or from the database's
  * specialties, programs and fitted parameters. */
 static int load_model(const char *cmd, const char *db, bool builtin,
@@ -48,22 +87,15 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 {
 	sp_err err;
 	memset(&err, 0, sizeof err);
-	sp_specialty_info *specs = NULL;
-	sp_program_info *progs = NULL;
+	sp_specialty_info *specs;
+	sp_program_info *progs;
 	size_t ns = 0, np = 0;
-	sp_catalog *c = NULL;
-	sp_status s;
-	if (builtin) {
-		s = sp_catalog_synthetic(cseed, &specs, &ns, &progs, &np, &err);
-	} else {
-		s = sp_catalog_open(sp_catalog_default_path(db), 0, &c, &err);
-		if (!s)
-			s = sp_catalog_specialties(c, &specs, &ns, &err);
-		if (!s)
-			s = sp_catalog_programs(c, NULL, &progs, &np, &err);
-	}
-	if (!s)
-		s = sp_model_new(specs, ns, progs, np, m, &err);
+	sp_catalog *c;
+	int rc = cli_catalog_read(cmd, db, builtin, cseed, &c, &specs, &ns,
+	                          &progs, &np);
+	if (rc)
+		return rc;
+	sp_status s = sp_model_new(specs, ns, progs, np, m, &err);
 	sp_free(specs);
 	sp_free(progs);
 	/* The database's fitted parameters override the shipped ones. */
@@ -72,15 +104,7 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 		*m = NULL;
 	}
 	sp_catalog_close(c);
-	if (s) {
-		cli_error(cmd, "%s", err.msg[0] ? err.msg : sp_strerror(s));
-		if (!builtin)
-			fprintf(stderr,
-			        "(create the catalog with 'smartpick catalog "
-			        "init', or use --builtin)\n");
-		return cli_exit_for(s);
-	}
-	return EXIT_OKAY;
+	return s ? catalog_fail(cmd, builtin, s, &err) : EXIT_OKAY;
 }
 
 int cli_model_load(const char *cmd, const char *db, bool builtin,
@@ -89,21 +113,27 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 	int rc = load_model(cmd, db, builtin, cseed, m);
 	if (rc || !params)
 		return rc;
+	rc = cli_model_params(cmd, params, *m);
+	if (rc)
+		sp_model_free(*m);
+	return rc;
+}
+
+int cli_model_params(const char *cmd, const char *params, sp_model *m)
+{
 	size_t len, skipped;
 	char *buf = cli_read_file(params, &len);
 	if (!buf) {
 		cli_error(cmd, "cannot read %s", params);
-		sp_model_free(*m);
 		return EXIT_IO;
 	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s =
-	    sp_model_params_load_csv(*m, buf, len, params, &skipped, &err);
+	    sp_model_params_load_csv(m, buf, len, params, &skipped, &err);
 	free(buf);
 	if (s) {
 		cli_error(cmd, "%s", err.msg);
-		sp_model_free(*m);
 		return cli_exit_for(s);
 	}
 	if (skipped)
@@ -112,8 +142,7 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 	return EXIT_OKAY;
 }
 
-/* Splits "A,B" into the codes array (pointers into arg). */
-static bool add_codes(char *arg, const char **codes, size_t *n, size_t cap)
+bool cli_add_codes(char *arg, const char **codes, size_t *n, size_t cap)
 {
 	for (char *p = arg; p && *p;) {
 		char *comma = strchr(p, ',');
@@ -195,7 +224,7 @@ int cmd_simulate(int argc, char **argv)
 			so.threads = (int)v;
 			break;
 		case 's':
-			if (!add_codes(optarg, codes, &ncodes, 64))
+			if (!cli_add_codes(optarg, codes, &ncodes, 64))
 				return cli_usage(argv[0],
 				                 "too many specialties");
 			break;
@@ -241,8 +270,10 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (!quiet && isatty(STDERR_FILENO))
 		so.progress = cli_progress;
+	if (!so.threads)
+		so.threads = cli_run.threads;
 	sp_sim_result *r = NULL;
-	s = sp_simulate(m, &so, &r, &err);
+	s = cli_run.simulate(m, &so, &r, &err);
 	if (s) {
 		cli_error(argv[0], "%s", err.msg[0] ? err.msg : sp_strerror(s));
 		sp_model_free(m);

@@ -24,6 +24,8 @@ static const struct {
     {"portfolio", cmd_portfolio, "the optimal set of options: count or budget"},
     {"rank", cmd_rank,
      "after interviews: a rank list's P(match), program by program"},
+    {"study", cmd_study, "a policy sweep: one lever over values, simulated"},
+    {"chances", cmd_chances, "an applicant's chances at every program"},
 };
 
 static void usage(FILE *f)

@@ -61,10 +61,12 @@ const char *cli_out_error(void)
 	return out_why[0] ? out_why : "write error";
 }
 
+cli_runner cli_run = {sp_simulate, NULL, 0, 1, 0};
+
 bool cli_out_open(cli_out *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
-	o->path = path ? path : "-";
+	o->path = path && cli_run.rank == 0 ? path : "-";
 	sp_err err;
 	if (sp_outfile_open(o->path, &o->o, &o->f, &err)) {
 		out_failed(&err);

@@ -774,6 +774,47 @@ sp_status sp_progfit_stats(const sp_model *m, const sp_sim_result *r,
  * family and rate, then all programs). */
 sp_status sp_progfit_report_write_md(const sp_model *m, const sp_sim_result *r,
                                      FILE *f) SP_MUST_CHECK;
+/* Trials first .. first + count - 1 of o->seed (o->trials is ignored;
+ * count 0 gives an empty result): one MPI rank's share of a simulation.
+ * Merging the shares' counts gives sp_simulate's result exactly. */
+sp_status sp_simulate_range(const sp_model *m, const sp_sim_opts *o, int first,
+                            int count, sp_sim_result **out,
+                            sp_err *err) SP_MUST_CHECK;
+/* The result's counts as one vector of int64 sums over trials (adding
+ * two results' vectors element by element merges them): writes them to
+ * v when cap is large enough, and returns their number. */
+size_t sp_sim_result_counts(const sp_sim_result *r, int64_t *v, size_t cap);
+/* Replaces r's counts with v (n from sp_sim_result_counts of a result of
+ * the same model); SP_EINVAL when n differs. */
+sp_status sp_sim_result_set_counts(sp_sim_result *r, const int64_t *v,
+                                   size_t n) SP_MUST_CHECK;
+/* The timing the writers report: threads per process (0: as run), wall
+ * time, and the sum of the trials' times (sp_sim_result_trial_ms). */
+void sp_sim_result_set_timing(sp_sim_result *r, int threads, double wall_ms,
+                              double trial_ms);
+double sp_sim_result_trial_ms(const sp_sim_result *r);
+
+/* A simulation in a few figures, over the selected specialties (means
+ * per trial; rates are shares of applicants, outside applicants seen
+ * only through a backup left out). */
+typedef struct {
+	double applicants;                 /* per trial */
+	double matched;                    /* share matched anywhere */
+	double match_rate[SP_APPL_NTYPES]; /* by applicant type */
+	double unmatched;                  /* applicants per trial */
+	double positions;                  /* offered per trial */
+	double unfilled;                   /* positions per trial */
+	double interviews_per_position;
+	double applications_per_applicant;
+} sp_sim_summary;
+void sp_sim_result_summary(const sp_sim_result *r, sp_sim_summary *out);
+/* Specialty families: k < sp_sim_result_nfamilies.  0 (and *code
+ * "") for a family not simulated; else its code (borrowed from the
+ * model) and the share of the applicants preferring it who matched in
+ * it (NaN when none preferred it). */
+int sp_sim_result_nfamilies(const sp_sim_result *r);
+int sp_sim_result_family(const sp_sim_result *r, int k, const char **code,
+                         double *matched_pref);
 
 /* Probes: applicants of the advisor's making, inserted into every trial
  * of a simulation with a fixed application list and signals (for
@@ -814,6 +855,7 @@ sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
 /* Calibration: fits the free parameters (marked "fitted") so that the
  * simulated market reproduces the cited targets, with GSL's
  * trust-region least squares over common random numbers. */
+typedef struct sp_calib_batch sp_calib_batch; /* see sp_calib_batch_run */
 typedef struct {
 	uint64_t seed;  /* common random numbers */
 	int trials;     /* per evaluation */
@@ -827,6 +869,15 @@ typedef struct {
 	/* Called after each evaluation; may be NULL. */
 	void (*progress)(void *ctx, int evals, double cost);
 	void *progress_ctx;
+	/* Runs a batch of evaluations (the Jacobian's groups) elsewhere,
+	 * e.g. spread over MPI ranks; NULL: one after another here. */
+	sp_status (*batch)(void *ctx, sp_calib_batch *b, sp_err *err);
+	void *batch_ctx;
+	/* Runs the evaluations outside a batch (the trust region's steps,
+	 * the report's), e.g. spread over MPI ranks; must give
+	 * sp_simulate's result.  NULL: sp_simulate. */
+	sp_status (*simulate)(const sp_model *m, const sp_sim_opts *o,
+	                      sp_sim_result **out, sp_err *err);
 } sp_calib_opts;
 
 sp_calib_opts sp_calib_defaults(void);
@@ -854,10 +905,58 @@ sp_status sp_calib_report_write_md(const sp_calib_report *r,
                                    FILE *f) SP_MUST_CHECK;
 sp_status sp_calib_report_write_json(const sp_calib_report *r,
                                      FILE *f) SP_MUST_CHECK;
+/* A batch (given to sp_calib_opts.batch, borrowed for the call): the
+ * hook runs some points here with sp_calib_batch_run and writes the
+ * others' residuals, brought from where they ran, at
+ * sp_calib_batch_resid (all points' residuals are one array:
+ * points x nresid doubles from point 0's).  Every point's residuals
+ * depend on the point only, never on where or with how many threads it
+ * ran. */
+int sp_calib_batch_points(const sp_calib_batch *b);
+size_t sp_calib_batch_nresid(const sp_calib_batch *b);
+sp_status sp_calib_batch_run(sp_calib_batch *b, int i,
+                             sp_err *err) SP_MUST_CHECK;
+double *sp_calib_batch_resid(sp_calib_batch *b, int i);
+
 /* Writes m's fitted parameters as data/params.csv (name, specialty,
  * value, source), `source` on every row. */
 sp_status sp_model_params_write_csv(const sp_model *m, const char *source,
                                     FILE *f) SP_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Policy studies (src/study.c, docs/study.md): one lever of the market
+ * (signals, an application cap, positions, applicant numbers or any
+ * parameter) swept over values, a seeded simulation at each. */
+typedef struct sp_study sp_study;
+
+/* Reads a study spec (JSON; `name` names it in messages, borrowed):
+ * errors name file, line and field.  Free with sp_study_free. */
+sp_status sp_study_parse(const char *buf, size_t len, const char *name,
+                         sp_study **out, sp_err *err) SP_MUST_CHECK;
+void sp_study_free(sp_study *st);
+int sp_study_nvalues(const sp_study *st);
+/* Sets o's seed and trials to the study's. */
+void sp_study_sim_opts(const sp_study *st, sp_sim_opts *o);
+/* Value k on copies of the catalog the model is then built from
+ * (signals, positions; SP_ENOTFOUND naming the spec's line for an
+ * unknown specialty), and on the built model: its parameters (a cap,
+ * applicants, a parameter) and the specialties simulated.  Call both,
+ * in this order, for each k. */
+sp_status sp_study_apply_catalog(const sp_study *st, int k,
+                                 sp_specialty_info *specs, size_t ns,
+                                 sp_program_info *progs, size_t np,
+                                 sp_err *err) SP_MUST_CHECK;
+sp_status sp_study_apply_model(const sp_study *st, int k, sp_model *m,
+                               sp_err *err) SP_MUST_CHECK;
+/* Keeps value k's outcome (r may be freed after). */
+sp_status sp_study_record(sp_study *st, int k,
+                          const sp_sim_result *r) SP_MUST_CHECK;
+/* The recorded outcomes: tables (by applicant type; by specialty), a
+ * tidy CSV (value, measure, group, estimate) and an SVG figure of the
+ * match rate by applicant type against the value. */
+sp_status sp_study_write_table(const sp_study *st, FILE *f) SP_MUST_CHECK;
+sp_status sp_study_write_csv(const sp_study *st, FILE *f) SP_MUST_CHECK;
+sp_status sp_study_write_svg(const sp_study *st, FILE *f) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Portfolios (src/portfolio.c): which options to take when only the best
@@ -1023,6 +1122,36 @@ const char *sp_cohort_where(const sp_cohort *c, size_t i);
 sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
                             const char *name, char **out, size_t *outlen,
                             sp_err *err) SP_MUST_CHECK;
+
+/* Chances (src/chances.c): the applicant of a profile at every program of
+ * a specialty family (`specialty`: a name or code; NULL: the profile's),
+ * P(interview) with no signal and with each signal tier, and P(match if
+ * applied); best first.  JSON and CSV fields in docs/http-api.md.  Gives
+ * *out (free with sp_chances_free); bad profiles as sp_recommend. */
+typedef struct sp_chances sp_chances;
+sp_status sp_chances_compute(const sp_advisor *a, const char *json, size_t len,
+                             const char *name, const char *specialty,
+                             sp_chances **out, sp_err *err) SP_MUST_CHECK;
+void sp_chances_free(sp_chances *c);
+size_t sp_chances_count(const sp_chances *c);
+sp_status sp_chances_write_json(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+sp_status sp_chances_write_csv(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+sp_status sp_chances_write_table(const sp_chances *c, FILE *f) SP_MUST_CHECK;
+/* The same as a JSON string (free with sp_free); thread-safe like
+ * sp_recommend_json. */
+sp_status sp_chances_json(const sp_advisor *a, const char *json, size_t len,
+                          const char *name, const char *specialty, char **out,
+                          size_t *outlen, sp_err *err) SP_MUST_CHECK;
+
+/* An applicant's own list (src/score.c): {"profile": {...},
+ * "rank_order": ["CODE" | {"code", "signal"}, ...]} (POST /api/rank's
+ * body) scored as the advisor scores its own list, answered as
+ * sp_recommend_json's report (docs/http-api.md, POST /api/score).  Bad
+ * input fails as sp_rank_eval's; a program outside the profile's
+ * specialties or a signal over the allotment names its entry. */
+sp_status sp_score_json(const sp_advisor *a, const char *json, size_t len,
+                        const char *name, char **out, size_t *outlen,
+                        sp_err *err) SP_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* After interviews (src/rank.c): a rank order list's chance of matching,

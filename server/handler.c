@@ -688,8 +688,9 @@ static bool body_ok(const srv_request *req, long cap, srv_response *r)
 	return true;
 }
 
-/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json)
- * and POST /api/rank (sp_rank_json), whose bodies are capped at `cap`
+/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json),
+ * POST /api/rank (sp_rank_json) and POST /api/score (sp_score_json),
+ * whose bodies are capped at `cap`
  * and named `what` in error messages. */
 typedef sp_status (*advisor_json_fn)(const sp_advisor *, const char *, size_t,
                                      const char *, char **, size_t *, sp_err *);
@@ -711,6 +712,35 @@ static void api_advisor(const srv_app *app, const srv_request *req,
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s = fn(app->adv, req->body, req->len, what, &out, &n, &err);
+	if (s) {
+		set_lib_error(r, s, &err);
+		return;
+	}
+	r->status = 200;
+	r->body = out;
+	r->len = n;
+	add_header(r, "Content-Type", json_type);
+}
+
+/* POST /api/chances[?specialty=NAME]: the body is a profile. */
+static void api_chances(const srv_app *app, const srv_request *req,
+                        const query *q, srv_response *r)
+{
+	static const char *const known[] = {"specialty", NULL};
+	if (!only_known(q, known, r) ||
+	    !body_ok(req, SRV_MAX_BODY_RECOMMEND, r))
+		return;
+	if (!app->adv) {
+		set_error(r, 503, NULL,
+		          "the advisor is not available on this server");
+		return;
+	}
+	char *out = NULL;
+	size_t n = 0;
+	sp_err err;
+	memset(&err, 0, sizeof err);
+	sp_status s = sp_chances_json(app->adv, req->body, req->len, "profile",
+	                              param(q, "specialty"), &out, &n, &err);
 	if (s) {
 		set_lib_error(r, s, &err);
 		return;
@@ -816,11 +846,11 @@ size_t srv_body_cap(const char *method, const char *uri)
 	if (strcmp(method, "POST") || strlen(uri) > SRV_MAX_URI ||
 	    !split_target(uri, path, &qs, &qlen))
 		return 0;
-	if (!strcmp(path, "/api/recommend"))
+	if (!strcmp(path, "/api/recommend") || !strcmp(path, "/api/chances"))
 		return SRV_MAX_BODY_RECOMMEND;
 	if (!strcmp(path, "/api/portfolio"))
 		return SRV_MAX_BODY_PORTFOLIO;
-	if (!strcmp(path, "/api/rank"))
+	if (!strcmp(path, "/api/rank") || !strcmp(path, "/api/score"))
 		return SRV_MAX_BODY_RANK;
 	return 0;
 }
@@ -894,7 +924,8 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	}
 	const char *name = path + 5;
 	bool post = !strcmp(name, "recommend") || !strcmp(name, "portfolio") ||
-	            !strcmp(name, "rank");
+	            !strcmp(name, "rank") || !strcmp(name, "chances") ||
+	            !strcmp(name, "score");
 	bool get = !strcmp(name, "health") || !strcmp(name, "specialties") ||
 	           !strcmp(name, "programs") || !strncmp(name, "programs/", 9);
 	if (!post && !get) {
@@ -924,8 +955,13 @@ static bool route(const srv_app *app, const srv_request *req, srv_response *r)
 	else if (!strcmp(name, "rank"))
 		api_advisor(app, req, q, r, sp_rank_json, SRV_MAX_BODY_RANK,
 		            "rank list");
+	else if (!strcmp(name, "score"))
+		api_advisor(app, req, q, r, sp_score_json, SRV_MAX_BODY_RANK,
+		            "list");
 	else if (!strcmp(name, "portfolio"))
 		api_portfolio(app, req, q, r);
+	else if (!strcmp(name, "chances"))
+		api_chances(app, req, q, r);
 	else if (!only_known(q, none, r))
 		; /* answered */
 	else if (!strcmp(name, "health"))

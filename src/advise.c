@@ -37,10 +37,29 @@
  * over e (among the MAX_CAND best candidates by value times chance),
  * improved by single swaps.  That is exact for one scenario (Kapur's
  * nested optimum) and a heuristic under correlation — measured against
- * brute force in tests/unit/test_portfolio.c.  The number of applications
- * comes from the profile (budget, count or target probability) or, by
- * default, is where one more application adds less than STOP_GAIN to
- * P(match).
+ * brute force in tests/unit/test_portfolio.c.  The list stops where one
+ * more application adds less than the profile's stop_gain (default
+ * STOP_GAIN), never before its signalled programs; a budget, a count or
+ * a target only end it earlier (caps, never targets), so stop_at is the
+ * list's length.
+ *
+ * Preferences first (plan_main): unless the profile trades (backup_weight
+ * given), the first choice's list is planned alone, exactly as without
+ * backups, then fixed, and the backups are added after it.  Backups rank
+ * below every first-choice program and are attended after them under the
+ * interview cap, so P(match in the first choice) is what it was without
+ * them.  Rejected: one joint optimization with backups at a weight (the
+ * previous design): it traded a US MD's Internal Medicine list for Family
+ * Medicine (81% -> 73% in IM) with nobody asking.
+ *
+ * An advanced (PGY-2) first choice gets a PGY-1 list from the preliminary
+ * and transitional families (plan_pgy1), planned on its own by the same
+ * stop rule; P(advanced and PGY-1) = E_e[P(advanced | e) P(PGY-1 | e)],
+ * and a PGY-1 year alone never counts as a match.
+ *
+ * The score screen (sp__advise_screen) multiplies a program's figures
+ * for an applicant far below its residents' median: the simulated market
+ * never sees such applications, so its cutoffs cannot say no to them.
  *
  * Cost: O(programs x tiers x nodes) for the estimates and O(h n K) for
  * the greedy; about 10 ms for Internal Medicine with Family Medicine as
@@ -52,12 +71,9 @@
  */
 #include "advise.h"
 #include "catalog.h"
-#include "csv.h"
-#include "data.h"
 #include "json.h"
 #include "market.h"
 
-#include <ctype.h>
 #include <gsl/gsl_integration.h>
 #include <math.h>
 #include <stdarg.h>
@@ -65,100 +81,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NE             10    /* nodes over the latent strength */
-#define NGL            4     /* Gauss-Legendre nodes for the bivariate normal */
-#define MAX_FAM        3     /* preferred + two backups */
-#define MAX_LIST       400   /* longest list considered */
 #define MAX_CAND       600   /* candidates kept for the optimizer */
-#define STOP_GAIN      0.001 /* default stop: one more adds < 0.1 point */
 #define STATS_TRIALS   16    /* seasons simulated for the statistics */
 #define STATS_SEED     20251 /* their seed */
 #define SHRINK_SEASONS 8     /* pseudo-seasons toward the specialty's shares */
 #define BAND_SHIFT     0.15  /* cutoff shift for the band (score units) */
-
-typedef struct {
-	int from, to; /* 1-based application numbers; to = 0: no bound */
-	int flat;     /* one charge for the whole tier */
-	double price;
-} fee_tier;
-
-struct sp_advisor {
-	sp_model *m;
-	sp_specialty_info *specs;
-	size_t ns;
-	sp_program_info *progs;
-	size_t np;
-	sp__prog_stats *st;
-	int trials;
-	int synthetic;
-	fee_tier fee[8];
-	int nfee;
-	double ex[NE], ew[NE];     /* latent-strength nodes, weights sum to 1 */
-	double glx[NGL], glw[NGL]; /* Gauss-Legendre on [-1, 1] */
-	double rho;                /* program rank noise */
-	/* Per program: the share of seasons in which its interview and
-	 * match cutoffs bind, shrunk toward its specialty's (see
-	 * shrink_shares). */
-	double *fi, *fm;
-	/* Per program, from the statistics and the interview noise sigma
-	 * (a model constant): the SDs of X and Y and the nodes of their
-	 * bivariate normal (program_probs). */
-	double *sx, *sy;
-	struct bvn_nodes *bn;
-	double sd_z; /* SD of the latent strength noise */
-};
-
-/* ------------------------------------------------------------------ */
-/* Fees (data/fees_eras.csv, the 2026 ERAS residency schedule). */
-
-static sp_status load_fees(sp_advisor *a, sp_err *err)
-{
-	size_t len;
-	const char *buf = sp__data_file("fees_eras.csv", &len);
-	if (!buf)
-		return sp__err_set(err, SP_EINVAL, "fees_eras.csv", 0, NULL,
-		                   "the fee table is not built in");
-	static const char *const cols[] = {
-	    "system",    "match_year_from", "match_year_to", "item",
-	    "tier_from", "tier_to",         "pricing",       "price_usd"};
-	int idx[8];
-	sp__csv c;
-	sp__csv_init(&c, buf, len, "fees_eras.csv");
-	sp_status s = sp__csv_header(&c, cols, 8, 8, true, idx, err);
-	while (!s && !(s = sp__csv_next(&c, err)) && c.nf) {
-		if (strcmp(sp__csv_field(&c, idx[0]), "eras_residency") ||
-		    strcmp(sp__csv_field(&c, idx[3]), "programs_per_specialty"))
-			continue;
-		long y0 = strtol(sp__csv_field(&c, idx[1]), NULL, 10);
-		long y1 = strtol(sp__csv_field(&c, idx[2]), NULL, 10);
-		if (y0 > 2026 || (y1 && y1 < 2026) || a->nfee == 8)
-			continue;
-		fee_tier *t = &a->fee[a->nfee++];
-		t->from = (int)strtol(sp__csv_field(&c, idx[4]), NULL, 10);
-		t->to = (int)strtol(sp__csv_field(&c, idx[5]), NULL, 10);
-		t->flat = !strcmp(sp__csv_field(&c, idx[6]), "flat");
-		t->price = strtod(sp__csv_field(&c, idx[7]), NULL);
-	}
-	sp__csv_free(&c);
-	if (!s && a->nfee == 0)
-		s = sp__err_set(err, SP_EINVAL, "fees_eras.csv", 0, NULL,
-		                "no 2026 residency fee schedule");
-	return s;
-}
-
-/* The fee for n applications to one specialty. */
-static double fee_of(const sp_advisor *a, int n)
-{
-	double f = 0;
-	for (int i = 0; i < a->nfee; i++) {
-		const fee_tier *t = &a->fee[i];
-		if (n < t->from)
-			continue;
-		int hi = t->to && t->to < n ? t->to : n;
-		f += t->flat ? t->price : t->price * (hi - t->from + 1);
-	}
-	return f;
-}
+/* The score screen (sp__advise_screen): a program passes an applicant whose
+ * Step 2 CK is z SDs of its specialty's matched residents from the
+ * program's median with probability Phi((z + SCREEN_Z) / SCREEN_W). */
+#define SCREEN_Z 2.5
+#define SCREEN_W 0.5
 
 /* ------------------------------------------------------------------ */
 /* Opening: the catalog, the model, the statistics. */
@@ -231,6 +163,13 @@ static sp_status simulate_stats(sp_advisor *a, int trials, int threads,
 		sp_sim_result_match_cutoff(r, (int32_t)j, &p->mcm, &p->mcs,
 		                           &p->mcn);
 		p->filled = sp_sim_result_filled(r, (int32_t)j);
+		/* As the catalog stores them (a cutoff that never bound is
+		 * 0), so the run that simulates answers as the runs that read
+		 * the stored statistics. */
+		if (!isfinite(p->icm))
+			p->icm = 0;
+		if (!isfinite(p->mcm))
+			p->mcm = 0;
 	}
 	a->trials = trials;
 	sp_sim_result_free(r);
@@ -358,7 +297,7 @@ static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 	a->synthetic = sp_catalog_is_synthetic(c);
 	a->rho = a->m->g[SP__G_R_NOISE_PROG];
 	a->sd_z = sp_model_strength_sd(a->m);
-	if ((s = load_fees(a, err)))
+	if ((s = sp__fees_load(a, err)) || (s = sp__peers_load(a, err)))
 		return s;
 	a->st = sp_calloc(a->np, sizeof *a->st);
 	if (!a->st)
@@ -452,386 +391,15 @@ void sp_advisor_free(sp_advisor *a)
 	sp_free(a->sx);
 	sp_free(a->sy);
 	sp_free(a->bn);
+	sp_free(a->peer);
 	sp_free(a);
-}
-
-/* ------------------------------------------------------------------ */
-/* The profile (docs/profile.md). */
-
-enum { MODE_DEFAULT, MODE_BUDGET, MODE_COUNT, MODE_TARGET };
-
-typedef struct {
-	sp_profile p;
-	int fam[MAX_FAM]; /* family indexes: preferred, backups */
-	int nfam;
-	char want_states[64][3], avoid_states[64][3];
-	int nwant_states, navoid_states;
-	unsigned want_regions;  /* bit d for division d */
-	unsigned want_settings; /* bit per sp_setting */
-	unsigned avoid_settings;
-	int gold, silver; /* for the preferred specialty; -1: allotment */
-	int mode;
-	double budget, target;
-	int count;
-	double backup_weight;
-	int comlex; /* the score was given as COMLEX Level 2 */
-	double comlex_score;
-} prof;
-
-static bool ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return false;
-	return *a == *b;
-}
-
-/* The family named by a family name, a row code or a row name. */
-static int find_family(const sp_model *m, const char *s)
-{
-	for (int32_t f = 0; f < m->nf; f++)
-		if (ieq(m->fam[f].name, s) || ieq(m->fam[f].code, s))
-			return f;
-	for (int32_t k = 0; k < m->ns; k++)
-		if (ieq(m->specs[k].code, s) || ieq(m->specs[k].name, s))
-			return m->spec_fam[k];
-	return -1;
-}
-
-static int find_state(const sp_model *m, const char *s)
-{
-	for (int32_t k = 0; k < m->nstates; k++)
-		if (ieq(m->state_code[k], s))
-			return k;
-	return -1;
-}
-
-/* Reads an array of state codes into out (upper case). */
-static sp_status get_states(const sp__json_doc *d, const sp__json *obj,
-                            const char *key, const sp_model *m, char (*out)[3],
-                            int *n, sp_err *err)
-{
-	const sp__json *arr = NULL;
-	sp_status s = sp__json_get_array(d, obj, key, false, &arr, err);
-	if (s || !arr)
-		return s;
-	if (sp__json_len(arr) > 64)
-		return sp__json_err(err, d, arr, SP_ELIMIT, key,
-		                    "at most 64 states");
-	for (size_t i = 0; i < sp__json_len(arr); i++) {
-		const char *v;
-		size_t len;
-		if ((s = sp__json_as_str(d, sp__json_at(arr, i), key, 2, &v,
-		                         &len, err)))
-			return s;
-		int k = find_state(m, v);
-		if (k < 0)
-			return sp__json_err(err, d, sp__json_at(arr, i),
-			                    SP_ENOTFOUND, key,
-			                    "unknown state \"%s\" (expected a "
-			                    "two-letter postal code)",
-			                    v);
-		memcpy(out[*n], m->state_code[k], 3);
-		(*n)++;
-	}
-	return SP_OK;
-}
-
-static sp_status get_settings(const sp__json_doc *d, const sp__json *obj,
-                              const char *key, unsigned *mask, sp_err *err)
-{
-	const sp__json *arr = NULL;
-	sp_status s = sp__json_get_array(d, obj, key, false, &arr, err);
-	if (s || !arr)
-		return s;
-	for (size_t i = 0; i < sp__json_len(arr) && i < 16; i++) {
-		const char *v;
-		size_t len;
-		if ((s = sp__json_as_str(d, sp__json_at(arr, i), key, 32, &v,
-		                         &len, err)))
-			return s;
-		int k = -1;
-		for (int t = 0; t < 4; t++)
-			if (ieq(v, sp_setting_name((sp_setting)t)))
-				k = t;
-		if (ieq(v, "community-university"))
-			k = SP_SETTING_COMMUNITY_UNIVERSITY;
-		if (k < 0)
-			return sp__json_err(err, d, sp__json_at(arr, i),
-			                    SP_EINVAL, key,
-			                    "unknown setting \"%s\" (expected "
-			                    "university, community_university, "
-			                    "community or military)",
-			                    v);
-		*mask |= 1u << k;
-	}
-	if (sp__json_len(arr) > 16)
-		return sp__json_err(err, d, arr, SP_ELIMIT, key,
-		                    "at most 16 settings");
-	return SP_OK;
-}
-
-static sp_status parse_profile(const sp_model *m, const char *json, size_t len,
-                               const char *name, prof *pf, sp_err *err)
-{
-	static const char *const keys[] = {
-	    "applicant_type", "step2",         "comlex2",      "research",
-	    "home_state",     "needs_visa",    "specialty",    "backups",
-	    "states_want",    "states_avoid",  "regions_want", "settings_want",
-	    "settings_avoid", "signals",       "budget",       "applications",
-	    "target",         "backup_weight", "name",         "id"};
-	sp__json_limits lim = {0};
-	lim.max_depth = 8;
-	lim.max_bytes = 1 << 16;
-	lim.max_nodes = 4096;
-	lim.max_string = 1024;
-	sp__json_doc *d = NULL;
-	memset(pf, 0, sizeof *pf);
-	pf->gold = pf->silver = -1;
-	pf->backup_weight = 0.6;
-	sp_status s =
-	    sp__json_parse(json, len, name ? name : "profile", &lim, &d, err);
-	if (s)
-		return s;
-	const sp__json *root = d->root;
-	const char *str;
-	size_t slen;
-	int64_t iv;
-	double dv;
-	bool bv = false;
-	s = sp__json_check_object(d, root, "profile", keys,
-	                          sizeof keys / sizeof *keys, err);
-	if (s)
-		goto done;
-	/* Type. */
-	if ((s = sp__json_get_str(d, root, "applicant_type", true, 16, &str,
-	                          &slen, err)))
-		goto done;
-	pf->p.type = SP_APPL_NTYPES;
-	for (int t = 0; t < SP_APPL_OTHER; t++)
-		if (!strcmp(str, sp_appl_type_name((sp_appl_type)t)))
-			pf->p.type = (sp_appl_type)t;
-	if (pf->p.type == SP_APPL_NTYPES) {
-		s = sp__json_err(err, d, sp__json_get(root, "applicant_type"),
-		                 SP_EINVAL, "applicant_type",
-		                 "expected us_md, us_do, us_img or non_us_img");
-		goto done;
-	}
-	/* Score: Step 2 CK, or COMLEX Level 2-CE converted. */
-	const sp__json *s2 = sp__json_get(root, "step2");
-	const sp__json *cx = sp__json_get(root, "comlex2");
-	if (s2 && cx) {
-		s = sp__json_err(err, d, cx, SP_EINVAL, "comlex2",
-		                 "give step2 or comlex2, not both");
-		goto done;
-	}
-	if (!s2 && !cx) {
-		s = sp__json_err(err, d, root, SP_EINVAL, "step2",
-		                 "missing (give step2, or comlex2 for DO "
-		                 "applicants)");
-		goto done;
-	}
-	if (s2) {
-		if ((s = sp__json_as_double(d, s2, "step2", 180, 300,
-		                            &pf->p.step2, err)))
-			goto done;
-	} else {
-		if ((s = sp__json_as_double(d, cx, "comlex2", 200, 1000, &dv,
-		                            err)))
-			goto done;
-		/* Assumption (docs/profile.md): same percentile, from
-		 * the norms COMLEX 520 +/- 100 and Step 2 CK 250 +/- 15. */
-		pf->comlex = 1;
-		pf->comlex_score = dv;
-		pf->p.step2 = 250 + (dv - 520) / 100 * 15;
-		if (pf->p.step2 < 180)
-			pf->p.step2 = 180;
-		if (pf->p.step2 > 300)
-			pf->p.step2 = 300;
-	}
-	iv = 0;
-	if ((s = sp__json_get_int(d, root, "research", false, 0, 1000, &iv,
-	                          err)))
-		goto done;
-	pf->p.research = (int)iv;
-	str = NULL;
-	if ((s = sp__json_get_str(d, root, "home_state", false, 2, &str, &slen,
-	                          err)))
-		goto done;
-	if (str && *str) {
-		int k = find_state(m, str);
-		if (k < 0) {
-			s = sp__json_err(err, d,
-			                 sp__json_get(root, "home_state"),
-			                 SP_ENOTFOUND, "home_state",
-			                 "unknown state \"%s\" (expected a "
-			                 "two-letter postal code)",
-			                 str);
-			goto done;
-		}
-		memcpy(pf->p.state, m->state_code[k], 3);
-	}
-	if ((s = sp__json_get_bool(d, root, "needs_visa", false, &bv, err)))
-		goto done;
-	pf->p.needs_visa = bv;
-	/* Specialties. */
-	if ((s = sp__json_get_str(d, root, "specialty", true, 96, &str, &slen,
-	                          err)))
-		goto done;
-	pf->fam[0] = find_family(m, str);
-	if (pf->fam[0] < 0) {
-		s = sp__json_err(err, d, sp__json_get(root, "specialty"),
-		                 SP_ENOTFOUND, "specialty",
-		                 "unknown specialty \"%s\" (see 'smartpick "
-		                 "catalog show' or /api/specialties)",
-		                 str);
-		goto done;
-	}
-	pf->nfam = 1;
-	const sp__json *arr = NULL;
-	if ((s = sp__json_get_array(d, root, "backups", false, &arr, err)))
-		goto done;
-	for (size_t i = 0; arr && i < sp__json_len(arr); i++) {
-		const sp__json *e = sp__json_at(arr, i);
-		if (i >= MAX_FAM - 1) {
-			s = sp__json_err(err, d, e, SP_ELIMIT, "backups",
-			                 "at most %d backup specialties",
-			                 MAX_FAM - 1);
-			goto done;
-		}
-		if ((s = sp__json_as_str(d, e, "backups", 96, &str, &slen,
-		                         err)))
-			goto done;
-		int f = find_family(m, str);
-		if (f < 0) {
-			s = sp__json_err(err, d, e, SP_ENOTFOUND, "backups",
-			                 "unknown specialty \"%s\"", str);
-			goto done;
-		}
-		for (int k = 0; k < pf->nfam; k++)
-			if (pf->fam[k] == f) {
-				s = sp__json_err(err, d, e, SP_EDUP, "backups",
-				                 "\"%s\" is already listed",
-				                 str);
-				goto done;
-			}
-		pf->fam[pf->nfam++] = f;
-	}
-	/* Places and settings. */
-	if ((s = get_states(d, root, "states_want", m, pf->want_states,
-	                    &pf->nwant_states, err)) ||
-	    (s = get_states(d, root, "states_avoid", m, pf->avoid_states,
-	                    &pf->navoid_states, err)) ||
-	    (s = get_settings(d, root, "settings_want", &pf->want_settings,
-	                      err)) ||
-	    (s = get_settings(d, root, "settings_avoid", &pf->avoid_settings,
-	                      err)))
-		goto done;
-	arr = NULL;
-	if ((s = sp__json_get_array(d, root, "regions_want", false, &arr, err)))
-		goto done;
-	for (size_t i = 0; arr && i < sp__json_len(arr); i++) {
-		const sp__json *e = sp__json_at(arr, i);
-		int div = -1;
-		if (e->type == SP__JSON_NUMBER && sp__json_int(e, &iv) &&
-		    iv >= 1 && iv <= 9)
-			div = (int)iv;
-		else if (e->type == SP__JSON_STRING)
-			for (int k = 1; k <= 9; k++)
-				if (ieq(e->u.str.s, sp_division_name(k)))
-					div = k;
-		if (div < 0 || i >= 9) {
-			s = sp__json_err(err, d, e, SP_EINVAL, "regions_want",
-			                 "expected census divisions (1-9 or "
-			                 "names such as \"Pacific\")");
-			goto done;
-		}
-		pf->want_regions |= 1u << div;
-	}
-	/* Signals. */
-	const sp__json *sig = NULL;
-	if ((s = sp__json_get_object(d, root, "signals", false, &sig, err)))
-		goto done;
-	if (sig) {
-		static const char *const skeys[] = {"gold", "silver"};
-		if ((s = sp__json_check_object(d, sig, "signals", skeys, 2,
-		                               err)))
-			goto done;
-		iv = -1;
-		if ((s = sp__json_get_int(d, sig, "gold", false, 0, 100, &iv,
-		                          err)))
-			goto done;
-		pf->gold = (int)iv;
-		iv = -1;
-		if ((s = sp__json_get_int(d, sig, "silver", false, 0, 100, &iv,
-		                          err)))
-			goto done;
-		pf->silver = (int)iv;
-	}
-	/* How much to apply. */
-	int modes = 0;
-	const sp__json *bj = sp__json_get(root, "budget");
-	const sp__json *cj = sp__json_get(root, "applications");
-	const sp__json *tj = sp__json_get(root, "target");
-	modes = (bj != NULL) + (cj != NULL) + (tj != NULL);
-	if (modes > 1) {
-		s = sp__json_err(err, d, bj ? bj : cj, SP_EINVAL,
-		                 bj ? "budget" : "applications",
-		                 "give at most one of budget, applications "
-		                 "and target");
-		goto done;
-	}
-	if (bj) {
-		pf->mode = MODE_BUDGET;
-		if ((s = sp__json_as_double(d, bj, "budget", 0, 1e6,
-		                            &pf->budget, err)))
-			goto done;
-	} else if (cj) {
-		pf->mode = MODE_COUNT;
-		if ((s = sp__json_as_int(d, cj, "applications", 1, MAX_LIST,
-		                         &iv, err)))
-			goto done;
-		pf->count = (int)iv;
-	} else if (tj) {
-		pf->mode = MODE_TARGET;
-		if ((s = sp__json_as_double(d, tj, "target", 0.01, 0.999,
-		                            &pf->target, err)))
-			goto done;
-	}
-	if ((s = sp__json_get_double(d, root, "backup_weight", false, 0, 1,
-	                             &pf->backup_weight, err)))
-		goto done;
-	const sp__json *nm = sp__json_get(root, "name");
-	const sp__json *id = sp__json_get(root, "id");
-	if ((nm &&
-	     (s = sp__json_as_str(d, nm, "name", 200, &str, &slen, err))) ||
-	    (id && id->type != SP__JSON_NUMBER &&
-	     (s = sp__json_as_str(d, id, "id", 200, &str, &slen, err))))
-		goto done;
-done:
-	sp__json_free(d);
-	return s;
 }
 
 /* ------------------------------------------------------------------ */
 /* Estimates. */
 
-typedef struct {
-	int32_t j;     /* program index */
-	int slot;      /* 0 preferred specialty, 1.. backups */
-	double value;  /* preference weight */
-	uint8_t tiers; /* available signal tiers: bit t */
-	uint8_t tier;  /* assigned signal */
-	double pi[3];  /* P(interview) by tier, integrated over e */
-	double *q;     /* q[t * NE + k] */
-	double *qi;    /* P(interview | e_k) by tier, same layout */
-	/* Filled for the report. */
-	double pm, qbar;
-	int cls; /* 0 reach, 1 target, 2 likely */
-} cand;
-
 /* Frees a candidate's per-node tables (not the candidate). */
-static void cand_free(cand *x)
+void sp__advise_cand_free(cand *x)
 {
 	sp_free(x->q);
 	sp_free(x->qi);
@@ -857,9 +425,9 @@ static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
  * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
  * R the rank noise), X and Y are bivariate normal with covariance
  * sig^2; a cutoff that did not bind in a season lets everyone
- * through. */
+ * through.  `pass` is the score screen's (screen_pass). */
 static void program_probs(const sp_advisor *a, size_t j, double mu0,
-                          double shift, double *pint, double *q)
+                          double shift, double pass, double *pint, double *q)
 {
 	const sp__prog_stats *st = &a->st[j];
 	double fi = a->fi[j], fm = a->fm[j], sx = a->sx[j], sy = a->sy[j];
@@ -880,53 +448,30 @@ static void program_probs(const sp_advisor *a, size_t j, double mu0,
 		 * product is exact to 1e-9 and saves the integral. */
 		if (both_bind && px > 1e-9 && py > 1e-9 && px < 1 - 1e-9 &&
 		    py < 1 - 1e-9)
-			both = bvn(b, h, g, px, py);
-		pint[k] = fi * px + (1 - fi);
-		q[k] = fi * fm * both + fi * (1 - fm) * px +
-		       (1 - fi) * fm * py + (1 - fi) * (1 - fm);
+			both = SP_MIN(bvn(b, h, g, px, py), SP_MIN(px, py));
+		pint[k] = pass * (fi * px + (1 - fi));
+		q[k] = pass * (fi * fm * both + fi * (1 - fm) * px +
+		               (1 - fi) * fm * py + (1 - fi) * (1 - fm));
 	}
 }
 
 /* ------------------------------------------------------------------ */
 /* The report. */
 
-typedef struct {
-	cand c;
-	char reasons[5][200];
-	int nreasons;
-} rprog;
-
-struct sp_advice {
-	prof pf;
-	const sp_advisor *a;
-	rprog *pr; /* the list, in rank (preference) order */
-	size_t n;
-	double p_match, lo, hi, p_pref, cost, value;
-	double interviews; /* expected, attended (within the cap) */
-	int stop_at;
-	double *curve_p, *curve_cost;
-	size_t ncurve;
-	int gold[MAX_FAM], silver[MAX_FAM]; /* allotments used per slot */
-	int gold_used[MAX_FAM], silver_used[MAX_FAM];
-	int checked;
-	double chk_p, chk_lo, chk_hi;
-	long chk_copies;
-	double *chk_int, *chk_match; /* per program, simulated */
-	char notes[4][240];
-	int nnotes;
-};
-
 void sp_advice_free(sp_advice *r)
 {
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		cand_free(&r->pr[i].c);
+		sp__advise_cand_free(&r->pr[i].c);
 	sp_free(r->pr);
 	sp_free(r->curve_p);
 	sp_free(r->curve_cost);
 	sp_free(r->chk_int);
 	sp_free(r->chk_match);
+	for (size_t i = 0; i < r->nest; i++)
+		sp__advise_cand_free(&r->est[i]);
+	sp_free(r->est);
 	sp_free(r);
 }
 
@@ -1005,8 +550,10 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 		                        pf->nwant_states, p->state) ||
 		              (pf->want_regions >> p->region & 1) ||
 		              (pf->want_settings >> p->setting & 1);
-		x->value = (slot ? pf->backup_weight : 1.0) *
-		           (any_want && !wanted ? 0.8 : 1.0);
+		x->place = any_want && !wanted ? 0.8 : 1.0;
+		x->value =
+		    (pf->role[slot] == ROLE_BACKUP ? pf->backup_weight : 1.0) *
+		    x->place;
 		const sp__family *fm = &m->fam[f];
 		int gold = slot == 0 && pf->gold >= 0 ? pf->gold : fm->gold;
 		int silver =
@@ -1024,8 +571,31 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 	return SP_OK;
 }
 
-static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
-                          size_t n, double shift)
+/* The score screen.  In the simulated market a program's cutoffs come
+ * from the applicants who chose to apply, and applicants far below a
+ * program do not apply there, so a program that rarely fills its
+ * interview slots "takes everyone": the estimate had offered a Step 2
+ * 215 applicant 97-100% interview chances at programs whose residents'
+ * median is 262-274 (issue 12).  Real programs screen on the reported
+ * score: an applicant z SDs of the specialty's matched residents below
+ * the program's median passes with probability
+ * Phi((z + SCREEN_Z) / SCREEN_W): 84% at 2 SDs below (about 24 points
+ * in Internal Medicine), 50% at 2.5, 2% at 3.5; 1 above 1.5 SDs below.
+ * The screen sees the score, not the latent strength, so it multiplies
+ * every node alike, and it rises with the score (monotone estimates).
+ * It is an assumption, not a fit: docs/validation.md. */
+double sp__advise_screen(const sp_advisor *a, size_t j, double step2)
+{
+	const sp_program_info *p = &a->progs[j];
+	if (p->step2_median <= 0)
+		return 1;
+	double sd = sp__peers_sd(a, a->m->spec_fam[a->m->prog_spec[j]]);
+	double z = (step2 - p->step2_median) / sd;
+	return z > -1.5 ? 1 : phi((z + SCREEN_Z) / SCREEN_W);
+}
+
+sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
+                              size_t n, double shift)
 {
 	for (size_t i = 0; i < n; i++) {
 		cand *x = &c[i];
@@ -1038,6 +608,7 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 		/* The home-state terms once (tier 0); the signal bonus is
 		 * the difference the tier makes to a stateless score. */
 		double mu0, sig, base, with;
+		double pass = sp__advise_screen(a, (size_t)x->j, pf->p.step2);
 		sp_profile bare = pf->p;
 		bare.state[0] = 0;
 		if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, 0, &mu0,
@@ -1055,11 +626,21 @@ static sp_status estimate(const sp_advisor *a, const prof *pf, cand *c,
 			                                   t, &with, &sig))
 				continue;
 			program_probs(a, (size_t)x->j,
-			              mu0 + (t ? with - base : 0), shift,
+			              mu0 + (t ? with - base : 0), shift, pass,
 			              &x->qi[t * NE], &x->q[t * NE]);
+			/* A signal never lowers a chance: node by node, the
+			 * tier's figures are at least the unsignalled ones
+			 * (the quadratures can differ in the last digit). */
 			double acc = 0;
-			for (int k = 0; k < NE; k++)
-				acc += a->ew[k] * x->qi[t * NE + k];
+			for (int k = 0; k < NE; k++) {
+				double *qi = &x->qi[t * NE + k],
+				       *q = &x->q[t * NE + k];
+				if (t && isfinite(x->pi[0])) {
+					*qi = fmax(*qi, x->qi[k]);
+					*q = fmax(*q, x->q[k]);
+				}
+				acc += a->ew[k] * *qi;
+			}
 			x->pi[t] = acc;
 		}
 	}
@@ -1085,13 +666,6 @@ typedef struct {
 	size_t i;
 } att_key;
 
-/* P(match | interviewed) at c under its tier: what the applicant, and
- * --check's copies, attend and rank by among programs valued alike. */
-static double match_if_interviewed(const cand *c)
-{
-	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
-}
-
 static int by_attend(const void *x, const void *y)
 {
 	const att_key *a = x, *b = y;
@@ -1112,7 +686,7 @@ static void offer_step(double *dist, int cap, double p)
 	dist[0] *= 1 - p;
 }
 
-static int interview_cap(const sp_advisor *a)
+int sp__advise_interview_cap(const sp_advisor *a)
 {
 	double cap = a->m->g[SP__G_I_CAP];
 	return cap >= MAX_LIST ? MAX_LIST : cap >= 1 ? (int)cap : 1;
@@ -1121,7 +695,7 @@ static int interview_cap(const sp_advisor *a)
 static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
                         double *att)
 {
-	int cap = interview_cap(a);
+	int cap = sp__advise_interview_cap(a);
 	for (size_t i = 0; i < len * NE; i++)
 		att[i] = 1;
 	if ((size_t)cap >= len)
@@ -1134,8 +708,9 @@ static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
 		return SP_ENOMEM;
 	}
 	for (size_t i = 0; i < len; i++)
-		o[i] = (att_key){c[i].value, match_if_interviewed(&c[i]),
-		                 c[i].j, i};
+		o[i] = (att_key){c[i].value,
+		                 sp__advise_match_if_interviewed(&c[i]), c[i].j,
+		                 i};
 	qsort(o, len, sizeof *o, by_attend);
 	for (int e = 0; e < NE; e++)
 		dist[e * (cap + 1)] = 1;
@@ -1152,12 +727,19 @@ static sp_status attend(const sp_advisor *a, const cand *c, size_t len,
 	return SP_OK;
 }
 
+/* Per latent-strength node: P(match), P(match at an advanced-track
+ * program), the same two in the first choice. */
+typedef struct {
+	double any[NE], adv[NE], first[NE], first_adv[NE];
+} by_node;
+
 /* P(match anywhere) of list c[0..len) under the tiers assigned and the
  * interview cap, each program's P(match there) in c[i].pm (taken there
- * and by nothing ranked above it: c is in rank order), and in *iv
- * (unless NULL) the expected number of interviews attended. */
+ * and by nothing ranked above it: c is in rank order), in *iv (unless
+ * NULL) the expected number of interviews attended, and in *bn (unless
+ * NULL) the same by node. */
 static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
-                        double *iv)
+                        double *iv, by_node *bn)
 {
 	double *att = sp_malloc((len ? len : 1) * NE * sizeof *att);
 	if (!att)
@@ -1170,11 +752,22 @@ static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
 	double surv[NE], n = 0;
 	for (int e = 0; e < NE; e++)
 		surv[e] = 1;
+	if (bn)
+		memset(bn, 0, sizeof *bn);
 	for (size_t i = 0; i < len; i++) {
 		double pm = 0;
+		bool adv = a->progs[c[i].j].track == SP_TRACK_ADVANCED;
 		for (int e = 0; e < NE; e++) {
 			double q = c[i].q[c[i].tier * NE + e] * att[i * NE + e];
 			pm += a->ew[e] * surv[e] * q;
+			if (bn) {
+				double here = surv[e] * q;
+				bn->any[e] += here;
+				bn->adv[e] += adv ? here : 0;
+				bn->first[e] += c[i].slot == 0 ? here : 0;
+				bn->first_adv[e] +=
+				    c[i].slot == 0 && adv ? here : 0;
+			}
 			surv[e] *= 1 - q;
 			n += a->ew[e] * c[i].qi[c[i].tier * NE + e] *
 			     att[i * NE + e];
@@ -1190,16 +783,6 @@ static sp_status p_list(const sp_advisor *a, cand *c, size_t len, double *p,
 	return SP_OK;
 }
 
-/* The fees for cnt[s] applications to each specialty s: ERAS charges
- * per specialty. */
-static double fees(const sp_advisor *a, const prof *pf, const int *cnt)
-{
-	double f = 0;
-	for (int s = 0; s < pf->nfam; s++)
-		f += fee_of(a, cnt[s]);
-	return f;
-}
-
 static int by_pref(const void *x, const void *y)
 {
 	const rprog *a = x, *b = y;
@@ -1213,7 +796,7 @@ static int by_pref(const void *x, const void *y)
 static void add_reason(rprog *r, const char *fmt, ...) SP_PRINTF(2, 3);
 static void add_reason(rprog *r, const char *fmt, ...)
 {
-	if (r->nreasons == 5)
+	if (r->nreasons == SP__MAX_REASONS)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -1221,9 +804,65 @@ static void add_reason(rprog *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *tier_name(int t)
+const char *sp__advise_tier_name(int t)
 {
 	return t == 2 ? "gold" : t == 1 ? "silver" : "none";
+}
+
+/* What a signal does here, said only where it changes the rounded
+ * figure; single-tier specialties say "a signal", not "gold". */
+static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
+{
+	const cand *x = &r->c;
+	bool tiered = a->m->fam[pf->fam[x->slot]].silver > 0;
+	const char *kind = !tiered ? "" : x->tier == 1 ? "silver " : "gold ";
+	char b0[16], b1[16];
+	if (x->tier && isfinite(x->pi[0])) {
+		sp__report_pct(b0, sizeof b0, x->pi[0]);
+		sp__report_pct(b1, sizeof b1, x->pi[x->tier]);
+		if (strcmp(b0, b1))
+			add_reason(r,
+			           "Your %ssignal raises your interview chance "
+			           "here from %s to %s.",
+			           kind, b0, b1);
+		else
+			add_reason(r,
+			           "Signalled (signals are free): it hardly "
+			           "changes your interview chance here (%s).",
+			           b1);
+		return;
+	}
+	if (x->tier || !(x->tiers & 4) || !isfinite(x->pi[2]))
+		return;
+	sp__report_pct(b0, sizeof b0, x->pi[0]);
+	sp__report_pct(b1, sizeof b1, x->pi[2]);
+	if (strcmp(b0, b1))
+		add_reason(r,
+		           "Not signalled: %s interview chance (%s with a "
+		           "%ssignal).",
+		           b0, b1, tiered ? "gold " : "");
+}
+
+/* The program's own measured interview-offer rate for the applicant's
+ * type, where the catalog has it: the fact behind the estimate. */
+static void measured_reason(const sp_program_info *p, const prof *pf, rprog *r)
+{
+	static const struct {
+		sp_rate k;
+		const char *who;
+	} by_type[SP_APPL_NTYPES] = {
+	    {SP_RATE_MD, "US MD"},     {SP_RATE_DO, "US DO"},
+	    {SP_RATE_USIMG, "US IMG"}, {SP_RATE_IMG, "non-US IMG"},
+	    {SP_RATE_N, ""}, /* others: no measured group */
+	};
+	int t = (int)pf->p.type;
+	if (!p->rate_cycle || t < 0 || t >= SP_APPL_NTYPES ||
+	    by_type[t].k == SP_RATE_N || isnan(p->rates[by_type[t].k]))
+		return;
+	add_reason(r,
+	           "Measured: in the %d cycle this program invited %.0f%% of "
+	           "its %s applicants to interview.",
+	           p->rate_cycle, 100 * p->rates[by_type[t].k], by_type[t].who);
 }
 
 static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
@@ -1231,33 +870,28 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 	const sp_program_info *p = &a->progs[r->c.j];
 	const cand *x = &r->c;
 	double d = pf->p.step2 - p->step2_median;
+	/* No program publishes its residents' median: say when it is ours. */
+	const char *est =
+	    strcmp(sp_program_provenance(p, SP_FIELD_STEP2), "published")
+	        ? "estimated "
+	        : "";
 	if (p->step2_median > 0) {
 		if (fabs(d) < 1)
 			add_reason(r,
 			           "Your Step 2 CK (%.0f) is at this program's "
-			           "median for matched residents (%.0f).",
-			           pf->p.step2, p->step2_median);
+			           "%smedian for matched residents (%.0f).",
+			           pf->p.step2, est, p->step2_median);
 		else
 			add_reason(
 			    r,
 			    "Your Step 2 CK (%.0f) is %.0f points %s this "
-			    "program's median for matched residents "
+			    "program's %smedian for matched residents "
 			    "(%.0f).",
 			    pf->p.step2, fabs(d), d > 0 ? "above" : "below",
-			    p->step2_median);
+			    est, p->step2_median);
 	}
-	if (x->tier && isfinite(x->pi[0]) && x->pi[0] > 0)
-		add_reason(r,
-		           "A %s signal raises your interview chance here from "
-		           "%.0f%% to %.0f%%.",
-		           tier_name(x->tier), 100 * x->pi[0],
-		           100 * x->pi[x->tier]);
-	else if (!x->tier && (x->tiers & 4) && isfinite(x->pi[2]))
-		add_reason(
-		    r,
-		    "Not signalled: %.0f%% interview chance (%.0f%% with "
-		    "a gold signal).",
-		    100 * x->pi[0], 100 * x->pi[2]);
+	measured_reason(p, pf, r);
+	signal_reason(a, pf, r);
 	if (pf->p.state[0] && !strcmp(pf->p.state, p->state))
 		add_reason(r,
 		           "In your home state (%s): programs favour "
@@ -1269,8 +903,13 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		           sp_division_name(p->region));
 	if (pf->p.needs_visa)
 		add_reason(r, "Sponsors visas.");
-	if (x->slot)
+	if (pf->role[x->slot] == ROLE_BACKUP)
 		add_reason(r, "Backup specialty (%s).",
+		           a->m->fam[pf->fam[x->slot]].name);
+	else if (pf->role[x->slot] == ROLE_PGY1)
+		add_reason(r,
+		           "PGY-1 year (%s) for your advanced positions: the "
+		           "supplemental rank list.",
 		           a->m->fam[pf->fam[x->slot]].name);
 	const sp__prog_stats *st = &a->st[x->j];
 	if (a->trials && st->mcn < a->trials / 2)
@@ -1280,10 +919,9 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		           a->trials - st->mcn, a->trials);
 }
 
-static void add_note(sp_advice *r, const char *fmt, ...) SP_PRINTF(2, 3);
-static void add_note(sp_advice *r, const char *fmt, ...)
+void sp__advise_note(sp_advice *r, const char *fmt, ...)
 {
-	if (r->nnotes == 4)
+	if (r->nnotes == (int)(sizeof r->notes / sizeof *r->notes))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -1358,10 +996,81 @@ static int by_worth(const void *x, const void *y)
 	return (a->j > b->j) - (a->j < b->j);
 }
 
-/* How far the greedy order must go at first: a count or budget
- * bounds it; otherwise start at 80 (the doubling goes on from there). */
-static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
-                        size_t hmax)
+/* The working set of one recommendation: the candidates, grouped by
+ * role (first choice, backups, PGY-1 year), and the optimizer's
+ * buffers. */
+typedef struct {
+	cand *c;
+	size_t n;
+	size_t nrole[3]; /* candidates per role, in that order in c */
+	double *pmx, *val, *curve;
+	int32_t *order, *fixed;
+} work;
+
+static int by_role(const void *x, const void *y, const prof *pf)
+{
+	const cand *a = x, *b = y;
+	int ra = pf->role[a->slot], rb = pf->role[b->slot];
+	if (ra != rb)
+		return ra - rb;
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+/* Sorts c[0..n) by role (an insertion sort keeps it free of a global
+ * for qsort's comparator; n is at most MAX_CAND per role). */
+static void group_by_role(cand *c, size_t n, const prof *pf, size_t *nrole)
+{
+	for (size_t i = 1; i < n; i++) {
+		cand x = c[i];
+		size_t k = i;
+		for (; k > 0 && by_role(&c[k - 1], &x, pf) > 0; k--)
+			c[k] = c[k - 1];
+		c[k] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		nrole[pf->role[c[i].slot]]++;
+}
+
+/* Drops programs the applicant has essentially no chance at, unless
+ * signalled (they only slow the optimizer), and keeps the MAX_CAND best
+ * of each role by value times chance (and every signalled one): with
+ * equal values the greedy takes programs in exactly that order when
+ * outcomes are independent, and a list holds at most MAX_LIST. */
+static void prune(const sp_advisor *a, const prof *pf, work *w)
+{
+	cand *c = w->c;
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		double qb = 0;
+		for (int e = 0; e < NE; e++)
+			qb += a->ew[e] * c[i].q[c[i].tier * NE + e];
+		c[i].qbar = qb;
+		if (qb >= 1e-4 || c[i].tier)
+			c[k++] = c[i];
+		else
+			sp__advise_cand_free(&c[i]);
+	}
+	w->n = k;
+	qsort(c, w->n, sizeof *c, by_worth);
+	size_t kept[3] = {0};
+	k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		int role = pf->role[c[i].slot];
+		if (kept[role] < MAX_CAND || c[i].tier) {
+			kept[role]++;
+			c[k++] = c[i];
+		} else {
+			sp__advise_cand_free(&c[i]);
+		}
+	}
+	w->n = k;
+	group_by_role(c, w->n, pf, w->nrole);
+}
+
+/* How far the greedy order must go at first: a count or budget bounds
+ * it; otherwise start at 80 (the doubling goes on from there). */
+static size_t first_len(const sp_advisor *a, const prof *pf, double budget,
+                        size_t nfixed, size_t hmax)
 {
 	size_t h = nfixed + 40 > 80 ? nfixed + 40 : 80;
 	if (pf->mode == MODE_COUNT)
@@ -1373,8 +1082,8 @@ static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
 		size_t k = 0;
 		for (;;) {
 			size_t per = (k + 1 + (size_t)pf->nfam - 1) / pf->nfam;
-			double cheapest = pf->nfam * fee_of(a, (int)per);
-			if (cheapest > pf->budget + 30 * pf->nfam || k > hmax)
+			double cheapest = pf->nfam * sp__fees_of(a, (int)per);
+			if (cheapest > budget + 30 * pf->nfam || k > hmax)
 				break;
 			k++;
 		}
@@ -1384,10 +1093,13 @@ static size_t first_len(const sp_advisor *a, const prof *pf, size_t nfixed,
 }
 
 /* The curve of P(match) and cost along order[0..h), and the stop point:
- * where one more application (and the next two together) add less than
- * STOP_GAIN each. */
+ * the first length at or past the fixed programs where one more
+ * application (and the next three together) add less than the
+ * profile's stop_gain each.  `base` counts applications already on the
+ * list in other roles (their fees). */
 static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
-                            const int32_t *order, size_t h)
+                            const int32_t *order, size_t h, size_t nfixed,
+                            const int *base)
 {
 	const prof *pf = &r->pf;
 	sp_free(r->curve_p);
@@ -1399,12 +1111,13 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 		return SP_ENOMEM;
 	/* The interview cap as in p_list, the greedy order standing for
 	 * the attend order (both put the likeliest first). */
-	int cap = interview_cap(a);
+	int cap = sp__advise_interview_cap(a);
 	double *dist = sp_calloc((size_t)NE * (size_t)(cap + 1), sizeof *dist);
 	if (!dist)
 		return SP_ENOMEM;
 	double surv[NE];
-	int cnt[MAX_FAM] = {0};
+	int cnt[MAX_FAM];
+	memcpy(cnt, base, sizeof cnt);
 	for (int e = 0; e < NE; e++) {
 		surv[e] = 1;
 		dist[e * (cap + 1)] = 1;
@@ -1420,16 +1133,17 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 		}
 		cnt[x->slot]++;
 		r->curve_p[i] = p;
-		r->curve_cost[i] = fees(a, pf, cnt);
+		r->curve_cost[i] = sp__fees_list(a, pf, cnt);
 	}
 	sp_free(dist);
 	r->ncurve = h;
 	r->stop_at = (int)h;
-	for (size_t i = 0; i + 1 < h; i++) {
+	size_t from = nfixed ? nfixed - 1 : 0;
+	for (size_t i = from; i + 1 < h; i++) {
 		size_t j3 = i + 3 < h ? i + 3 : h - 1;
-		if (r->curve_p[i + 1] - r->curve_p[i] < STOP_GAIN &&
+		if (r->curve_p[i + 1] - r->curve_p[i] < pf->stop_gain &&
 		    r->curve_p[j3] - r->curve_p[i] <
-		        STOP_GAIN * (double)(j3 - i)) {
+		        pf->stop_gain * (double)(j3 - i)) {
 			r->stop_at = (int)i + 1;
 			break;
 		}
@@ -1437,181 +1151,248 @@ static sp_status make_curve(const sp_advisor *a, sp_advice *r, const cand *c,
 	return SP_OK;
 }
 
-static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
+/* One planning problem: options c[0..n) of the working set (one role,
+ * or the first choice and its backups), with fixed[0..nfixed) on the
+ * list whatever happens. */
+typedef struct {
+	size_t n;
+	const int32_t *fixed;
+	size_t nfixed;
+	double budget;   /* what the fees may reach (MODE_BUDGET) */
+	int count;       /* most applications (MODE_COUNT) */
+	int mode;        /* the profile's, or MODE_DEFAULT */
+	const int *base; /* applications per slot already listed */
+} problem;
+
+/* The length of the list along the greedy order: where one more
+ * application adds less than stop_gain, or earlier where the budget or
+ * the count runs out, or where the target is reached.  The budget and
+ * the count are caps, never targets.  Never shorter than the fixed
+ * programs (noted when a cap would cut them). */
+static size_t choose_len(sp_advice *r, const problem *pb, size_t h)
 {
 	const prof *pf = &r->pf;
-	cand *c = NULL;
-	size_t n = 0;
-	double *pmx = NULL, *val = NULL, *curve = NULL;
-	int32_t *order = NULL, *fixed = NULL;
-	sp_status s = candidates(a, pf, &c, &n);
-	if (!s)
-		s = estimate(a, pf, c, n, 0);
-	if (!s)
-		s = allocate_signals(a, r, c, n, err);
-	if (s)
-		goto done;
-	/* Drop programs the applicant has essentially no chance at,
-	 * unless signalled: they only slow the optimizer. */
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		double qb = 0;
-		for (int e = 0; e < NE; e++)
-			qb += a->ew[e] * c[i].q[c[i].tier * NE + e];
-		c[i].qbar = qb;
-		if (qb >= 1e-4 || c[i].tier)
-			c[k++] = c[i];
-		else
-			cand_free(&c[i]);
-	}
-	n = k;
-	/* Keep the MAX_CAND best by value times chance (and every
-	 * signalled one): with equal values the greedy takes programs in
-	 * exactly that order when outcomes are independent, and a list
-	 * holds at most MAX_LIST, so the rest only cost time. */
-	if (n > MAX_CAND) {
-		qsort(c, n, sizeof *c, by_worth);
-		k = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (i < MAX_CAND || c[i].tier) {
-				c[k++] = c[i];
-			} else {
-				cand_free(&c[i]);
-			}
-		}
-		n = k;
-	}
-	if (n == 0) {
-		add_note(r, "No program of these specialties is open to this "
-		            "profile (visa, refused states or settings).");
-		goto done;
-	}
-	/* The mixture: scenarios = latent-strength nodes. */
-	pmx = sp_malloc(NE * n * sizeof *pmx);
-	val = sp_malloc(n * sizeof *val);
-	order = sp_malloc(n * sizeof *order);
-	fixed = sp_malloc(n * sizeof *fixed);
-	curve = sp_malloc(n * sizeof *curve);
-	if (!pmx || !val || !order || !fixed || !curve) {
-		s = SP_ENOMEM;
-		goto done;
-	}
-	size_t nfixed = 0;
-	for (size_t i = 0; i < n; i++) {
-		val[i] = c[i].value;
-		for (int e = 0; e < NE; e++)
-			pmx[e * n + i] = c[i].q[c[i].tier * NE + e];
-		if (c[i].tier)
-			fixed[nfixed++] = (int32_t)i;
-	}
-	sp_mixture mx = {n, NE, a->ew, pmx, val};
-	/* The greedy costs O(h n K): run it only as far as the answer
-	 * needs, doubling when the stop point or target lies beyond. */
-	size_t hmax = n < MAX_LIST ? n : MAX_LIST;
-	if (hmax < nfixed)
-		hmax = nfixed;
-	size_t h = first_len(a, pf, nfixed, hmax);
-	for (;;) {
-		if ((s = sp_mixture_order(&mx, fixed, nfixed, h, order, curve,
-		                          err)))
-			goto done;
-		if ((s = make_curve(a, r, c, order, h)))
-			goto done;
-		bool enough = h == hmax || pf->mode == MODE_COUNT ||
-		              pf->mode == MODE_BUDGET;
-		if (pf->mode == MODE_TARGET)
-			enough = enough || r->curve_p[h - 1] >= pf->target;
-		else if (pf->mode == MODE_DEFAULT)
-			enough = enough || r->stop_at < (int)h - 3;
-		if (enough)
-			break;
-		h = 2 * h < hmax ? 2 * h : hmax;
-	}
-	size_t len = (size_t)r->stop_at;
-	switch (pf->mode) {
+	size_t len = (size_t)r->stop_at, cap = len;
+	r->stop_why = "gain";
+	switch (pb->mode) {
 	case MODE_COUNT:
-		len = (size_t)pf->count < h ? (size_t)pf->count : h;
-		if (len < nfixed) {
-			add_note(r,
-			         "%d applications are fewer than your signals; "
-			         "the list holds the %zu signalled programs.",
-			         pf->count, nfixed);
-			len = nfixed;
+		cap = (size_t)pb->count < h ? (size_t)pb->count : h;
+		if (cap < len) {
+			len = cap;
+			r->stop_why = "count";
 		}
 		break;
 	case MODE_BUDGET:
-		len = 0;
-		while (len < h && r->curve_cost[len] <= pf->budget)
-			len++;
-		if (len < nfixed) {
-			add_note(r,
-			         "The budget ($%.0f) does not cover the %zu "
-			         "signalled programs; they are listed anyway.",
-			         pf->budget, nfixed);
-			len = nfixed;
+		cap = 0;
+		while (cap < h && r->curve_cost[cap] <= pb->budget)
+			cap++;
+		if (cap < len) {
+			len = cap;
+			r->stop_why = "budget";
 		}
 		break;
 	case MODE_TARGET:
-		len = h;
 		for (size_t i = 0; i < h; i++)
 			if (r->curve_p[i] >= pf->target) {
 				len = i + 1;
+				r->stop_why = "target";
 				break;
 			}
-		if (len < nfixed)
-			len = nfixed;
-		if (r->curve_p[h - 1] < pf->target)
-			add_note(
-			    r,
-			    "No list reaches the target P(match) of %.0f%%; "
-			    "this one gets closest.",
-			    100 * pf->target);
 		break;
 	default:
 		break;
 	}
-	if (len == 0)
-		len = 1;
-	/* Single swaps on the chosen list, keeping the signalled ones and
-	 * (with several specialties or a budget) the cost. */
-	if (pf->nfam == 1 || pf->mode != MODE_BUDGET)
-		(void)sp_mixture_improve(&mx, order, len, nfixed);
-	/* The report's programs. */
-	r->pr = sp_calloc(len, sizeof *r->pr);
-	if (!r->pr) {
-		s = SP_ENOMEM;
-		goto done;
+	if (len < pb->nfixed) {
+		if (pb->mode == MODE_BUDGET)
+			sp__advise_note(
+			    r,
+			    "The budget ($%.0f) does not cover the %zu "
+			    "signalled programs; they are listed anyway "
+			    "(signals are free, applications are not).",
+			    pf->budget, pb->nfixed);
+		else if (pb->mode == MODE_COUNT)
+			sp__advise_note(
+			    r,
+			    "%d applications are fewer than your signals; "
+			    "the list holds the %zu signalled programs.",
+			    pf->count, pb->nfixed);
+		len = pb->nfixed;
 	}
+	return len ? len : (pb->n ? 1 : 0);
+}
+
+/* Orders the problem's options greedily (fixed first) and picks the
+ * length; r's curve is this problem's.  The greedy costs O(h n K): it
+ * runs only as far as the answer needs, doubling when the stop point
+ * or the target lies beyond. */
+static sp_status plan(const sp_advisor *a, sp_advice *r, work *w,
+                      const problem *pb, size_t *len, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	size_t n = pb->n;
+	for (size_t i = 0; i < n; i++) {
+		w->val[i] = w->c[i].value;
+		for (int e = 0; e < NE; e++)
+			w->pmx[e * n + i] = w->c[i].q[w->c[i].tier * NE + e];
+	}
+	sp_mixture mx = {n, NE, a->ew, w->pmx, w->val};
+	size_t hmax = n < MAX_LIST ? n : MAX_LIST;
+	if (hmax < pb->nfixed)
+		hmax = pb->nfixed;
+	size_t h = first_len(a, pf, pb->budget, pb->nfixed, hmax);
+	sp_status s;
+	for (;;) {
+		if ((s = sp_mixture_order(&mx, pb->fixed, pb->nfixed, h,
+		                          w->order, w->curve, err)) ||
+		    (s = make_curve(a, r, w->c, w->order, h, pb->nfixed,
+		                    pb->base)))
+			return s;
+		bool enough = h == hmax || r->stop_at < (int)h - 3;
+		if (pb->mode == MODE_TARGET)
+			enough = h == hmax || r->curve_p[h - 1] >= pf->target ||
+			         r->stop_at < (int)h - 3;
+		if (enough)
+			break;
+		h = 2 * h < hmax ? 2 * h : hmax;
+	}
+	*len = choose_len(r, pb, h);
+	/* Single swaps on the chosen list, keeping the fixed ones and
+	 * (with several specialties or a budget) the cost. */
+	if (pf->nfam == 1 || pb->mode != MODE_BUDGET)
+		(void)sp_mixture_improve(&mx, w->order, *len, pb->nfixed);
+	return SP_OK;
+}
+
+/* The signalled candidates among c[from..to) into fixed[], after the
+ * nfixed already there. */
+static size_t add_signalled(const work *w, size_t from, size_t to,
+                            int32_t *fixed, size_t nfixed)
+{
+	for (size_t i = from; i < to; i++)
+		if (w->c[i].tier)
+			fixed[nfixed++] = (int32_t)i;
+	return nfixed;
+}
+
+/* The first choice and its backups: c[0..nmain).  Unless the profile
+ * trades (backup_weight given), the first choice's list is planned alone
+ * first, exactly as without backups, and the backups are added after it
+ * with it fixed: backups rank below every first-choice program and are
+ * attended after them, so they cannot lower P(match in the first
+ * choice).  Gives the list in order[0..*len). */
+static sp_status plan_main(const sp_advisor *a, sp_advice *r, work *w,
+                           double budget, int count, const int *base,
+                           size_t *len, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	size_t nfirst = w->nrole[ROLE_FIRST];
+	size_t nmain = nfirst + w->nrole[ROLE_BACKUP];
+	problem pb = {nmain, w->fixed, 0, budget, count, pf->mode, base};
+	sp_status s;
+	if (w->nrole[ROLE_BACKUP] && !pf->trade && nfirst) {
+		problem first = pb;
+		first.n = nfirst;
+		first.nfixed = add_signalled(w, 0, nfirst, w->fixed, 0);
+		size_t len1;
+		if ((s = plan(a, r, w, &first, &len1, err)))
+			return s;
+		r->p_pref_alone = r->curve_p[len1 - 1];
+		memcpy(w->fixed, w->order, len1 * sizeof *w->fixed);
+		pb.nfixed = len1;
+		/* The backups' list stops by the gain rule or the caps left;
+		 * a target is the first choice's to reach. */
+		if (pb.mode == MODE_TARGET)
+			pb.mode = MODE_DEFAULT;
+	}
+	/* Every signalled program is on the list (signals are free): the
+	 * first choice's were fixed by its own plan, or are fixed here. */
+	pb.nfixed = add_signalled(w, pb.nfixed ? nfirst : 0, nmain, w->fixed,
+	                          pb.nfixed);
+	return plan(a, r, w, &pb, len, err);
+}
+
+/* The PGY-1 list of an advanced first choice: c[nmain..n), planned on
+ * its own by the gain rule (its own P(a PGY-1 position)).  Gives the
+ * chosen candidates' indexes in pick[0..*len). */
+static sp_status plan_pgy1(const sp_advisor *a, sp_advice *r, work *w,
+                           int32_t *pick, size_t *len, sp_err *err)
+{
+	size_t nmain = w->nrole[ROLE_FIRST] + w->nrole[ROLE_BACKUP];
+	size_t np1 = w->nrole[ROLE_PGY1];
+	*len = 0;
+	if (!np1)
+		return SP_OK;
+	work sub = *w;
+	sub.c = w->c + nmain;
+	int base[MAX_FAM] = {0};
+	problem pb = {np1, w->fixed, 0, 0, 0, MODE_DEFAULT, base};
+	pb.nfixed = add_signalled(&sub, 0, np1, w->fixed, 0);
+	sp_status s = plan(a, r, &sub, &pb, len, err);
+	for (size_t i = 0; !s && i < *len; i++)
+		pick[i] = (int32_t)nmain + w->order[i];
+	return s;
+}
+
+/* The report's programs: the main list in rank (preference) order, then
+ * the PGY-1 list; P(match there) for each, the class, the reasons. */
+static sp_status take_list(sp_advice *r, work *w, const int32_t *main_pick,
+                           size_t nmain, const int32_t *pgy1_pick, size_t npgy1)
+{
+	size_t len = nmain + npgy1;
+	r->pr = sp_calloc(len ? len : 1, sizeof *r->pr);
+	if (!r->pr)
+		return SP_ENOMEM;
 	for (size_t i = 0; i < len; i++) {
-		cand *x = &c[order[i]];
+		cand *x =
+		    &w->c[i < nmain ? main_pick[i] : pgy1_pick[i - nmain]];
 		r->pr[i].c = *x;
 		x->q = x->qi = NULL; /* moved */
 	}
 	r->n = len;
-	qsort(r->pr, len, sizeof *r->pr, by_pref);
-	/* P(match there): interviewed (within the cap), taken there and
-	 * by nothing preferred. */
-	cand *tmp = sp_calloc(len, sizeof *tmp);
-	if (!tmp) {
-		s = SP_ENOMEM;
-		goto done;
-	}
+	r->nmain = nmain;
+	qsort(r->pr, nmain, sizeof *r->pr, by_pref);
+	qsort(r->pr + nmain, npgy1, sizeof *r->pr, by_pref);
+	return SP_OK;
+}
+
+/* P(match) of the list (and of its PGY-1 part), P(match there) at each
+ * program, the first choice's share, the advanced specialty's figures,
+ * the counts, classes and reasons. */
+static sp_status score_list(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	size_t len = r->n, nm = r->nmain;
+	cand *tmp = sp_calloc(len ? len : 1, sizeof *tmp);
+	if (!tmp)
+		return SP_ENOMEM;
 	for (size_t i = 0; i < len; i++)
 		tmp[i] = r->pr[i].c; /* borrowed */
-	s = p_list(a, tmp, len, &r->p_match, &r->interviews);
+	by_node bm, bp;
+	double p1 = 0;
+	sp_status s = p_list(a, tmp, nm, &r->p_match, &r->interviews, &bm);
+	if (!s && len > nm)
+		s = p_list(a, tmp + nm, len - nm, &p1, NULL, &bp);
 	for (size_t i = 0; i < len; i++)
 		r->pr[i].c.pm = tmp[i].pm;
-	if (s) {
-		sp_free(tmp);
-		goto done;
+	sp_free(tmp);
+	if (s)
+		return s;
+	r->p_pref = r->p_adv = r->p_adv_pgy1 = 0;
+	for (int e = 0; e < NE; e++) {
+		r->p_pref += a->ew[e] * bm.first[e];
+		r->p_adv += a->ew[e] * bm.first_adv[e];
+		if (len > nm)
+			r->p_adv_pgy1 += a->ew[e] * bm.first_adv[e] * bp.any[e];
 	}
-	double pp = 0;
+	r->has_pgy1 = len > nm;
+	r->p_pgy1 = p1;
+	r->p_pref_complete = r->p_pref - r->p_adv + r->p_adv_pgy1;
+	if (isnan(r->p_pref_alone))
+		r->p_pref_alone = r->p_pref;
 	int cnt[MAX_FAM] = {0};
 	for (size_t i = 0; i < len; i++) {
 		cand *x = &r->pr[i].c;
 		cnt[x->slot]++;
-		if (x->slot == 0)
-			pp += x->pm;
 		x->cls = x->qbar >= 0.35 ? 2 : x->qbar >= 0.12 ? 1 : 0;
 		if (x->tier == 2)
 			r->gold_used[x->slot]++;
@@ -1619,36 +1400,294 @@ static sp_status build(const sp_advisor *a, sp_advice *r, sp_err *err)
 			r->silver_used[x->slot]++;
 		reasons(a, pf, &r->pr[i]);
 	}
-	r->p_pref = pp;
-	r->cost = fees(a, pf, cnt);
-	/* The band: the same list with every cutoff shifted by +/-
-	 * BAND_SHIFT (model uncertainty; docs/validation.md). */
+	r->cost = sp__fees_list(a, pf, cnt);
+	return SP_OK;
+}
+
+/* The band: the same list with every cutoff shifted by +/- BAND_SHIFT
+ * (model uncertainty; docs/validation.md). */
+static sp_status band(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	size_t len = r->nmain;
+	cand *tmp = sp_calloc(len ? len : 1, sizeof *tmp);
+	if (!tmp)
+		return SP_ENOMEM;
+	sp_status s = SP_OK;
 	for (int side = 0; side < 2 && !s; side++) {
 		for (size_t i = 0; i < len; i++) {
 			tmp[i] = r->pr[i].c;
 			tmp[i].q = tmp[i].qi = NULL;
 		}
-		s = estimate(a, pf, tmp, len, side ? -BAND_SHIFT : BAND_SHIFT);
+		s = sp__advise_estimate(a, pf, tmp, len,
+		                        side ? -BAND_SHIFT : BAND_SHIFT);
 		if (!s)
-			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL);
+			s = p_list(a, tmp, len, side ? &r->hi : &r->lo, NULL,
+			           NULL);
 		for (size_t i = 0; i < len; i++)
-			cand_free(&tmp[i]);
+			sp__advise_cand_free(&tmp[i]);
 	}
 	sp_free(tmp);
-	if (a->m->fam[pf->fam[0]].adv_only || a->m->fam[pf->fam[0]].advanced)
-		add_note(r,
-		         "Advanced (PGY-2) positions start after a PGY-1 year: "
-		         "apply to preliminary or transitional programs too "
-		         "(add them as a backup to see them here).");
+	return s;
+}
+
+/* Signals left unused, per specialty, and why: the allocation uses a
+ * signal wherever it gains anything, so an unused one gains nothing at
+ * any program open to the profile. */
+static void explain_signals(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		int avail = r->gold[sl] + r->silver[sl];
+		int used = r->gold_used[sl] + r->silver_used[sl];
+		if (avail == 0 || used >= avail)
+			continue;
+		sp__advise_note(r,
+		                "%s: %d of %d signals unused: at no other "
+		                "program open to you (visa, places, settings) "
+		                "would a signal change your chances.",
+		                a->m->fam[pf->fam[sl]].name, avail - used,
+		                avail);
+	}
+}
+
+/* Advanced first choice: the PGY-1 year and what each figure means. */
+static void explain_pgy1(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	const sp__family *f = &a->m->fam[pf->fam[0]];
+	if (!f->advanced)
+		return;
+	if (!r->has_pgy1) {
+		sp__advise_note(
+		    r,
+		    "%s's advanced (PGY-2) positions start after a "
+		    "PGY-1 year, and no preliminary or transitional "
+		    "program is open to this profile: a match at an "
+		    "advanced program alone does not start training.",
+		    f->name);
+		return;
+	}
+	sp__advise_note(
+	    r,
+	    "%s's advanced (PGY-2) positions start after a PGY-1 year: "
+	    "the list ends with %zu preliminary/transitional programs "
+	    "for it (the supplemental rank list). P(advanced position) "
+	    "%.0f%%, P(a PGY-1 year) %.0f%%, both %.0f%%; with its "
+	    "categorical programs, P(%s with the PGY-1 year) %.0f%%. A "
+	    "PGY-1 year alone is not a match in %s.",
+	    f->name, r->n - r->nmain, 100 * r->p_adv, 100 * r->p_pgy1,
+	    100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete, f->name);
+}
+
+/* Specialties that apply outside ERAS (OB/GYN: ResidencyCAS). */
+static void explain_systems(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		const sp__family *f = &a->m->fam[pf->fam[sl]];
+		if (!sp__fees_outside_eras(a, f->code))
+			continue;
+		sp__advise_note(
+		    r,
+		    "%s applies through ResidencyCAS, not ERAS: the cost "
+		    "leaves out its application fees (ResidencyCAS's "
+		    "schedule is not in SmartPick's data), and its "
+		    "program signals are not modelled (none are placed "
+		    "here). Check ResidencyCAS for both.",
+		    f->name);
+	}
+}
+
+/* Backups under the protected first choice. */
+static void explain_backups(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	int backups = 0;
+	for (int sl = 1; sl < pf->nfam; sl++)
+		backups += pf->role[sl] == ROLE_BACKUP;
+	if (!backups)
+		return;
+	const char *first = a->m->fam[pf->fam[0]].name;
+	if (pf->trade)
+		sp__advise_note(
+		    r,
+		    "backup_weight %.2f: a match in a backup counts %.0f%% "
+		    "of one in %s, and the list may give up %s chances "
+		    "for backup ones.",
+		    pf->backup_weight, 100 * pf->backup_weight, first, first);
+	else
+		sp__advise_note(
+		    r,
+		    "Backups are added after %s's own list and ranked "
+		    "below it, so they do not lower P(match in %s) "
+		    "(%.1f%% without backups, %.1f%% with). To trade "
+		    "first-choice chances for backup ones, set "
+		    "backup_weight.",
+		    first, first, 100 * r->p_pref_alone, 100 * r->p_pref);
+}
+
+/* What ended the list, against what the profile asked for. */
+static void explain_stop(sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	double g = 100 * pf->stop_gain;
+	bool by_gain = !strcmp(r->stop_why, "gain");
+	if (pf->mode == MODE_BUDGET && by_gain)
+		sp__advise_note(
+		    r,
+		    "The list stops at %zu applications ($%.0f of your "
+		    "$%.0f budget): one more would add under %.2g point. "
+		    "The budget is a cap, not a target.",
+		    r->n, r->cost, pf->budget, g);
+	else if (pf->mode == MODE_BUDGET)
+		sp__advise_note(
+		    r,
+		    "Your budget ($%.0f) ends the list at %zu "
+		    "applications; more would still add at least %.2g "
+		    "point each.",
+		    pf->budget, r->n, g);
+	else if (pf->mode == MODE_COUNT && by_gain)
+		sp__advise_note(
+		    r,
+		    "The list stops at %zu of the %d applications you "
+		    "allowed: one more would add under %.2g point.",
+		    r->n, pf->count, g);
+	else if (pf->mode == MODE_TARGET) {
+		double p =
+		    r->pf.nfam > 1 && !pf->trade ? r->p_pref : r->p_match;
+		if (p + 5e-4 < pf->target)
+			sp__advise_note(
+			    r,
+			    "No list reaches your target P(match) of "
+			    "%.0f%%: past %zu applications each adds under "
+			    "%.2g point; this list gives %.1f%%.",
+			    100 * pf->target, r->n, g, 100 * p);
+	}
+}
+
+static void explain(const sp_advisor *a, sp_advice *r)
+{
+	explain_stop(r);
+	explain_backups(a, r);
+	explain_signals(a, r);
+	explain_pgy1(a, r);
+	explain_systems(a, r);
+}
+
+/* A deep copy of candidates c[0..n) (their tables too) into *out. */
+static sp_status copy_cands(const cand *c, size_t n, cand **out)
+{
+	cand *d = sp_calloc(n ? n : 1, sizeof *d);
+	if (!d)
+		return SP_ENOMEM;
+	sp_status s = SP_OK;
+	for (size_t i = 0; i < n; i++) {
+		d[i] = c[i];
+		d[i].q = sp_malloc(3 * NE * sizeof *d[i].q);
+		d[i].qi = sp_malloc(3 * NE * sizeof *d[i].qi);
+		if (!d[i].q || !d[i].qi) {
+			s = SP_ENOMEM;
+			continue;
+		}
+		memcpy(d[i].q, c[i].q, 3 * NE * sizeof *d[i].q);
+		memcpy(d[i].qi, c[i].qi, 3 * NE * sizeof *d[i].qi);
+	}
+	if (s) {
+		for (size_t i = 0; i < n; i++)
+			sp__advise_cand_free(&d[i]);
+		sp_free(d);
+		return s;
+	}
+	*out = d;
+	return SP_OK;
+}
+
+/* The candidates and their estimates: from the seed's (a what-if over
+ * the same programs: only the values follow this profile's weights), or
+ * computed; kept for later what-ifs when asked. */
+static sp_status estimated(const sp_advisor *a, sp_advice *r, work *w)
+{
+	const prof *pf = &r->pf;
+	sp_status s;
+	if (r->seed) {
+		s = copy_cands(r->seed->est, r->seed->nest, &w->c);
+		w->n = r->seed->nest;
+		for (size_t i = 0; !s && i < w->n; i++)
+			w->c[i].value = (pf->role[w->c[i].slot] == ROLE_BACKUP
+			                     ? pf->backup_weight
+			                     : 1.0) *
+			                w->c[i].place;
+	} else {
+		s = candidates(a, pf, &w->c, &w->n);
+		if (!s)
+			s = sp__advise_estimate(a, pf, w->c, w->n, 0);
+	}
+	if (!s && r->keep_est && (s = copy_cands(w->c, w->n, &r->est)) == 0)
+		r->nest = w->n;
+	return s;
+}
+
+static void work_free(work *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		sp__advise_cand_free(&w->c[i]);
+	sp_free(w->c);
+	sp_free(w->pmx);
+	sp_free(w->val);
+	sp_free(w->order);
+	sp_free(w->fixed);
+	sp_free(w->curve);
+}
+
+sp_status sp__advise_build(const sp_advisor *a, sp_advice *r, sp_err *err)
+{
+	const prof *pf = &r->pf;
+	work w;
+	memset(&w, 0, sizeof w);
+	int32_t *pick = NULL;
+	r->p_pref_alone = NAN;
+	r->stop_why = "gain";
+	sp_status s = estimated(a, r, &w);
+	if (!s)
+		s = allocate_signals(a, r, w.c, w.n, err);
+	if (s)
+		goto done;
+	prune(a, pf, &w);
+	if (w.n == 0 || w.nrole[ROLE_FIRST] + w.nrole[ROLE_BACKUP] == 0) {
+		sp__advise_note(
+		    r, "No program of these specialties is open to this "
+		       "profile (visa, refused states or settings).");
+		goto done;
+	}
+	size_t n = w.n;
+	w.pmx = sp_malloc(NE * n * sizeof *w.pmx);
+	w.val = sp_malloc(n * sizeof *w.val);
+	w.order = sp_malloc(n * sizeof *w.order);
+	w.fixed = sp_malloc(n * sizeof *w.fixed);
+	w.curve = sp_malloc(n * sizeof *w.curve);
+	pick = sp_malloc(n * sizeof *pick);
+	if (!w.pmx || !w.val || !w.order || !w.fixed || !w.curve || !pick) {
+		s = SP_ENOMEM;
+		goto done;
+	}
+	/* The PGY-1 list first: its fees come out of a budget before the
+	 * backups'. */
+	size_t np1, nm;
+	int base[MAX_FAM] = {0};
+	if ((s = plan_pgy1(a, r, &w, pick, &np1, err)))
+		goto done;
+	for (size_t i = 0; i < np1; i++)
+		base[w.c[pick[i]].slot]++;
+	if ((s = plan_main(a, r, &w, pf->budget, pf->count, base, &nm, err)) ||
+	    (s = take_list(r, &w, w.order, nm, pick, np1)) ||
+	    (s = score_list(a, r)) || (s = band(a, r)))
+		goto done;
+	r->stop_at = (int)r->n;
+	explain(a, r);
 done:
-	for (size_t i = 0; i < n; i++)
-		cand_free(&c[i]);
-	sp_free(c);
-	sp_free(pmx);
-	sp_free(val);
-	sp_free(order);
-	sp_free(fixed);
-	sp_free(curve);
+	work_free(&w);
+	sp_free(pick);
 	if (s == SP_ENOMEM)
 		return sp__err_set(err, s, NULL, 0, NULL, "out of memory");
 	return s;
@@ -1664,469 +1703,25 @@ sp_status sp_recommend(const sp_advisor *a, const char *json, size_t len,
 		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 		                   "out of memory");
 	r->a = a;
-	sp_status s = parse_profile(a->m, json, len, name, &r->pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, name, &r->pf, err);
+	for (int k = 1; !s && k < r->pf.nfam; k++)
+		r->keep_est |= r->pf.role[k] == ROLE_BACKUP; /* the trade-off */
 	if (!s)
-		s = build(a, r, err);
+		s = sp__advise_build(a, r, err);
+	if (!s)
+		s = sp__guide_risk(a, r, err);
+	if (!s)
+		s = sp__guide_tradeoff(a, r, err);
 	if (s) {
 		sp_advice_free(r);
 		return s;
 	}
 	if (a->synthetic)
-		add_note(r, "The catalog is synthetic: program names and "
-		            "figures are drawn, not real (docs/catalog.md).");
+		sp__advise_note(
+		    r, "The catalog is synthetic: program names and "
+		       "figures are drawn, not real (docs/catalog.md).");
 	*out = r;
 	return SP_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* Writers. */
-
-static const char *const class_names[] = {"reach", "target", "likely"};
-
-static void jnum(sp__out *o, double v, int digits)
-{
-	char buf[32];
-	if (!isfinite(v)) {
-		sp__out_str(o, "null");
-		return;
-	}
-	snprintf(buf, sizeof buf, "%.*f", digits, v);
-	sp__out_str(o, buf);
-}
-
-static void jkey(sp__out *o, const char *k)
-{
-	sp__json_write_strz(o, k);
-	sp__out_char(o, ':');
-}
-
-sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	const prof *pf = &r->pf;
-	sp__out o;
-	sp__out_init(&o, f);
-	sp__out_str(&o, "{");
-	jkey(&o, "specialty");
-	sp__json_write_strz(&o, a->m->fam[pf->fam[0]].name);
-	sp__out_str(&o, ",");
-	jkey(&o, "backups");
-	sp__out_char(&o, '[');
-	for (int s = 1; s < pf->nfam; s++) {
-		if (s > 1)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, a->m->fam[pf->fam[s]].name);
-	}
-	sp__out_str(&o, "],");
-	jkey(&o, "applicant_type");
-	sp__json_write_strz(&o, sp_appl_type_name(pf->p.type));
-	sp__out_str(&o, ",");
-	jkey(&o, "step2");
-	jnum(&o, pf->p.step2, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match");
-	jnum(&o, r->p_match, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_low");
-	jnum(&o, r->lo, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_high");
-	jnum(&o, r->hi, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "p_match_preferred");
-	jnum(&o, r->p_pref, 4);
-	sp__out_str(&o, ",");
-	jkey(&o, "interviews_expected");
-	jnum(&o, r->interviews, 1);
-	sp__out_str(&o, ",");
-	jkey(&o, "applications");
-	sp__json_write_int(&o, (int64_t)r->n);
-	sp__out_str(&o, ",");
-	jkey(&o, "cost");
-	jnum(&o, r->cost, 0);
-	sp__out_str(&o, ",");
-	jkey(&o, "stop_at");
-	sp__json_write_int(&o, r->stop_at);
-	sp__out_str(&o, ",");
-	jkey(&o, "signals");
-	sp__out_char(&o, '[');
-	for (int sl = 0; sl < pf->nfam; sl++) {
-		sp__out_str(&o, sl ? ",{" : "{");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[sl]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold");
-		sp__json_write_int(&o, r->gold_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver");
-		sp__json_write_int(&o, r->silver_used[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "gold_available");
-		sp__json_write_int(&o, r->gold[sl]);
-		sp__out_str(&o, ",");
-		jkey(&o, "silver_available");
-		sp__json_write_int(&o, r->silver[sl]);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],");
-	if (r->checked) {
-		jkey(&o, "check");
-		sp__out_str(&o, "{");
-		jkey(&o, "p_match");
-		jnum(&o, r->chk_p, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "low");
-		jnum(&o, r->chk_lo, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "high");
-		jnum(&o, r->chk_hi, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "copies");
-		sp__json_write_int(&o, r->chk_copies);
-		sp__out_str(&o, "},");
-	}
-	jkey(&o, "programs");
-	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->n; i++) {
-		const rprog *rp = &r->pr[i];
-		const cand *x = &rp->c;
-		const sp_program_info *p = &a->progs[x->j];
-		sp__out_str(&o, i ? ",\n{" : "\n{");
-		jkey(&o, "id");
-		sp__json_write_int(&o, p->id);
-		sp__out_str(&o, ",");
-		jkey(&o, "code");
-		sp__json_write_strz(&o, p->code);
-		sp__out_str(&o, ",");
-		jkey(&o, "name");
-		sp__json_write_strz(&o, p->name);
-		sp__out_str(&o, ",");
-		jkey(&o, "specialty");
-		sp__json_write_strz(&o, a->m->fam[pf->fam[x->slot]].name);
-		sp__out_str(&o, ",");
-		jkey(&o, "state");
-		sp__json_write_strz(&o, p->state);
-		sp__out_str(&o, ",");
-		jkey(&o, "region");
-		sp__json_write_strz(&o, sp_division_name(p->region));
-		sp__out_str(&o, ",");
-		jkey(&o, "setting");
-		sp__json_write_strz(&o, sp_setting_name(p->setting));
-		sp__out_str(&o, ",");
-		jkey(&o, "positions");
-		sp__json_write_int(&o, p->positions);
-		sp__out_str(&o, ",");
-		jkey(&o, "tier");
-		sp__json_write_strz(&o, class_names[x->cls]);
-		sp__out_str(&o, ",");
-		jkey(&o, "signal");
-		sp__json_write_strz(&o, tier_name(x->tier));
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview");
-		jnum(&o, x->pi[x->tier], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_none");
-		jnum(&o, x->pi[0], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_silver");
-		jnum(&o, x->pi[1], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_interview_gold");
-		jnum(&o, x->pi[2], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_interviewed");
-		jnum(&o, x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match_if_applied");
-		jnum(&o, x->qbar, 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, x->pm, 4);
-		sp__out_str(&o, ",");
-		if (r->checked && r->chk_int && r->chk_match) {
-			jkey(&o, "simulated_p_interview");
-			jnum(&o, r->chk_int[i], 4);
-			sp__out_str(&o, ",");
-			jkey(&o, "simulated_p_match");
-			jnum(&o, r->chk_match[i], 4);
-			sp__out_str(&o, ",");
-		}
-		jkey(&o, "reasons");
-		sp__out_char(&o, '[');
-		for (int k = 0; k < rp->nreasons; k++) {
-			if (k)
-				sp__out_char(&o, ',');
-			sp__json_write_strz(&o, rp->reasons[k]);
-		}
-		sp__out_str(&o, "]}");
-	}
-	sp__out_str(&o, "],\n");
-	jkey(&o, "curve");
-	sp__out_char(&o, '[');
-	for (size_t i = 0; i < r->ncurve; i++) {
-		sp__out_str(&o, i ? ",{" : "{");
-		jkey(&o, "applications");
-		sp__json_write_int(&o, (int64_t)i + 1);
-		sp__out_str(&o, ",");
-		jkey(&o, "p_match");
-		jnum(&o, r->curve_p[i], 4);
-		sp__out_str(&o, ",");
-		jkey(&o, "cost");
-		jnum(&o, r->curve_cost[i], 0);
-		sp__out_char(&o, '}');
-	}
-	sp__out_str(&o, "],\n");
-	jkey(&o, "notes");
-	sp__out_char(&o, '[');
-	for (int k = 0; k < r->nnotes; k++) {
-		if (k)
-			sp__out_char(&o, ',');
-		sp__json_write_strz(&o, r->notes[k]);
-	}
-	sp__out_str(&o, "]}\n");
-	return sp__out_flush(&o) ? SP_OK : SP_EIO;
-}
-
-sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	const prof *pf = &r->pf;
-	fprintf(f, "SmartPick recommendation: %s", a->m->fam[pf->fam[0]].name);
-	for (int s = 1; s < pf->nfam; s++)
-		fprintf(f, "%s%s", s == 1 ? " (backups: " : ", ",
-		        a->m->fam[pf->fam[s]].name);
-	fprintf(f, "%s\n\n", pf->nfam > 1 ? ")" : "");
-	fprintf(f, "P(match)        %.0f%%  (range %.0f%%-%.0f%%)\n",
-	        100 * r->p_match, 100 * r->lo, 100 * r->hi);
-	if (pf->nfam > 1)
-		fprintf(f, "  in %-10.10s  %.0f%%\n",
-		        a->m->fam[pf->fam[0]].name, 100 * r->p_pref);
-	if (r->checked)
-		fprintf(f,
-		        "Simulated       %.0f%%  (95%% interval %.0f%%-%.0f%%, "
-		        "%ld simulated applicants)\n",
-		        100 * r->chk_p, 100 * r->chk_lo, 100 * r->chk_hi,
-		        r->chk_copies);
-	fprintf(f, "Applications    %zu (ERAS fees $%.0f)\n", r->n, r->cost);
-	fprintf(f, "Interviews      %.1f expected (at most %d attended)\n",
-	        r->interviews, interview_cap(a));
-	fprintf(f, "Stop at         %d: one more adds under %.1f point\n",
-	        r->stop_at, 100 * STOP_GAIN);
-	for (int sl = 0; sl < pf->nfam; sl++)
-		fprintf(f,
-		        "Signals         %s: %d gold of %d, %d silver of %d\n",
-		        a->m->fam[pf->fam[sl]].name, r->gold_used[sl],
-		        r->gold[sl], r->silver_used[sl], r->silver[sl]);
-	fputc('\n', f);
-	for (int cls = 0; cls < 3; cls++) {
-		int any = 0;
-		for (size_t i = 0; i < r->n; i++) {
-			const cand *x = &r->pr[i].c;
-			if (x->cls != cls)
-				continue;
-			const sp_program_info *p = &a->progs[x->j];
-			if (!any++)
-				fprintf(f,
-				        "%s\n  %-12s %-34s %-2s %-6s %6s %6s\n",
-				        cls == 0   ? "REACH"
-				        : cls == 1 ? "TARGET"
-				                   : "LIKELY",
-				        "code", "program", "st", "signal",
-				        "P(int)", "P(mt)");
-			fprintf(f,
-			        "  %-12s %-34.34s %-2s %-6s %5.0f%% %5.1f%%\n",
-			        p->code, p->name, p->state, tier_name(x->tier),
-			        100 * x->pi[x->tier], 100 * x->pm);
-			if (r->pr[i].nreasons)
-				fprintf(f, "      %s\n", r->pr[i].reasons[0]);
-		}
-		if (any)
-			fputc('\n', f);
-	}
-	fprintf(f, "P(match) by number of applications:\n");
-	size_t step = r->ncurve > 60 ? 10 : 5;
-	for (size_t i = 0; i < r->ncurve; i += step)
-		fprintf(f, "  %4zu  %5.1f%%  $%.0f\n", i + 1,
-		        100 * r->curve_p[i], r->curve_cost[i]);
-	for (int k = 0; k < r->nnotes; k++)
-		fprintf(f, "\nNote: %s", r->notes[k]);
-	fputc('\n', f);
-	return ferror(f) ? SP_EIO : SP_OK;
-}
-
-/* A CSV cell: quoted when needed; a leading = + - @ gets a quote mark
- * so spreadsheets do not run it as a formula. */
-static void csv_cell(FILE *f, const char *s)
-{
-	bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
-	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (!quote) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	if (formula)
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
-{
-	const sp_advisor *a = r->a;
-	fputs("rank,code,name,specialty,state,tier,signal,p_interview,"
-	      "p_match_if_interviewed,p_match,reasons\n",
-	      f);
-	for (size_t i = 0; i < r->n; i++) {
-		const cand *x = &r->pr[i].c;
-		const sp_program_info *p = &a->progs[x->j];
-		char reasons[1100] = "";
-		size_t used = 0;
-		for (int k = 0; k < r->pr[i].nreasons; k++)
-			used += (size_t)snprintf(
-			    reasons + used, sizeof reasons - used, "%s%s",
-			    k ? " " : "", r->pr[i].reasons[k]);
-		fprintf(f, "%zu,", i + 1);
-		csv_cell(f, p->code);
-		fputc(',', f);
-		csv_cell(f, p->name);
-		fputc(',', f);
-		csv_cell(f, a->m->fam[r->pf.fam[x->slot]].name);
-		fprintf(f, ",%s,%s,%s,%.4f,%.4f,%.4f,", p->state,
-		        class_names[x->cls], tier_name(x->tier), x->pi[x->tier],
-		        x->pi[x->tier] > 0 ? x->qbar / x->pi[x->tier] : 0,
-		        x->pm);
-		csv_cell(f, reasons);
-		fputc('\n', f);
-	}
-	return ferror(f) ? SP_EIO : SP_OK;
-}
-
-sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
-                            const char *name, char **out, size_t *outlen,
-                            sp_err *err)
-{
-	*out = NULL;
-	*outlen = 0;
-	sp_advice *r;
-	sp_status s = sp_recommend(a, json, len, name, &r, err);
-	if (s)
-		return s;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f) {
-		sp_advice_free(r);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	s = sp_advice_write_json(r, f);
-	sp_advice_free(r);
-	if (fclose(f) || s) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "cannot write the report");
-	}
-	/* Hand over through the library's allocation door. */
-	*out = sp_malloc(n + 1);
-	if (!*out) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	}
-	memcpy(*out, buf, n + 1);
-	*outlen = n;
-	free(buf);
-	return SP_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* The cross-check by simulation. */
-
-sp_status sp_advice_check(const sp_advisor *a, sp_advice *r,
-                          const sp_sim_opts *o, int clones, sp_err *err)
-{
-	sp__err_clear(err);
-	const prof *pf = &r->pf;
-	if (r->n == 0)
-		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
-		                   "the list is empty: nothing to check");
-	/* The whole national market: a specialty subset would leave the
-	 * applicants whose preferred specialty is outside it competing in
-	 * the subset as if they could not match at home (docs/model.md),
-	 * and the statistics behind the estimate are national too. */
-	const sp_model *m = a->m;
-	sp_status s = SP_OK;
-	int32_t *apps = sp_malloc(r->n * sizeof *apps);
-	uint8_t *tier = sp_malloc(r->n);
-	double *pref = sp_malloc(r->n * sizeof *pref);
-	if (!s && (!apps || !tier || !pref))
-		s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL, "out of memory");
-	sp_probe_result res;
-	memset(&res, 0, sizeof res);
-	if (!s) {
-		for (size_t i = 0; i < r->n; i++) {
-			apps[i] = r->pr[i].c.j;
-			tier[i] = r->pr[i].c.tier;
-			/* Preference, and among equals the likelier match
-			 * first: when offered more interviews than the cap,
-			 * the copies attend those (a real applicant with no
-			 * preference among programs would not keep its
-			 * reaches and decline its likely ones), and rank
-			 * them in that order. */
-			const cand *c = &r->pr[i].c;
-			pref[i] = c->value + 1e-3 * match_if_interviewed(c);
-		}
-		sp_probe pr;
-		memset(&pr, 0, sizeof pr);
-		pr.profile = pf->p;
-		pr.apps = apps;
-		pr.tier = tier;
-		pr.napps = r->n;
-		pr.pref = pref;
-		pr.clones = clones;
-		s = sp_simulate_probe(m, o, &pr, &res, err);
-	}
-	if (!s && res.copies > 0) {
-		double n = (double)res.copies, p = res.matched / n;
-		/* Wilson's 95% interval. */
-		double z = 1.96, den = 1 + z * z / n;
-		double mid = (p + z * z / (2 * n)) / den;
-		double half =
-		    z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den;
-		r->checked = 1;
-		r->chk_p = p;
-		r->chk_lo = mid - half;
-		r->chk_hi = mid + half;
-		r->chk_copies = res.copies;
-		sp_free(r->chk_int);
-		sp_free(r->chk_match);
-		r->chk_int = sp_malloc(r->n * sizeof *r->chk_int);
-		r->chk_match = sp_malloc(r->n * sizeof *r->chk_match);
-		for (size_t i = 0; r->chk_int && r->chk_match && i < r->n;
-		     i++) {
-			r->chk_int[i] = res.int_at[i] / n;
-			r->chk_match[i] = res.match_at[i] / n;
-		}
-	}
-	sp_free(res.int_at);
-	sp_free(res.match_at);
-	sp_free(apps);
-	sp_free(tier);
-	sp_free(pref);
-	return s;
-}
-
-sp_status sp__advise_check_profile(const sp_model *m, const char *json,
-                                   size_t len, const char *name, sp_err *err)
-{
-	prof pf;
-	sp__err_clear(err);
-	return parse_profile(m, json, len, name, &pf, err);
 }
 
 sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
@@ -2135,7 +1730,7 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 {
 	prof pf;
 	*pint = *q = 0;
-	sp_status s = parse_profile(a->m, json, len, "profile", &pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, "profile", &pf, err);
 	if (s)
 		return s;
 	if (j < 0 || (size_t)j >= a->np || tier < 0 || tier > 2)
@@ -2144,7 +1739,8 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	double mu0, sig, pi[NE], qq[NE];
 	if (!sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mu0, &sig))
 		return SP_OK;
-	program_probs(a, (size_t)j, mu0, 0, pi, qq);
+	program_probs(a, (size_t)j, mu0, 0,
+	              sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
 	for (int k = 0; k < NE; k++) {
 		*pint += a->ew[k] * pi[k];
 		*q += a->ew[k] * qq[k];
@@ -2154,309 +1750,7 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 
 double sp__advise_fee(const sp_advisor *a, int n)
 {
-	return fee_of(a, n);
-}
-
-/* ------------------------------------------------------------------ */
-/* Cohorts: CSV rows to profile JSON texts. */
-
-#define COHORT_MAX 10000
-
-struct sp_cohort {
-	size_t n;
-	char **id, **json, **where;
-	size_t *len;
-};
-
-void sp_cohort_free(sp_cohort *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		sp_free(c->id[i]);
-		sp_free(c->json[i]);
-		sp_free(c->where[i]);
-	}
-	sp_free(c->id);
-	sp_free(c->json);
-	sp_free(c->where);
-	sp_free(c->len);
-	sp_free(c);
-}
-
-size_t sp_cohort_size(const sp_cohort *c)
-{
-	return c->n;
-}
-
-const char *sp_cohort_id(const sp_cohort *c, size_t i)
-{
-	return c->id[i];
-}
-
-const char *sp_cohort_profile(const sp_cohort *c, size_t i, size_t *len)
-{
-	*len = c->len[i];
-	return c->json[i];
-}
-
-const char *sp_cohort_where(const sp_cohort *c, size_t i)
-{
-	return c->where[i];
-}
-
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = sp_malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
-/* Column kinds: a JSON string, a number, a boolean, a ';' list of
- * strings, a member of "signals". */
-enum { K_STR, K_NUM, K_BOOL, K_LIST, K_SIG };
-
-static const struct {
-	const char *col, *key;
-	int kind;
-} cohort_cols[] = {
-    {"id", "id", K_STR},
-    {"applicant_type", "applicant_type", K_STR},
-    {"specialty", "specialty", K_STR},
-    {"step2", "step2", K_NUM},
-    {"comlex2", "comlex2", K_NUM},
-    {"research", "research", K_NUM},
-    {"home_state", "home_state", K_STR},
-    {"needs_visa", "needs_visa", K_BOOL},
-    {"backups", "backups", K_LIST},
-    {"states_want", "states_want", K_LIST},
-    {"states_avoid", "states_avoid", K_LIST},
-    {"regions_want", "regions_want", K_LIST},
-    {"settings_want", "settings_want", K_LIST},
-    {"settings_avoid", "settings_avoid", K_LIST},
-    {"signals_gold", "gold", K_SIG},
-    {"signals_silver", "silver", K_SIG},
-    {"budget", "budget", K_NUM},
-    {"applications", "applications", K_NUM},
-    {"target", "target", K_NUM},
-    {"backup_weight", "backup_weight", K_NUM},
-};
-#define NCOLS (sizeof cohort_cols / sizeof *cohort_cols)
-
-static bool is_number(const char *s)
-{
-	char *end;
-	if (!*s || isspace((unsigned char)*s))
-		return false;
-	double v = strtod(s, &end);
-	return *end == 0 && isfinite(v);
-}
-
-/* Ids become file names: letters, digits, '-', '_', '.', not leading
- * '.', at most 64 bytes. */
-static bool safe_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return false;
-	return true;
-}
-
-static sp_status row_json(const sp__csv *t, const int *idx, char **out,
-                          size_t *outlen, sp_err *err)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f)
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	sp__out o;
-	sp__out_init(&o, f);
-	sp__out_char(&o, '{');
-	bool first = true, sig = false;
-	sp_status s = SP_OK;
-	for (size_t k = 0; k < NCOLS && !s; k++) {
-		const char *v = sp__csv_field(t, idx[k]);
-		if (!*v || cohort_cols[k].kind == K_SIG)
-			continue;
-		if (!first)
-			sp__out_char(&o, ',');
-		first = false;
-		sp__json_write_strz(&o, cohort_cols[k].key);
-		sp__out_char(&o, ':');
-		switch (cohort_cols[k].kind) {
-		case K_STR:
-			sp__json_write_strz(&o, v);
-			break;
-		case K_NUM:
-			if (!is_number(v))
-				s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-				                "expected a number");
-			else
-				sp__out_str(&o, v);
-			break;
-		case K_BOOL:
-			if (ieq(v, "1") || ieq(v, "yes") || ieq(v, "true"))
-				sp__out_str(&o, "true");
-			else if (ieq(v, "0") || ieq(v, "no") || ieq(v, "false"))
-				sp__out_str(&o, "false");
-			else
-				s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-				                "expected yes or no");
-			break;
-		default: { /* K_LIST */
-			sp__out_char(&o, '[');
-			const char *p = v;
-			for (bool firstel = true;; firstel = false) {
-				const char *e = strchr(p, ';');
-				size_t l = e ? (size_t)(e - p) : strlen(p);
-				while (l && isspace((unsigned char)*p))
-					p++, l--;
-				while (l && isspace((unsigned char)p[l - 1]))
-					l--;
-				if (!firstel)
-					sp__out_char(&o, ',');
-				sp__json_write_str(&o, p, l);
-				if (!e)
-					break;
-				p = e + 1;
-			}
-			sp__out_char(&o, ']');
-		}
-		}
-	}
-	for (size_t k = 0; k < NCOLS && !s; k++) {
-		const char *v = sp__csv_field(t, idx[k]);
-		if (cohort_cols[k].kind != K_SIG || !*v)
-			continue;
-		if (!is_number(v)) {
-			s = sp__csv_err(t, err, SP_EPARSE, idx[k],
-			                "expected a number");
-			break;
-		}
-		sp__out_str(&o, sig     ? ","
-		                : first ? "\"signals\":{"
-		                        : ",\"signals\":{");
-		first = false;
-		sig = true;
-		sp__json_write_strz(&o, cohort_cols[k].key);
-		sp__out_char(&o, ':');
-		sp__out_str(&o, v);
-	}
-	if (sig)
-		sp__out_char(&o, '}');
-	sp__out_char(&o, '}');
-	bool ok = sp__out_flush(&o);
-	if (fclose(f) || !ok) {
-		if (!s)
-			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-			                "out of memory");
-	}
-	if (!s) {
-		*out = sp_malloc(n + 1);
-		if (*out) {
-			memcpy(*out, buf, n + 1);
-			*outlen = n;
-		} else {
-			s = sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-			                "out of memory");
-		}
-	}
-	free(buf);
-	return s;
-}
-
-sp_status sp_cohort_read(const char *buf, size_t len, const char *name,
-                         sp_cohort **out, sp_err *err)
-{
-	sp__err_clear(err);
-	*out = NULL;
-	const char *cols[NCOLS];
-	int idx[NCOLS];
-	for (size_t k = 0; k < NCOLS; k++)
-		cols[k] = cohort_cols[k].col;
-	sp_cohort *c = sp_calloc(1, sizeof *c);
-	size_t cap = 0;
-	sp__csv t;
-	sp__csv_init(&t, buf, len, name);
-	sp_status s =
-	    c ? sp__csv_header(&t, cols, NCOLS, 3, false, idx, err) : SP_ENOMEM;
-	while (!s && !(s = sp__csv_next(&t, err)) && t.nf) {
-		const char *id = sp__csv_field(&t, idx[0]);
-		if (!safe_id(id)) {
-			s = sp__csv_err(
-			    &t, err, SP_EPARSE, idx[0],
-			    "ids are 1-64 letters, digits, '-', '_' "
-			    "or '.' (they name the report files)");
-			break;
-		}
-		for (size_t i = 0; i < c->n; i++)
-			if (!strcmp(c->id[i], id)) {
-				s = sp__csv_err(&t, err, SP_EDUP, idx[0],
-				                "id \"%s\" repeats line %s", id,
-				                c->where[i]);
-				break;
-			}
-		if (s)
-			break;
-		if (c->n == COHORT_MAX) {
-			s = sp__csv_err(&t, err, SP_ELIMIT, -1,
-			                "more than %d students", COHORT_MAX);
-			break;
-		}
-		if (c->n == cap) {
-			size_t nc = cap ? 2 * cap : 16;
-			char **a1 = sp_realloc(c->id, nc * sizeof *a1);
-			if (a1)
-				c->id = a1;
-			char **a2 = sp_realloc(c->json, nc * sizeof *a2);
-			if (a2)
-				c->json = a2;
-			char **a3 = sp_realloc(c->where, nc * sizeof *a3);
-			if (a3)
-				c->where = a3;
-			size_t *a4 = sp_realloc(c->len, nc * sizeof *a4);
-			if (a4)
-				c->len = a4;
-			if (!a1 || !a2 || !a3 || !a4) {
-				s = SP_ENOMEM;
-				break;
-			}
-			cap = nc;
-		}
-		char where[300];
-		snprintf(where, sizeof where, "%s:%ld", name, t.line);
-		size_t i = c->n;
-		c->id[i] = dup_str(id);
-		c->where[i] = dup_str(where);
-		c->json[i] = NULL;
-		c->n++;
-		if (!c->id[i] || !c->where[i]) {
-			s = SP_ENOMEM;
-			break;
-		}
-		s = row_json(&t, idx, &c->json[i], &c->len[i], err);
-	}
-	sp__csv_free(&t);
-	if (!s && c->n == 0)
-		s = sp__err_set(err, SP_EPARSE, name, 0, NULL,
-		                "no students (one row per student after the "
-		                "header)");
-	if (s) {
-		if (s == SP_ENOMEM && !err->msg[0])
-			sp__err_set(err, s, name, 0, NULL, "out of memory");
-		sp_cohort_free(c);
-		return s;
-	}
-	*out = c;
-	return SP_OK;
+	return sp__fees_of(a, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2477,7 +1771,7 @@ sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
 	if (!json)
 		return SP_OK;
 	prof pf;
-	sp_status s = parse_profile(a->m, json, len, name, &pf, err);
+	sp_status s = sp__profile_parse(a->m, json, len, name, &pf, err);
 	if (s)
 		return s;
 	for (size_t i = 0; i < n && !s; i++) {
@@ -2485,14 +1779,48 @@ sp_status sp__advise_at(const sp_advisor *a, const char *json, size_t len,
 			return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 			                   "no such program or tier");
 		cand c = {.j = j[i], .tiers = (uint8_t)(1 | 1 << tier[i])};
-		s = estimate(a, &pf, &c, 1, shift);
+		s = sp__advise_estimate(a, &pf, &c, 1, shift);
 		for (int k = 0; k < NE && !s; k++) {
 			bool ok = c.q && !isnan(c.pi[tier[i]]);
 			pint[i * NE + (size_t)k] =
 			    ok ? c.qi[tier[i] * NE + k] : 0;
 			q[i * NE + (size_t)k] = ok ? c.q[tier[i] * NE + k] : 0;
 		}
-		cand_free(&c);
+		sp__advise_cand_free(&c);
 	}
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* An applicant's own list (score.c): the report's figures for the list
+ * already in r->pr (r->nmain programs, then the PGY-1 list), as
+ * sp__advise_build gives them for its own list, and the curve along the
+ * list's programs by worth (value times P(match if applied)). */
+
+sp_status sp__advise_rescore(const sp_advisor *a, sp_advice *r)
+{
+	size_t nm = r->nmain;
+	r->p_pref_alone = NAN;
+	sp_status s = score_list(a, r);
+	if (!s)
+		s = band(a, r);
+	cand *c = sp_calloc(nm ? nm : 1, sizeof *c);
+	int32_t *order = sp_calloc(nm ? nm : 1, sizeof *order);
+	int base[MAX_FAM] = {0};
+	if (!s && (!c || !order))
+		s = SP_ENOMEM;
+	if (!s && nm) {
+		for (size_t i = 0; i < nm; i++) {
+			c[i] = r->pr[i].c; /* borrowed */
+			order[i] = (int32_t)i;
+		}
+		qsort(c, nm, sizeof *c, by_worth);
+		for (size_t i = nm; i < r->n; i++)
+			base[r->pr[i].c.slot]++;
+		s = make_curve(a, r, c, order, nm, nm, base);
+	}
+	r->stop_at = (int)r->n;
+	sp_free(c);
+	sp_free(order);
 	return s;
 }

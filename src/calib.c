@@ -20,7 +20,9 @@
  * Jacobian is by forward differences with a wide step (opts.fd_step), as
  * a derivative at the scale of GSL's default step would see only the
  * flat pieces.  docs/model.md explains the choice against per-parameter
- * Brent root finding and the hybrid root solver.
+ * Brent root finding and the hybrid root solver.  The Jacobian's
+ * evaluations are one batch, which a caller's hook may spread (over MPI
+ * ranks: docs/mpi.md); each depends on its point only.
  */
 #include "market.h"
 
@@ -301,22 +303,24 @@ static double cost_of(const sp_calib_report *r)
 	return c;
 }
 
-/* Runs the trials and fills every target's simulated value. */
+/* Runs the trials and fills every target's simulated value (the
+ * caller counts the evaluation in r->evals).  `alone`: a batch's point,
+ * run here whatever o->simulate does (its ranks run other points). */
 static sp_status evaluate(const sp_model *m, const sp_calib_opts *o,
-                          sp_calib_report *r, sp_err *err)
+                          sp_calib_report *r, bool alone, sp_err *err)
 {
 	sp_sim_opts so = sp_sim_defaults();
 	so.seed = o->seed;
 	so.trials = o->trials;
 	so.threads = o->threads;
 	sp_sim_result *res = NULL;
-	sp_status s = sp_simulate(m, &so, &res, err);
+	sp_status s = !alone && o->simulate ? o->simulate(m, &so, &res, err)
+	                                    : sp_simulate(m, &so, &res, err);
 	if (s)
 		return s;
 	for (size_t k = 0; k < r->t.n; k++)
 		r->t.v[k].sim = simulated(&r->t.v[k], res);
 	sp_sim_result_free(res);
-	r->evals++;
 	return SP_OK;
 }
 
@@ -328,7 +332,8 @@ sp_status sp_calib_evaluate(const sp_model *m, const sp_calib_opts *o,
 	if (new_report(m, &r))
 		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
 	snprintf(r->method, sizeof r->method, "evaluation only");
-	sp_status s = evaluate(m, o, r, err);
+	sp_status s = evaluate(m, o, r, false, err);
+	r->evals++;
 	if (s) {
 		sp_calib_report_free(r);
 		return s;
@@ -363,20 +368,24 @@ static void set_x(fit *F, const gsl_vector *x)
 		    gsl_vector_get(x, k);
 }
 
+/* A target's residual: weighted, 0 where the trials gave no figure. */
+static double resid_of(const target *t)
+{
+	return t->weight * (isfinite(t->sim) ? t->sim - t->value : 0);
+}
+
 static int resid(const gsl_vector *x, void *arg, gsl_vector *f)
 {
 	fit *F = arg;
 	set_x(F, x);
-	sp_status s = evaluate(F->m, F->o, F->r, F->err);
+	sp_status s = evaluate(F->m, F->o, F->r, false, F->err);
+	F->r->evals++;
 	if (s) {
 		F->status = s;
 		return GSL_EFAILED;
 	}
-	for (size_t k = 0; k < F->r->t.n; k++) {
-		const target *t = &F->r->t.v[k];
-		double d = isfinite(t->sim) ? t->sim - t->value : 0;
-		gsl_vector_set(f, k, t->weight * d);
-	}
+	for (size_t k = 0; k < F->r->t.n; k++)
+		gsl_vector_set(f, k, resid_of(&F->r->t.v[k]));
 	gsl_vector_memcpy(F->xlast, x);
 	gsl_vector_memcpy(F->flast, f);
 	F->have_last = true;
@@ -393,6 +402,104 @@ static bool same_x(const gsl_vector *a, const gsl_vector *b)
 	return true;
 }
 
+/* A batch of evaluations the fit needs together (the Jacobian's
+ * groups): point i is x + i * nx, its residuals go to f + i * nf. */
+struct sp_calib_batch {
+	fit *F;
+	int n; /* points */
+	size_t nx, nf;
+	double *x, *f;
+	int *group; /* point i's Jacobian group */
+};
+
+int sp_calib_batch_points(const sp_calib_batch *b)
+{
+	return b->n;
+}
+
+size_t sp_calib_batch_nresid(const sp_calib_batch *b)
+{
+	return b->nf;
+}
+
+double *sp_calib_batch_resid(sp_calib_batch *b, int i)
+{
+	return b->f + (size_t)i * b->nf;
+}
+
+sp_status sp_calib_batch_run(sp_calib_batch *b, int i, sp_err *err)
+{
+	fit *F = b->F;
+	if (i < 0 || i >= b->n)
+		return sp__err_set(err, SP_EINVAL, "", 0, "", "no such point");
+	for (size_t k = 0; k < F->np; k++)
+		*sp__model_slot(F->m, (size_t)F->p[k].slot) =
+		    b->x[(size_t)i * b->nx + k];
+	sp_status s = evaluate(F->m, F->o, F->r, true, err);
+	if (s)
+		return s;
+	double *f = sp_calib_batch_resid(b, i);
+	for (size_t k = 0; k < b->nf; k++)
+		f[k] = resid_of(&F->r->t.v[k]);
+	return SP_OK;
+}
+
+/* Runs the batch: through the caller's hook (which runs some points here
+ * and brings the others' residuals from elsewhere), or point by point.
+ * Every point counts as an evaluation, wherever it ran. */
+static int run_batch(fit *F, sp_calib_batch *b)
+{
+	sp_status s = SP_OK;
+	if (F->o->batch)
+		s = F->o->batch(F->o->batch_ctx, b, F->err);
+	else
+		for (int i = 0; !s && i < b->n; i++)
+			s = sp_calib_batch_run(b, i, F->err);
+	if (s) {
+		F->status = s;
+		return GSL_EFAILED;
+	}
+	/* The last point is the last evaluation, as if run by resid. */
+	for (size_t k = 0; b->n > 0 && k < b->nx; k++)
+		gsl_vector_set(F->xlast, k,
+		               b->x[(size_t)(b->n - 1) * b->nx + k]);
+	for (size_t k = 0; b->n > 0 && k < b->nf; k++)
+		gsl_vector_set(F->flast, k,
+		               sp_calib_batch_resid(b, b->n - 1)[k]);
+	F->have_last |= b->n > 0;
+	for (int i = 0; i < b->n; i++) {
+		F->r->evals++;
+		if (!F->o->progress)
+			continue;
+		const double *f = sp_calib_batch_resid(b, i);
+		double c = 0;
+		for (size_t k = 0; k < b->nf; k++)
+			c += f[k] * f[k];
+		F->o->progress(F->o->progress_ctx, F->r->evals, c);
+	}
+	return GSL_SUCCESS;
+}
+
+/* Group g's columns of J from the residuals at x (f0) and at x plus h
+ * on g's members (f1): see jac. */
+static void jac_columns(const fit *F, gsl_matrix *J, const gsl_vector *f0,
+                        const double *f1, int g)
+{
+	size_t n = F->r->t.n, members = 0;
+	for (size_t k = 0; k < F->np; k++)
+		members += F->p[k].group == g;
+	for (size_t k = 0; k < F->np; k++) {
+		if (F->p[k].group != g)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			double d = (f1[i] - gsl_vector_get(f0, i)) / F->h;
+			if (members > 1 && F->tfam[i] != F->p[k].fam)
+				d = 0;
+			gsl_matrix_set(J, i, k, d);
+		}
+	}
+}
+
 /* Forward differences with the wide step h, one evaluation per group
  * of parameters (Curtis, Powell and Reid's grouping).  A parameter
  * alone in its group gets its whole column.  The members of a group
@@ -405,49 +512,44 @@ static bool same_x(const gsl_vector *a, const gsl_vector *b)
  * with a few percent of the positions between them); the trust region checks
  * every step against the true residuals, so an inexact Jacobian costs
  * iterations, never a wrong answer.  f(x) is not evaluated again when
- * the solver has just done so. */
+ * the solver has just done so.  The groups' evaluations are independent
+ * of each other and run as one batch (sp_calib_opts.batch spreads them
+ * over MPI ranks; the result does not depend on where each ran). */
 static int jac(const gsl_vector *x, void *arg, gsl_matrix *J)
 {
 	fit *F = arg;
 	size_t n = F->r->t.n;
-	gsl_vector *f0 = gsl_vector_alloc(n), *f1 = gsl_vector_alloc(n);
-	gsl_vector *xx = gsl_vector_alloc(x->size);
-	int rc = f0 && f1 && xx ? GSL_SUCCESS : GSL_ENOMEM;
+	gsl_vector *f0 = gsl_vector_alloc(n);
+	sp_calib_batch b = {.F = F, .nx = F->np, .nf = n};
+	b.x = sp_calloc((size_t)F->ngroups * F->np + 1, sizeof *b.x);
+	b.f = sp_calloc((size_t)F->ngroups * n + 1, sizeof *b.f);
+	b.group = sp_calloc((size_t)F->ngroups + 1, sizeof *b.group);
+	int rc = f0 && b.x && b.f && b.group ? GSL_SUCCESS : GSL_ENOMEM;
 	if (!rc && F->have_last && same_x(x, F->xlast))
 		gsl_vector_memcpy(f0, F->flast);
 	else if (!rc)
 		rc = resid(x, F, f0);
+	/* One point per group with members: x plus h on the members. */
 	for (int g = 0; !rc && g < F->ngroups; g++) {
-		gsl_vector_memcpy(xx, x);
-		size_t members = 0;
-		for (size_t k = 0; k < F->np; k++)
-			if (F->p[k].group == g) {
-				gsl_vector_set(xx, k,
-				               gsl_vector_get(x, k) + F->h);
-				members++;
-			}
-		if (members == 0)
-			continue;
-		rc = resid(xx, F, f1);
-		for (size_t k = 0; !rc && k < F->np; k++) {
-			if (F->p[k].group != g)
-				continue;
-			for (size_t i = 0; i < n; i++) {
-				double d = (gsl_vector_get(f1, i) -
-				            gsl_vector_get(f0, i)) /
-				           F->h;
-				if (members > 1 && F->tfam[i] != F->p[k].fam)
-					d = 0;
-				gsl_matrix_set(J, i, k, d);
-			}
+		double *xx = b.x + (size_t)b.n * F->np;
+		bool members = false;
+		for (size_t k = 0; k < F->np; k++) {
+			bool in = F->p[k].group == g;
+			xx[k] = gsl_vector_get(x, k) + (in ? F->h : 0);
+			members |= in;
 		}
+		if (members)
+			b.group[b.n++] = g;
 	}
+	if (!rc)
+		rc = run_batch(F, &b);
+	for (int i = 0; !rc && i < b.n; i++)
+		jac_columns(F, J, f0, b.f + (size_t)i * n, b.group[i]);
 	if (f0)
 		gsl_vector_free(f0);
-	if (f1)
-		gsl_vector_free(f1);
-	if (xx)
-		gsl_vector_free(xx);
+	sp_free(b.x);
+	sp_free(b.f);
+	sp_free(b.group);
 	set_x(F, x);
 	return rc;
 }
@@ -624,7 +726,8 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	}
 	F.np = free_params(m, r, p);
 	if (F.np == 0 || n < F.np) {
-		s = evaluate(m, o, r, err);
+		s = evaluate(m, o, r, false, err);
+		r->evals++;
 		goto done;
 	}
 	F.xlast = gsl_vector_alloc(F.np);
@@ -710,7 +813,8 @@ sp_status sp_calibrate(sp_model *m, const sp_calib_opts *o,
 	} else {
 		/* Leave the model at the best point and report there. */
 		set_x(&F, gsl_multifit_nlinear_position(w));
-		s = evaluate(m, o, r, err);
+		s = evaluate(m, o, r, false, err);
+		r->evals++;
 	}
 	snprintf(r->method, sizeof r->method,
 	         "gsl_multifit_nlinear (trust region, Levenberg-Marquardt), "

@@ -1532,7 +1532,10 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m)
 		double mean = m->g[apid[a->type]];
 		long n =
 		    lround(mean * exp(sdl * normal(m, r) - 0.5 * sdl * sdl));
-		n = SP_MAX(3, SP_MIN(n, 400));
+		/* application_cap: a policy's cap (studies); 400 is no
+		 * cap the draws reach. */
+		n = SP_MIN(SP_MAX(3, SP_MIN(n, 400)),
+		           SP_MAX(1, lround(m->g[SP__G_APP_CAP])));
 		/* The backup's share is set aside even when the backup is
 		 * outside a specialty subset, so the preferred family sees
 		 * the same applications as in the national market. */

@@ -62,7 +62,8 @@
 	X(R_NOISE_APPL, "rank_noise_applicant", 0.3, "assumption")        \
 	X(R_NOISE_PROG, "rank_noise_program", 0.6, "assumption")          \
 	X(VISA_SHARE, "visa_share_non_us_img", 0.75, "assumption")        \
-	X(COUPLE_SOLO, "couple_solo_penalty", 3.0, "assumption")
+	X(COUPLE_SOLO, "couple_solo_penalty", 3.0, "assumption")          \
+	X(APP_CAP, "application_cap", 400, "assumption")
 
 enum {
 #define SP_X(id, name, def, st) SP__G_##id,

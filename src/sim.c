@@ -23,6 +23,12 @@
  * thread-count independent as well.  Probes never enter the
  * population's aggregates.
  *
+ * Shares (sp_simulate_range): any range of trial numbers runs alone,
+ * and every count of the result is an integer sum over trials, so the
+ * results of disjoint ranges merge by adding their count vectors
+ * (sp_sim_result_counts): what smartpick-mpi's ranks do with one
+ * MPI_Allreduce, with no MPI here.
+ *
  * Rejected: per-trial floating sums merged in trial order (needs a
  * buffer of every trial's figures, or a barrier per trial).
  */
@@ -123,28 +129,49 @@ static void add_vec(int64_t *d, const int64_t *s, size_t n)
 		d[i] += s[i];
 }
 
-static void acc_merge(acc *d, const acc *s, int32_t np, int32_t nf)
+/* The accumulator's counts as parts (p[i], len[i] entries each), in
+ * one fixed order: what merging adds and sp_sim_result_counts packs.
+ * Returns the number of parts (ACC_PARTS). */
+#define ACC_PARTS 17
+static int acc_parts(const acc *a, int32_t np, int32_t nf, const int64_t **p,
+                     size_t *len)
 {
 	size_t n = (size_t)np + 1, g = ngrp(nf);
-	d->trials += s->trials;
-	d->stable += s->stable;
-	d->cycled += s->cycled;
-	for (int t = 0; t < SP_APPL_NTYPES; t++) {
-		d->type_n[t] += s->type_n[t];
-		d->type_matched[t] += s->type_matched[t];
+	const struct {
+		const int64_t *p;
+		size_t n;
+	} t[ACC_PARTS] = {{&a->trials, 1},
+	                  {&a->stable, 1},
+	                  {&a->cycled, 1},
+	                  {a->type_n, SP_APPL_NTYPES},
+	                  {a->type_matched, SP_APPL_NTYPES},
+	                  {a->filled, n},
+	                  {a->cut_n, n},
+	                  {a->cut_s, n},
+	                  {a->cut_ss, n},
+	                  {a->mcut_n, n},
+	                  {a->mcut_s, n},
+	                  {a->mcut_ss, n},
+	                  {a->grp, g * 3},
+	                  {a->cont, g * NCONTIG},
+	                  {a->s2, (size_t)nf * 2 * NS2},
+	                  {a->iv, n * IVN},
+	                  {a->pref, (size_t)nf * SP_APPL_NTYPES * 2}};
+	for (int i = 0; i < ACC_PARTS; i++) {
+		p[i] = t[i].p;
+		len[i] = t[i].n;
 	}
-	add_vec(d->filled, s->filled, n);
-	add_vec(d->cut_n, s->cut_n, n);
-	add_vec(d->cut_s, s->cut_s, n);
-	add_vec(d->cut_ss, s->cut_ss, n);
-	add_vec(d->mcut_n, s->mcut_n, n);
-	add_vec(d->mcut_s, s->mcut_s, n);
-	add_vec(d->mcut_ss, s->mcut_ss, n);
-	add_vec(d->grp, s->grp, g * 3);
-	add_vec(d->cont, s->cont, g * NCONTIG);
-	add_vec(d->s2, s->s2, (size_t)nf * 2 * NS2);
-	add_vec(d->iv, s->iv, n * IVN);
-	add_vec(d->pref, s->pref, (size_t)nf * SP_APPL_NTYPES * 2);
+	return ACC_PARTS;
+}
+
+static void acc_merge(acc *d, const acc *s, int32_t np, int32_t nf)
+{
+	const int64_t *dp[ACC_PARTS], *sp[ACC_PARTS];
+	size_t len[ACC_PARTS];
+	acc_parts(s, np, nf, sp, len);
+	acc_parts(d, np, nf, dp, len);
+	for (int i = 0; i < ACC_PARTS; i++)
+		add_vec((int64_t *)dp[i], sp[i], len[i]);
 	d->interviews += s->interviews;
 	d->applications += s->applications;
 	d->ms += s->ms;
@@ -267,6 +294,7 @@ typedef struct {
 	const sp_model *m;
 	const sp_sim_opts *o;
 	const sp_probe *probe; /* NULL: a plain simulation */
+	int first, end;        /* runs trials first .. end - 1 */
 	atomic_int next, done;
 	atomic_int failed;
 	pthread_mutex_t lock;
@@ -348,7 +376,7 @@ static void *work(void *arg)
 	pool *p = w->p;
 	for (;;) {
 		int k = atomic_fetch_add(&p->next, 1);
-		if (k >= p->o->trials || atomic_load(&p->failed))
+		if (k >= p->end || atomic_load(&p->failed))
 			break;
 		double t0 = now_ms();
 		sp_err err;
@@ -374,7 +402,8 @@ static void *work(void *arg)
 		int d = atomic_fetch_add(&p->done, 1) + 1;
 		if (p->o->progress) {
 			pthread_mutex_lock(&p->lock);
-			p->o->progress(p->o->progress_ctx, d, p->o->trials);
+			p->o->progress(p->o->progress_ctx, d,
+			               p->end - p->first);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
@@ -396,19 +425,20 @@ static int cores(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-/* Runs o->trials trials on a pool of threads and merges the workers'
- * counters into r->a (and, with a probe, into *pa, initialised by the
- * caller). */
-static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
-                            const sp_probe *probe, sp_sim_result *r, pacc *pa,
-                            sp_err *err)
+/* Runs trials first .. first + count - 1 of o->seed on a pool of
+ * threads and merges the workers' counters into r->a (and, with a
+ * probe, into *pa, initialised by the caller). */
+static sp_status run_trials(const sp_model *m, const sp_sim_opts *o, int first,
+                            int count, const sp_probe *probe, sp_sim_result *r,
+                            pacc *pa, sp_err *err)
 {
-	if (o->trials < 1 || o->trials > 10000000 || o->threads < 0)
+	if (count < 1 || count > 10000000 || first < 0 ||
+	    first > 10000000 - count || o->threads < 0)
 		return sp__err_set(err, SP_EINVAL, "", 0, "trials",
 		                   "trials must be from 1 to 10000000, threads "
 		                   "from 0");
 	int nth = o->threads ? o->threads : cores();
-	nth = SP_MIN(nth, o->trials);
+	nth = SP_MIN(nth, count);
 	nth = SP_MIN(nth, 256);
 	size_t napps = probe ? probe->napps : 0;
 	worker *ws = sp_calloc((size_t)nth, sizeof *ws);
@@ -420,6 +450,9 @@ static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
 	p.m = m;
 	p.o = o;
 	p.probe = probe;
+	p.first = first;
+	p.end = first + count;
+	atomic_init(&p.next, first);
 	pthread_mutex_init(&p.lock, NULL);
 	double t0 = now_ms();
 	int started = 0;
@@ -480,6 +513,15 @@ static sp_status run_trials(const sp_model *m, const sp_sim_opts *o,
 sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
                       sp_sim_result **out, sp_err *err)
 {
+	/* No trials is an error here (run_trials says so), not an empty
+	 * result. */
+	return sp_simulate_range(m, o, 0, o->trials < 1 ? -1 : o->trials, out,
+	                         err);
+}
+
+sp_status sp_simulate_range(const sp_model *m, const sp_sim_opts *o, int first,
+                            int count, sp_sim_result **out, sp_err *err)
+{
 	*out = NULL;
 	sp_sim_result *r = sp_calloc(1, sizeof *r);
 	if (!r || !acc_init(&r->a, m->np, m->nf)) {
@@ -489,7 +531,10 @@ sp_status sp_simulate(const sp_model *m, const sp_sim_opts *o,
 	r->m = m;
 	r->np = m->np;
 	r->nf = m->nf;
-	sp_status s = run_trials(m, o, NULL, r, NULL, err);
+	/* No trials (an MPI rank with none to run): an empty result. */
+	sp_status s = count == 0 && first >= 0
+	                  ? SP_OK
+	                  : run_trials(m, o, first, count, NULL, r, NULL, err);
 	if (s) {
 		sp_sim_result_free(r);
 		return s;
@@ -517,7 +562,7 @@ sp_status sp_simulate_probe(const sp_model *m, const sp_sim_opts *o,
 		acc_free(&r.a);
 		return sp__err_set(err, SP_ENOMEM, "", 0, "", "out of memory");
 	}
-	s = run_trials(m, o, pr, &r, &pa, err);
+	s = run_trials(m, o, 0, o->trials, pr, &r, &pa, err);
 	acc_free(&r.a);
 	long *ia = NULL, *ma = NULL;
 	if (!s) {
@@ -551,6 +596,59 @@ void sp_sim_result_free(sp_sim_result *r)
 		return;
 	acc_free(&r->a);
 	sp_free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Counts for merging elsewhere (MPI ranks): every count is a sum over
+ * trials, so adding two results' vectors element by element is merging
+ * them, in any order. */
+
+size_t sp_sim_result_counts(const sp_sim_result *r, int64_t *v, size_t cap)
+{
+	const int64_t *p[ACC_PARTS];
+	size_t len[ACC_PARTS], n = 2;
+	acc_parts(&r->a, r->np, r->nf, p, len);
+	for (int i = 0; i < ACC_PARTS; i++)
+		n += len[i];
+	if (!v || cap < n)
+		return n;
+	for (int i = 0; i < ACC_PARTS; i++) {
+		memcpy(v, p[i], len[i] * sizeof *v);
+		v += len[i];
+	}
+	v[0] = r->a.interviews;
+	v[1] = r->a.applications;
+	return n;
+}
+
+sp_status sp_sim_result_set_counts(sp_sim_result *r, const int64_t *v, size_t n)
+{
+	const int64_t *p[ACC_PARTS];
+	size_t len[ACC_PARTS];
+	if (n != sp_sim_result_counts(r, NULL, 0))
+		return SP_EINVAL;
+	acc_parts(&r->a, r->np, r->nf, p, len);
+	for (int i = 0; i < ACC_PARTS; i++) {
+		memcpy((int64_t *)p[i], v, len[i] * sizeof *v);
+		v += len[i];
+	}
+	r->a.interviews = v[0];
+	r->a.applications = v[1];
+	return SP_OK;
+}
+
+void sp_sim_result_set_timing(sp_sim_result *r, int threads, double wall_ms,
+                              double trial_ms)
+{
+	if (threads > 0)
+		r->threads = threads;
+	r->wall_ms = wall_ms;
+	r->a.ms = trial_ms;
+}
+
+double sp_sim_result_trial_ms(const sp_sim_result *r)
+{
+	return r->a.ms;
 }
 
 /* ------------------------------------------------------------------ */
@@ -917,4 +1015,60 @@ sp_status sp_sim_result_write_table(const sp_sim_result *r, FILE *f)
 	        "wall.\n",
 	        sp_sim_result_ms_per_trial(r), r->threads, r->wall_ms / 1e3);
 	return ferror(f) ? SP_EIO : SP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Summaries for policy studies (study.c). */
+
+void sp_sim_result_summary(const sp_sim_result *r, sp_sim_summary *out)
+{
+	const sp_model *m = r->m;
+	double T = r->a.trials ? (double)r->a.trials : 1;
+	int64_t pos = 0, filled = 0, n = 0, k = 0;
+	memset(out, 0, sizeof *out);
+	for (int32_t j = 0; j < m->np; j++)
+		if (m->fam[m->spec_fam[m->prog_spec[j]]].selected) {
+			pos += m->progs[j].positions;
+			filled += r->a.filled[j];
+		}
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		n += r->a.type_n[t];
+		k += r->a.type_matched[t];
+		out->match_rate[t] =
+		    sp_sim_result_match_rate(r, (sp_appl_type)t);
+	}
+	out->applicants = (double)n / T;
+	out->matched = n ? (double)k / (double)n : 0;
+	out->unmatched = (double)(n - k) / T;
+	out->positions = (double)pos;
+	out->unfilled = (double)pos - (double)filled / T;
+	out->interviews_per_position =
+	    pos ? (double)r->a.interviews / T / (double)pos : 0;
+	out->applications_per_applicant =
+	    n ? (double)r->a.applications / (double)n : 0;
+}
+
+int sp_sim_result_nfamilies(const sp_sim_result *r)
+{
+	return r->nf;
+}
+
+int sp_sim_result_family(const sp_sim_result *r, int k, const char **code,
+                         double *matched_pref)
+{
+	const sp_model *m = r->m;
+	*code = "";
+	*matched_pref = NAN;
+	if (k < 0 || k >= m->nf || !m->fam[k].selected)
+		return 0;
+	int64_t n = 0, p = 0;
+	for (int t = 0; t < SP_APPL_NTYPES; t++) {
+		const int64_t *x =
+		    r->a.pref + ((size_t)k * SP_APPL_NTYPES + (size_t)t) * 2;
+		n += x[0];
+		p += x[1];
+	}
+	*code = m->fam[k].code;
+	*matched_pref = n ? (double)p / (double)n : NAN;
+	return 1;
 }

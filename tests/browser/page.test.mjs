@@ -132,6 +132,14 @@ try {
   check('every control has a label', unlabelled.length === 0, unlabelled.join(', '));
   const live = await page.getAttribute('#summary', 'aria-live');
   check('results summary is an aria-live polite region', live === 'polite');
+  // One set of defaults (issue 12): nothing that changes the answer is
+  // pre-filled; the CLI's defaults apply to what the user leaves empty.
+  const prefilled = await page.evaluate(() => ({
+    score: document.getElementById('f-score').value,
+    research: document.getElementById('f-research').value,
+  }));
+  check('no score or research pre-filled', prefilled.score === '' && prefilled.research === '',
+    JSON.stringify(prefilled));
 
   // --- An error the API finds is shown next to its field. ------------
   await page.selectOption('#f-type', 'us_md');
@@ -187,6 +195,8 @@ try {
     sent.backups && sent.backups[0] === 'Family Medicine' && sent.budget === 1500 &&
     JSON.stringify(sent.states_want) === '["OH","MI"]' && sent.regions_want[0] === 'East North Central' &&
     sent.settings_avoid[0] === 'military' && sent.home_state === 'OH', JSON.stringify(sent));
+  check('signals left at the allotment are not sent (the CLI default)', !('signals' in sent),
+    JSON.stringify(sent.signals));
   let report = null;
   if (res.ok()) report = await res.json();
   check('POST /api/recommend answers a report', !!report && Array.isArray(report.programs) &&
@@ -271,16 +281,31 @@ try {
   const download = await dl;
   const csvPath = join(profileDir, 'list.csv');
   await download.saveAs(csvPath);
-  const rows = parseCSV(readFileSync(csvPath, 'utf8'));
-  const header = 'code,name,specialty,state,tier,signal,p_interview,p_match,reasons';
-  let csvOk = rows.length === report.programs.length + 1 && rows[0].join(',') === header &&
+  const all = parseCSV(readFileSync(csvPath, 'utf8'));
+  // Two tables: the profile as "field,value" rows, a blank line, the list.
+  const blank = all.findIndex((r) => r.length === 1 && r[0] === '');
+  const prof = new Map(all.slice(1, blank).map((r) => [r[0], r[1]]));
+  const rows = all.slice(blank + 1);
+  const header = 'rank,code,name,specialty,role,state,region,setting,tier,signal,locked,p_interview,' +
+    'p_interview_none,p_interview_silver,p_interview_gold,p_match_if_interviewed,p_match_if_applied,p_match,reasons';
+  const near = (a, b) => (b === null || b === undefined ? a === '' : Math.abs(Number(a) - b) < 1e-4);
+  let csvOk = all[0].join(',') === 'field,value' && blank > 0 && prof.get('applicant_type') === 'us_img' &&
+    prof.get('step2') === '238' && prof.get('specialty') === 'Internal Medicine' &&
+    prof.get('backups') === 'Family Medicine' && prof.get('states_want') === 'OH | MI' &&
+    prof.get('budget') === '1500' && near(prof.get('p_match'), report.p_match) &&
+    Number(prof.get('applications')) === report.programs.length &&
+    rows.length === report.programs.length + 1 && rows[0].join(',') === header &&
     /\.csv$/.test(download.suggestedFilename());
-  let csvWhy = `${rows.length} rows for ${report.programs.length} programs, file ${download.suggestedFilename()}`;
+  let csvWhy = `${rows.length} rows for ${report.programs.length} programs, profile ${JSON.stringify([...prof])}, ` +
+    `file ${download.suggestedFilename()}`;
   report.programs.forEach((p, i) => {
-    const r = rows[i + 1] || [];
-    const same = r[0] === p.code && r[1] === p.name && r[2] === p.specialty && r[3] === p.state &&
-      r[4] === p.tier && r[5] === p.signal && Math.abs(Number(r[6]) - p.p_interview) < 1e-4 &&
-      Math.abs(Number(r[7]) - p.p_match) < 1e-4 && r[8] === (p.reasons || []).join(' | ');
+    const r = Object.fromEntries(rows[0].map((k, j) => [k, (rows[i + 1] || [])[j]]));
+    const probs = ['p_interview', 'p_interview_none', 'p_interview_silver', 'p_interview_gold',
+      'p_match_if_interviewed', 'p_match_if_applied', 'p_match'];
+    const same = r.rank === String(i + 1) && r.code === p.code && r.name === p.name &&
+      r.specialty === p.specialty && r.role === p.role && r.state === p.state && r.tier === p.tier &&
+      r.signal === p.signal && r.locked === 'no' && probs.every((k) => near(r[k], p[k])) &&
+      r.reasons === (p.reasons || []).join(' | ');
     if (!same && csvOk) {
       csvOk = false;
       csvWhy = `row ${i + 1}: ${JSON.stringify(r)}`;

@@ -110,7 +110,7 @@ try {
     advice[0].startsWith('Rank programs in the order you would rather train there'));
   await page.screenshot({ path: join(shots, 'rank.png'), fullPage: true });
 
-  await page.fill('#r-list', 'IM-0036\nIM-9999');
+  await page.fill('#r-list', 'IM-R0079\nIM-9999');
   await page.fill('#r-also', '');
   await page.click('#r-submit');
   await page.waitForSelector('#rank-error:not([hidden])');

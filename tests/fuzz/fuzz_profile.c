@@ -1,6 +1,6 @@
 /*
  * fuzz_profile.c — libFuzzer harness for the advisor's readers: the
- * profile JSON (advise.c through json.c) against the built-in model,
+ * profile JSON (profile.c through json.c) against the built-in model,
  * and the cohort CSV (through csv.c), whose every row must again be a
  * profile the JSON reader accepts or refuses with a message.  Must never
  * crash, leak or trip a sanitizer; a refusal always carries a message.

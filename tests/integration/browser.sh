@@ -74,6 +74,8 @@ node tests/browser/page.test.mjs "$url" "$SHOTS" 2>"$T/node.err" | sed 's/^\(not
 rc=${PIPESTATUS[0]}
 node tests/browser/rank.test.mjs "$url" "$SHOTS" 2>>"$T/node.err" | sed 's/^\(not \)\{0,1\}ok /&browser: /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+node tests/browser/list.test.mjs "$url" "$SHOTS" 2>>"$T/node.err" | sed 's/^\(not \)\{0,1\}ok /&browser: /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 if [ "$rc" -ne 0 ]; then
 	sed 's/^/# /' "$T/node.err" | tail -n 20
 fi

@@ -21,7 +21,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 
 check "recommend: table for examples/profile.json" \
 	'R "$here/examples/profile.json" >"$tmp/t.txt" 2>"$tmp/t.err" &&
-	 grep -q "^P(match)" "$tmp/t.txt" && grep -q "ERAS fees" "$tmp/t.txt"'
+	 grep -q "^P(match anywhere" "$tmp/t.txt" &&
+	 grep -q "^P(match in Internal Medicine)" "$tmp/t.txt" &&
+	 grep -q "exam transcript included" "$tmp/t.txt" &&
+	 grep -q "^Columns:" "$tmp/t.txt"'
 
 if R --json --csv "$tmp/list.csv" "$here/examples/profile.json" >"$tmp/r.json" &&
 	python3 - "$tmp/r.json" "$tmp/list.csv" <<'PY'
@@ -39,7 +42,7 @@ for p in progs:
               "reasons"):
         assert k in p, k
     assert p["tier"] in ("reach", "target", "likely")
-    assert p["signal"] in ("gold", "silver", "none")
+    assert p["signal"] in ("gold", "silver", "signal", "none")
 assert abs(sum(p["p_match"] for p in progs) - d["p_match"]) < 2e-3
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == len(progs)
@@ -108,3 +111,43 @@ check "recommend: --batch refuses ids that are not file names" \
 	'[ $? -eq 3 ] && grep -q "evil.csv:2" "$tmp/e" && [ ! -e "$tmp/x.json" ]'
 R --batch "$tmp/cohort.csv" >/dev/null 2>&1
 check "recommend: --batch without --out is a usage error" '[ $? -eq 2 ]'
+
+# --- chances ---------------------------------------------------------------
+C() { "$SP" chances --db "$db" "$@"; }
+if C --json --csv "$tmp/ch.csv" "$here/examples/profile.json" >"$tmp/ch.json" &&
+	C --json --specialty FM "$here/examples/profile.json" >"$tmp/fm.json" &&
+	"$SP" catalog show --db "$db" >"$tmp/show.txt" &&
+	python3 - "$tmp/ch.json" "$tmp/fm.json" "$tmp/ch.csv" "$tmp/show.txt" <<'PY'
+import csv, json, sys
+im, fm = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+rows = list(csv.DictReader(open(sys.argv[3])))
+# every program of the family: IM's rows in `catalog show`
+counts = {l.split()[0]: int(l.split()[2]) for l in open(sys.argv[4])
+          if l[:1].isupper() and len(l.split()) > 3 and l.split()[2].isdigit()}
+assert len(im["programs"]) >= counts["IM"], (len(im["programs"]), counts)
+assert len(fm["programs"]) == counts["FM"], (len(fm["programs"]), counts["FM"])
+assert im["tiered"] is True and fm["tiered"] is False
+for p in im["programs"]:
+    for k in ("id", "code", "name", "state", "p_interview_no_signal",
+              "p_interview_silver", "p_interview_gold", "p_match_if_applied"):
+        assert k in p, k
+    assert "p_interview_signal" not in p
+for p in fm["programs"]:
+    assert "p_interview_signal" in p and "p_interview_gold" not in p
+    if p["accepts_signals"]:
+        assert p["p_interview_signal"] >= p["p_interview_no_signal"] - 1e-9
+    else:
+        assert p["p_interview_signal"] is None
+v = [p["p_match_if_applied"] for p in im["programs"]]
+assert v == sorted(v, reverse=True)
+assert len(rows) == len(im["programs"]) and rows[0]["code"] == im["programs"][0]["code"]
+PY
+then ok "chances: every program of the family, tiered and single-tier fields, JSON and CSV agree"; else bad "chances: every program of the family, tiered and single-tier fields, JSON and CSV agree"; fi
+C "$here/examples/profile.json" >"$tmp/ch.txt"
+check "chances: the table names programs in full" \
+	'grep -q "^P(if applied)" "$tmp/ch.txt" && ! grep -q "…" "$tmp/ch.txt"'
+C --specialty NOPE "$here/examples/profile.json" >/dev/null 2>"$tmp/e"
+check "chances: an unknown specialty exits 3 naming the field" \
+	'[ $? -eq 3 ] && grep -q "specialty" "$tmp/e"'
+C >/dev/null 2>&1
+check "chances: no profile is a usage error" '[ $? -eq 2 ]'

@@ -131,6 +131,17 @@ check "recommend empty body is 400" \
 	test "$(req -X POST -H "$J" --data-binary '' "$U/api/recommend")" = 400
 check "recommend by GET is 405" test "$(req "$U/api/recommend")" = 405
 check "405 says what is allowed" hdr "Allow: POST, OPTIONS"
+check "chances is 200" \
+	test "$(req -X POST -H "$J" --data-binary @"$ROOT/examples/profile.json" "$U/api/chances")" = 200
+check "chances gives tiered IM figures" has '"p_interview_gold":'
+check "chances for a single-tier specialty" \
+	test "$(req -X POST -H "$J" --data-binary @"$ROOT/examples/profile.json" "$U/api/chances?specialty=FM")" = 200
+check "chances single-tier says so" has '"tiered":false'
+check "chances single-tier gives p_interview_signal" has '"p_interview_signal":'
+check "chances unknown specialty is 422" \
+	test "$(req -X POST -H "$J" --data-binary @"$ROOT/examples/profile.json" "$U/api/chances?specialty=NOPE")" = 422
+check "chances unknown parameter is 400" \
+	test "$(req -X POST -H "$J" --data-binary @"$ROOT/examples/profile.json" "$U/api/chances?x=1")" = 400
 
 check "portfolio is 200" \
 	test "$(req -X POST -H "$J" --data-binary '{"options":[{"id":"a","p":0.39,"value":200,"cost":3},{"id":"b","p":0.5,"value":100,"cost":2}],"count":1}' "$U/api/portfolio")" = 200

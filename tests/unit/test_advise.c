@@ -2,9 +2,12 @@
  * test_advise.c — the advisor (advise.c): profiles refused field by
  * field, cohorts, the fee schedule, estimates that move the right way
  * (score, research, signal, home state), the correlation the latent
- * strength induces, the list's constraints (count, budget, target, visa,
- * refused states), the interview cap, the report's JSON, determinism, and the
- * statistics stored in and read back from the catalog.
+ * strength induces, estimates monotone in Step 2 at every program of four
+ * specialties and the score screen, a backup that keeps the first choice,
+ * the list's constraints (count, budget and target as caps, visa, refused
+ * states), the interview cap, the report's JSON (single-tier signals),
+ * determinism, and the statistics stored in and read back from the
+ * catalog.
  */
 #include "testutil.h"
 
@@ -336,6 +339,94 @@ static void test_estimates_move_right(void **state)
 	assert_true(checked >= 10);
 }
 
+/* Every program of four specialties (tiered and single-tier, one
+ * advanced): P(interview) and P(match if applied), with no signal and
+ * with a gold/single signal, never rise as Step 2 CK falls (190 to 290
+ * by 5); and a program whose matched residents' median is 3 or more
+ * SDs of the specialty's matched residents (35-45 points) above the
+ * applicant never offers an unsignalled interview with a chance over
+ * 50% (the score screen). */
+static void test_monotone_in_score(void **state)
+{
+	(void)state;
+	static const char *const specs[] = {"IM", "FM", "PSYCH", "DERM-A"};
+	sp_program_info *all;
+	size_t n;
+	OK(sp_catalog_programs(cat, NULL, &all, &n, NULL));
+	int programs = 0, far = 0;
+	for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) {
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(all[j].specialty, specs[k]))
+				continue;
+			programs++;
+			for (int t = 0; t <= (all[j].accepts_signals ? 2 : 0);
+			     t += 2) {
+				double last_i = -1, last_q = -1;
+				for (int s2 = 190; s2 <= 290; s2 += 5) {
+					char buf[160];
+					double pi, q;
+					snprintf(
+					    buf, sizeof buf,
+					    "{\"applicant_type\":\"us_md\","
+					    "\"step2\":%d,\"specialty\":\"%"
+					    "s\"}",
+					    s2, specs[k]);
+					probs(buf, (int32_t)j, t, &pi, &q);
+					assert_true(pi >= last_i - 1e-9);
+					assert_true(q >= last_q - 1e-9);
+					last_i = pi;
+					last_q = q;
+					int32_t f = adv->m->spec_fam
+					                [adv->m->prog_spec[j]];
+					if (t == 0 && all[j].step2_median > 0 &&
+					    all[j].step2_median - s2 >=
+					        3 * sp__peers_sd(adv, f)) {
+						far++;
+						assert_true(pi <= 0.5);
+					}
+				}
+			}
+		}
+	}
+	sp_free(all);
+	assert_true(programs > 1000);
+	assert_true(far > 100);
+}
+
+/* Preferences first: a backup never costs the first choice more than 2
+ * points unless the profile trades (backup_weight), by default and
+ * under a budget; the first choice's signals all stay on the list. */
+static void test_backup_keeps_first_choice(void **state)
+{
+	(void)state;
+	static const char *const base[] = {
+	    "\"applicant_type\":\"us_md\",\"step2\":215,\"home_state\":\"OH\","
+	    "\"specialty\":\"IM\"",
+	    "\"applicant_type\":\"us_img\",\"step2\":228,\"specialty\":\"IM\","
+	    "\"budget\":600",
+	    "\"applicant_type\":\"us_do\",\"step2\":225,\"specialty\":"
+	    "\"Psychiatry\""};
+	for (size_t i = 0; i < sizeof base / sizeof *base; i++) {
+		char alone[300], with[300];
+		snprintf(alone, sizeof alone, "{%s}", base[i]);
+		snprintf(with, sizeof with,
+		         "{%s,\"backups\":[\"Family Medicine\"]}", base[i]);
+		sp__json_doc *a = report(alone), *b = report(with);
+		double pa = num(a->root, "p_match_first_choice");
+		double pb = num(b->root, "p_match_first_choice");
+		assert_true(pb >= pa - 0.02);
+		assert_true(num(b->root, "p_match") >= pb - 1e-9);
+		const sp__json *sa =
+		    sp__json_at(sp__json_get(a->root, "signals"), 0);
+		const sp__json *sb =
+		    sp__json_at(sp__json_get(b->root, "signals"), 0);
+		assert_int_equal((int)(num(sa, "gold") + num(sa, "silver")),
+		                 (int)(num(sb, "gold") + num(sb, "silver")));
+		sp__json_free(a);
+		sp__json_free(b);
+	}
+}
+
 static void test_visa_and_exclusions(void **state)
 {
 	(void)state;
@@ -365,18 +456,33 @@ static void test_visa_and_exclusions(void **state)
 static void test_list_constraints(void **state)
 {
 	(void)state;
-	/* Count. */
+	/* Count: a cap; with a stop gain small enough, reached (the fees
+	 * and the transcript, $80). */
 	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
-	                         "\"specialty\":\"IM\",\"applications\":31}");
+	                         "\"specialty\":\"IM\",\"applications\":31,"
+	                         "\"stop_gain\":0.00001}");
 	assert_int_equal((int)num(d->root, "applications"), 31);
 	assert_int_equal(sp__json_len(sp__json_get(d->root, "programs")), 31);
-	assert_true(fabs(num(d->root, "cost") - 360) < 1e-9);
+	assert_true(fabs(num(d->root, "cost") - 440) < 1e-9);
 	sp__json_free(d);
-	/* Budget: the fees fit. */
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":262,"
+	           "\"specialty\":\"IM\",\"applications\":200}");
+	assert_true(num(d->root, "applications") < 200);
+	assert_int_equal((int)num(d->root, "applications"),
+	                 (int)num(d->root, "stop_at"));
+	sp__json_free(d);
+	/* Budget: the fees fit, and it is a cap, not a target. */
 	d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
-	           "\"specialty\":\"IM\",\"budget\":500}");
+	           "\"specialty\":\"IM\",\"budget\":500,"
+	           "\"stop_gain\":0.00001}");
 	assert_true(num(d->root, "cost") <= 500);
 	assert_true(num(d->root, "applications") >= 30);
+	sp__json_free(d);
+	d = report("{\"applicant_type\":\"us_md\",\"step2\":240,"
+	           "\"specialty\":\"IM\",\"budget\":5000}");
+	assert_true(num(d->root, "cost") < 2000);
+	assert_int_equal((int)num(d->root, "applications"),
+	                 (int)num(d->root, "stop_at"));
 	sp__json_free(d);
 	/* Target: the shortest list reaching it. */
 	d = report("{\"applicant_type\":\"us_md\",\"step2\":250,"
@@ -415,7 +521,11 @@ static void test_report_shape(void **state)
 		assert_true(!strcmp(tier, "reach") || !strcmp(tier, "target") ||
 		            !strcmp(tier, "likely"));
 		assert_true(!strcmp(sig, "gold") || !strcmp(sig, "silver") ||
-		            !strcmp(sig, "none"));
+		            !strcmp(sig, "signal") || !strcmp(sig, "none"));
+		/* Family Medicine is single-tier: never "gold". */
+		if (!strcmp(str(x, "specialty"), "Family Medicine"))
+			assert_true(strcmp(sig, "gold") &&
+			            strcmp(sig, "silver"));
 		gold += !strcmp(sig, "gold") &&
 		        !strcmp(str(x, "specialty"), "Internal Medicine");
 		double pi = num(x, "p_interview"), pm = num(x, "p_match");
@@ -435,6 +545,10 @@ static void test_report_shape(void **state)
 	const sp__json *sig = sp__json_get(r, "signals");
 	assert_true(sp__json_len(sig) == 2);
 	assert_int_equal(gold, (int)num(sp__json_at(sig, 0), "gold_available"));
+	assert_true(sp__json_get(sp__json_at(sig, 0), "tiered")->type ==
+	            SP__JSON_TRUE);
+	assert_true(sp__json_get(sp__json_at(sig, 1), "tiered")->type ==
+	            SP__JSON_FALSE);
 	/* The curve: cost rises, P(match) rises. */
 	const sp__json *curve = sp__json_get(r, "curve");
 	for (size_t i = 1; i < sp__json_len(curve); i++) {
@@ -483,7 +597,7 @@ static void test_interview_cap(void **state)
 	(void)state;
 	sp__json_doc *d = report("{\"applicant_type\":\"us_md\",\"step2\":262,"
 	                         "\"research\":6,\"specialty\":\"IM\","
-	                         "\"applications\":70}");
+	                         "\"applications\":70,\"stop_gain\":0.00001}");
 	const sp__json *r = d->root;
 	const sp__json *progs = sp__json_get(r, "programs");
 	double offered = 0, sum = 0;
@@ -582,6 +696,8 @@ int main(void)
 	    cmocka_unit_test(test_cohort),
 	    cmocka_unit_test(test_fees),
 	    cmocka_unit_test(test_estimates_move_right),
+	    cmocka_unit_test(test_monotone_in_score),
+	    cmocka_unit_test(test_backup_keeps_first_choice),
 	    cmocka_unit_test(test_visa_and_exclusions),
 	    cmocka_unit_test(test_list_constraints),
 	    cmocka_unit_test(test_report_shape),

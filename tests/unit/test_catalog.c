@@ -1150,7 +1150,7 @@ static void test_check_program(void **state)
 	good.interview_slots = 120;
 	good.step2_median = 245;
 	for (int k = 0; k < SP_RATE_N; k++)
-		good.rates[k] = NAN; /* no published rates */
+		good.rates[k] = NAN;
 	assert_null(sp__catalog_program_fault(&good));
 	sp_program_info p;
 #define BAD(field, change)                                     \
@@ -1181,6 +1181,15 @@ static void test_check_program(void **state)
 	BAD("sponsors_visa", p.sponsors_visa = -1);
 	BAD("step2_median", p.step2_median = 0);
 	BAD("synthetic", p.synthetic = 7);
+	BAD("city", snprintf(p.city, sizeof p.city, "A\x01"));
+	BAD("rate_md", (p.rates[SP_RATE_MD] = 1.5, p.rate_cycle = 2024));
+	BAD("rate_cycle", p.rates[SP_RATE_MD] = 0.5);
+	BAD("rate_cycle", p.rate_cycle = 2024);
+	BAD("estimated", p.estimated = 1u << SP_FIELD_N);
+	p = good;
+	p.rates[SP_RATE_MD] = 0.5;
+	p.rate_cycle = 2024;
+	assert_null(sp__catalog_program_fault(&p));
 #undef BAD
 	sp_err err;
 	p = good;

@@ -3,7 +3,9 @@
  * thread count, sane aggregates, the JSON's by_group fields, option
  * checks; match cutoffs; probes (sp_simulate_probe): conservation, the
  * population left as drawn, outcomes at the extremes, determinism
- * across threads, validation; one trial's signals and interviews.
+ * across threads, validation; one trial's signals and interviews; trial
+ * ranges merged by their counts and the calibration's batch hook (what
+ * smartpick-mpi rests on).
  */
 #include "testutil.h"
 #include "json.h"
@@ -34,17 +36,9 @@ static sp_model *small_model(void)
 	return model_of(small, 3);
 }
 
-/* The JSON of a run without its timing line. */
-static char *run_json(const sp_model *m, int threads, size_t *len)
+/* The JSON of a result without its timing line. */
+static char *json_of(const sp_sim_result *r, size_t *len)
 {
-	sp_sim_opts o = sp_sim_defaults();
-	o.seed = 77;
-	o.trials = 5;
-	o.threads = threads;
-	sp_sim_result *r = NULL;
-	sp_err err;
-	OK(sp_simulate(m, &o, &r, &err));
-	assert_int_equal(sp_sim_result_trials(r), 5);
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
@@ -52,6 +46,7 @@ static char *run_json(const sp_model *m, int threads, size_t *len)
 	OK(sp_sim_result_write_json(r, f));
 	fclose(f);
 	/* Valid for the strict reader, numbers as written read back. */
+	sp_err err;
 	sp__json_doc *d = NULL;
 	OK(sp__json_parse(buf, n, "sim.json", NULL, &d, &err));
 	const sp__json *bt = sp__json_get(d->root, "by_type");
@@ -63,8 +58,71 @@ static char *run_json(const sp_model *m, int threads, size_t *len)
 	assert_non_null(t);
 	*t = 0;
 	*len = (size_t)(t - buf);
+	return buf;
+}
+
+/* The JSON of a run without its timing line. */
+static char *run_json(const sp_model *m, int threads, size_t *len)
+{
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 77;
+	o.trials = 5;
+	o.threads = threads;
+	sp_sim_result *r = NULL;
+	sp_err err;
+	OK(sp_simulate(m, &o, &r, &err));
+	assert_int_equal(sp_sim_result_trials(r), 5);
+	char *buf = json_of(r, len);
 	sp_sim_result_free(r);
 	return buf;
+}
+
+/* What an MPI run does: trial ranges run apart (one of them empty),
+ * their count vectors added, give sp_simulate's result exactly. */
+static void test_range_counts(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 77;
+	o.threads = 2;
+	static const int cut[][2] = {{0, 2}, {2, 0}, {2, 3}};
+	sp_sim_result *part[3];
+	sp_err err;
+	for (int i = 0; i < 3; i++)
+		OK(sp_simulate_range(m, &o, cut[i][0], cut[i][1], &part[i],
+		                     &err));
+	assert_int_equal(sp_sim_result_trials(part[1]), 0);
+	size_t n = sp_sim_result_counts(part[0], NULL, 0);
+	assert_true(n > 100);
+	int64_t *v = calloc(n, sizeof *v), *w = calloc(n, sizeof *w);
+	assert_non_null(v);
+	assert_non_null(w);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sp_sim_result_counts(part[i], w, n), n);
+		for (size_t k = 0; k < n; k++)
+			v[k] += w[k];
+	}
+	assert_int_equal(sp_sim_result_set_counts(part[0], v, n - 1),
+	                 SP_EINVAL);
+	OK(sp_sim_result_set_counts(part[0], v, n));
+	assert_int_equal(sp_sim_result_trials(part[0]), 5);
+	size_t n1, n2;
+	char *a = run_json(m, 1, &n1);
+	char *b = json_of(part[0], &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	/* A range that is not the start differs from the start. */
+	char *c = json_of(part[2], &n2);
+	assert_true(n1 != n2 || memcmp(a, c, n1) != 0);
+	free(a);
+	free(b);
+	free(c);
+	free(v);
+	free(w);
+	for (int i = 0; i < 3; i++)
+		sp_sim_result_free(part[i]);
+	sp_model_free(m);
 }
 
 static void test_threads_identical(void **state)
@@ -773,10 +831,125 @@ static void test_calibrate_short(void **state)
 	sp_model_free(m);
 }
 
+/* A batch hook that runs the points out of order, as ranks would (and
+ * checks that a point out of range is refused); and one that fails. */
+static int batch_calls;
+
+static sp_status batch_reversed(void *ctx, sp_calib_batch *b, sp_err *err)
+{
+	(void)ctx;
+	batch_calls++;
+	assert_true(sp_calib_batch_nresid(b) > 10);
+	for (int i = sp_calib_batch_points(b) - 1; i >= 0; i--) {
+		sp_status s = sp_calib_batch_run(b, i, err);
+		if (s)
+			return s;
+	}
+	return sp_calib_batch_run(b, sp_calib_batch_points(b), err) == SP_EINVAL
+	           ? SP_OK
+	           : SP_EUNSUPPORTED;
+}
+
+/* What a rank's simulate hook does: the trials in two shares, merged
+ * by their counts. */
+static int sim_calls;
+
+static sp_status sim_halves(const sp_model *m, const sp_sim_opts *o,
+                            sp_sim_result **out, sp_err *err)
+{
+	sp_sim_result *a = NULL, *b = NULL;
+	int half = o->trials / 2;
+	sim_calls++;
+	OK(sp_simulate_range(m, o, 0, half, &a, err));
+	OK(sp_simulate_range(m, o, half, o->trials - half, &b, err));
+	size_t n = sp_sim_result_counts(a, NULL, 0);
+	int64_t *v = calloc(n, sizeof *v), *w = calloc(n, sizeof *w);
+	assert_non_null(v);
+	assert_non_null(w);
+	sp_sim_result_counts(a, v, n);
+	sp_sim_result_counts(b, w, n);
+	for (size_t k = 0; k < n; k++)
+		v[k] += w[k];
+	OK(sp_sim_result_set_counts(a, v, n));
+	free(v);
+	free(w);
+	sp_sim_result_free(b);
+	*out = a;
+	return SP_OK;
+}
+
+static sp_status batch_fails(void *ctx, sp_calib_batch *b, sp_err *err)
+{
+	(void)ctx;
+	(void)b;
+	(void)err;
+	return SP_ENOMEM;
+}
+
+static char *calib_json(sp_calib_opts *o)
+{
+	sp_model *m = small_model();
+	sp_calib_report *r = NULL;
+	sp_err err;
+	OK(sp_calibrate(m, o, &r, &err));
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	OK(sp_calib_report_write_json(r, f));
+	OK(sp_model_params_write_csv(m, "test", f));
+	fclose(f);
+	sp_calib_report_free(r);
+	sp_model_free(m);
+	return buf;
+}
+
+/* The Jacobian's points run in any order through the batch hook give
+ * the same fit, report and parameters; the hook's failure is the
+ * fit's. */
+static void test_calibrate_batch(void **state)
+{
+	(void)state;
+	sp_calib_opts o = sp_calib_defaults();
+	o.trials = 1;
+	o.max_iter = 1;
+	o.threads = 2;
+	char *a = calib_json(&o);
+	o.batch = batch_reversed;
+	batch_calls = 0;
+	char *b = calib_json(&o);
+	assert_true(batch_calls > 0);
+	assert_string_equal(a, b);
+	free(b);
+	/* The evaluations outside the batch through the simulate hook. */
+	o.trials = 3;
+	o.batch = NULL;
+	char *c = calib_json(&o);
+	o.simulate = sim_halves;
+	sim_calls = 0;
+	char *d = calib_json(&o);
+	assert_true(sim_calls > 0);
+	assert_string_equal(c, d);
+	assert_true(strcmp(a, c) != 0);
+	free(a);
+	free(c);
+	free(d);
+	o.simulate = NULL;
+	o.batch = batch_fails;
+	sp_model *m = small_model();
+	sp_calib_report *r = NULL;
+	sp_err err;
+	assert_int_equal(sp_calibrate(m, &o, &r, &err), SP_ENOMEM);
+	assert_null(r);
+	sp_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_threads_identical),
+	    cmocka_unit_test(test_range_counts),
+	    cmocka_unit_test(test_calibrate_batch),
 	    cmocka_unit_test(test_aggregates),
 	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_match_cutoff_trial),

@@ -15,50 +15,15 @@
 //    and styles come from classes in style.css.
 //  - Every request goes to this page's own origin.
 
-const $ = (id) => document.getElementById(id);
+import {
+  $, DIVISIONS, STATE_NAMES, SETTINGS, el, pct, dollars, count, getJSON, settingName, signalBadge,
+} from './util.js';
+import {
+  initList, renderList, entriesOf, exportCSV, csvCell, reportCSV,
+} from './list.js';
+import { initExplorer, exploreFor, refreshListed } from './explorer.js';
 
-// Census divisions (numbered 1-9 as in the catalog) and their states: the
-// US Census Bureau's regions and divisions.
-const DIVISIONS = [
-  ['New England', 'CT ME MA NH RI VT'],
-  ['Middle Atlantic', 'NJ NY PA'],
-  ['East North Central', 'IL IN MI OH WI'],
-  ['West North Central', 'IA KS MN MO NE ND SD'],
-  ['South Atlantic', 'DE DC FL GA MD NC SC VA WV PR'],
-  ['East South Central', 'AL KY MS TN'],
-  ['West South Central', 'AR LA OK TX'],
-  ['Mountain', 'AZ CO ID MT NV NM UT WY'],
-  ['Pacific', 'AK CA HI OR WA'],
-];
-
-const STATE_NAMES = {
-  AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California',
-  CO: 'Colorado', CT: 'Connecticut', DE: 'Delaware', DC: 'District of Columbia',
-  FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho', IL: 'Illinois',
-  IN: 'Indiana', IA: 'Iowa', KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana',
-  ME: 'Maine', MD: 'Maryland', MA: 'Massachusetts', MI: 'Michigan',
-  MN: 'Minnesota', MS: 'Mississippi', MO: 'Missouri', MT: 'Montana',
-  NE: 'Nebraska', NV: 'Nevada', NH: 'New Hampshire', NJ: 'New Jersey',
-  NM: 'New Mexico', NY: 'New York', NC: 'North Carolina', ND: 'North Dakota',
-  OH: 'Ohio', OK: 'Oklahoma', OR: 'Oregon', PA: 'Pennsylvania',
-  PR: 'Puerto Rico', RI: 'Rhode Island', SC: 'South Carolina',
-  SD: 'South Dakota', TN: 'Tennessee', TX: 'Texas', UT: 'Utah', VT: 'Vermont',
-  VA: 'Virginia', WA: 'Washington', WV: 'West Virginia', WI: 'Wisconsin',
-  WY: 'Wyoming',
-};
-
-const SETTINGS = [
-  ['university', 'University'],
-  ['community_university', 'Community, university-affiliated'],
-  ['community', 'Community'],
-  ['military', 'Military'],
-];
-
-const TIERS = [
-  ['reach', 'Reach', 'An interview is unlikely; worth a try, often with a signal.'],
-  ['target', 'Target', 'A fair chance of an interview for someone with your profile.'],
-  ['likely', 'Likely', 'Programs that usually interview applicants like you.'],
-];
+export { csvCell, reportCSV };
 
 // Where each field the API can name (error.field) is on the form.
 const FIELD_CONTROL = {
@@ -83,55 +48,13 @@ const state = {
   chart: null,    // the Chart.js instance
   busy: false,
   opener: null,   // the button that opened the detail view
+  profile: null,  // the profile of the shown list, as sent
+  locked: new Set(), // codes the applicant locked on the list
+  scoreSeq: 0,    // the latest POST /api/score sent (older answers are dropped)
 };
 
 // ---------------------------------------------------------------------
 // Small helpers.
-
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  if (props) {
-    for (const [k, v] of Object.entries(props)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
-      else e.setAttribute(k, v === true ? '' : String(v));
-    }
-  }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return e;
-}
-
-function pct(p, digits = 0) {
-  if (typeof p !== 'number' || !Number.isFinite(p)) return '–';
-  const v = 100 * p;
-  if (digits === 0 && v > 99 && v < 100) return '>99%';
-  if (digits === 0 && v > 0 && v < 1) return '<1%';
-  return v.toFixed(digits) + '%';
-}
-
-function dollars(x) {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
-  return '$' + Math.round(x).toLocaleString('en-US');
-}
-
-function count(n, one, many) {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-async function getJSON(url, options) {
-  const res = await fetch(url, { cache: 'no-store', credentials: 'same-origin', ...options });
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
-  return { ok: res.ok, status: res.status, body };
-}
 
 // ---------------------------------------------------------------------
 // Building the form.
@@ -215,7 +138,10 @@ function onSpecialty() {
   }
   $('f-gold').value = String(f.gold);
   $('f-silver').value = String(f.silver);
-  if (f.gold || f.silver) {
+  if (f.gold && !f.silver) {
+    hint.textContent = `${f.name} allows ${f.gold} signals (one tier, entered as gold); ` +
+      'SmartPick chooses where they go.';
+  } else if (f.gold || f.silver) {
     hint.textContent = `${f.name} allows ${f.gold} gold and ${f.silver} silver signals; ` +
       'SmartPick chooses where they go.';
   } else {
@@ -320,7 +246,12 @@ function readProfile() {
   if (Number.isNaN(gold) || Number.isNaN(silver)) {
     return { error: { field: 'signals', message: 'Signals are whole numbers.' } };
   }
-  p.signals = { gold: gold ?? 0, silver: silver ?? 0 };
+  // The allotment is the default everywhere (CLI, API): send signals only
+  // when they differ from it, so the page answers as the CLI does.
+  const fam = family(p.specialty);
+  if (!fam || (gold ?? 0) !== fam.gold || (silver ?? 0) !== fam.silver) {
+    p.signals = { gold: gold ?? 0, silver: silver ?? 0 };
+  }
 
   const want = parseStates('f-states-want', 'states_want');
   if (want.error) return want;
@@ -461,7 +392,99 @@ async function onSubmit(ev) {
     else showBanner(e && e.message ? e.message : `The server answered ${res.status}.`);
     return;
   }
+  state.profile = profile;
+  if (state.locked.size) await keepLocked(res.body, previous);
+  else renderReport(res.body);
+  exploreFor(profile);
+}
+
+// ---------------------------------------------------------------------
+// Editing the list: each edit (a program added from the explorer, one
+// removed, a signal moved, locked programs kept through a new
+// recommendation) sends the whole list to POST /api/score, and the
+// answer, a report in /api/recommend's form, replaces the summary, the
+// list and the chart.  An older answer than the latest edit is dropped;
+// an error leaves the list as it was and says why.
+
+function listStatus(text, error) {
+  $('l-error').textContent = error ? text : '';
+  $('l-error').hidden = !error;
+  if (!error) $('l-status').textContent = text;
+}
+
+async function scoreList(entries) {
+  const seq = ++state.scoreSeq;
+  $('results').setAttribute('aria-busy', 'true');
+  let res;
+  try {
+    res = await getJSON('/api/score', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ profile: state.profile, rank_order: entries }),
+    });
+  } catch (err) {
+    res = { ok: false, status: 0, body: { error: { message: `Could not reach the SmartPick server (${err.message})` } } };
+  }
+  if (seq !== state.scoreSeq) return null;
+  $('results').setAttribute('aria-busy', 'false');
+  return res;
+}
+
+async function applyEdit(entries, what) {
+  if (!state.profile || !state.report) return;
+  listStatus(`Re-scoring your list: ${what}…`);
+  const res = await scoreList(entries);
+  if (!res) return;
+  if (!res.ok || !res.body || !Array.isArray(res.body.programs)) {
+    const e = res.body && res.body.error;
+    listStatus(`Not changed: ${e && e.message ? e.message.replace(/^[^:\s]*:\d+(:\d+)?:\s*/, '') : `HTTP ${res.status}`}`, true);
+    renderList(state.report); // puts the menus back as they were
+    return;
+  }
   renderReport(res.body);
+  listStatus(`${what}. Your chance of matching is now ${pct(res.body.p_match)}, for ${dollars(res.body.cost)}.`);
+}
+
+// A new recommendation with programs locked: the locked ones stay (with
+// their signals, which come first from the allotment), the new
+// recommendation's fill the rest, and the whole is scored.
+async function keepLocked(rec, previous) {
+  const old = previous ? previous.programs : [];
+  const specs = new Set([rec.specialty, ...(rec.backups || [])]);
+  const pgy1 = (Array.isArray(rec.signals) ? rec.signals : []).map((s) => s.specialty);
+  for (const s of pgy1) specs.add(s);
+  const kept = old.filter((p) => state.locked.has(p.code) && specs.has(p.specialty));
+  const dropped = old.filter((p) => state.locked.has(p.code) && !specs.has(p.specialty));
+  for (const p of dropped) state.locked.delete(p.code);
+  const left = new Map();
+  for (const s of Array.isArray(rec.signals) ? rec.signals : []) {
+    left.set(`${s.specialty}/gold`, s.gold_available ?? 0);
+    left.set(`${s.specialty}/silver`, s.silver_available ?? 0);
+  }
+  const take = (p, sig) => {
+    if (sig === 'none') return 'none';
+    const k = `${p.specialty}/${sig}`;
+    if ((left.get(k) ?? 0) <= 0) return 'none';
+    left.set(k, left.get(k) - 1);
+    return sig;
+  };
+  const keptSig = new Map(kept.map((p) => [p.code, take(p, p.signal)]));
+  const entries = rec.programs.filter((p) => !keptSig.has(p.code)).map((p) => ({ code: p.code, signal: take(p, p.signal) }));
+  const locked = kept.map((p) => ({ code: p.code, signal: keptSig.get(p.code) }));
+  const merged = [...entries, ...locked];
+  state.report = rec;
+  const res = await scoreList(merged);
+  if (!res) return;
+  if (res.ok && res.body && Array.isArray(res.body.programs)) {
+    renderReport(res.body);
+    listStatus(`New list with your ${kept.length} locked program${kept.length === 1 ? '' : 's'} kept.` +
+      (dropped.length ? ` ${dropped.length} locked program${dropped.length === 1 ? ' was' : 's were'} dropped: ` +
+        'not in your specialties any more.' : ''));
+  } else {
+    renderReport(rec);
+    const e = res.body && res.body.error;
+    listStatus(`Your locked programs could not be kept: ${e && e.message ? e.message : `HTTP ${res.status}`}`, true);
+  }
 }
 
 function restoreSummary(previous) {
@@ -484,17 +507,19 @@ function signalsOf(r) {
   return [];
 }
 
-function band(p) {
+// The badge follows the first choice: under 80% there it says "At risk"
+// (as the report's guidance does), whatever the backups add.
+function band(p, r) {
+  if (r && r.at_risk) return ['low', 'At risk'];
   if (p >= 0.9) return ['high', 'High'];
-  if (p >= 0.7) return ['good', 'Good'];
-  if (p >= 0.5) return ['fair', 'Fair'];
-  return ['low', 'Low'];
+  if (p >= 0.8) return ['good', 'Good'];
+  return ['low', 'At risk'];
 }
 
 function renderSummary(r) {
-  const [bandClass, bandText] = band(r.p_match);
+  const [bandClass, bandText] = band(r.p_match, r);
   const main = el('div', { class: 'stat stat-main' },
-    el('span', { class: 'stat-label', text: 'Chance of matching' }),
+    el('span', { class: 'stat-label', text: 'Chance of matching anywhere' }),
     el('span', { class: 'stat-value', id: 'p-match', text: pct(r.p_match) }),
     el('span', { class: 'stat-sub' },
       el('span', { class: `band band-${bandClass}`, text: bandText }),
@@ -502,15 +527,18 @@ function renderSummary(r) {
         ? ` likely between ${pct(r.p_match_low)} and ${pct(r.p_match_high)}` : ''));
   const stats = el('div', { class: 'stats' }, main);
   const backups = Array.isArray(r.backups) ? r.backups : [];
-  if (backups.length && typeof r.p_match_preferred === 'number') {
+  if (typeof r.p_match_preferred === 'number') {
     stats.append(stat(`In ${r.specialty}`, pct(r.p_match_preferred), 'your first choice'));
   }
-  stats.append(stat('Applications', String(r.applications), `ERAS fees ${dollars(r.cost)}`));
+  stats.append(stat('Applications', String(r.applications), `fees ${dollars(r.cost)}, transcript included`));
   if (typeof r.interviews_expected === 'number') {
     stats.append(stat('Interviews', r.interviews_expected.toFixed(1), 'expected, at most 16 attended'));
   }
-  stats.append(stat('Stop at', String(r.stop_at), 'past this, one more adds under 0.1 point'));
+  const gain = typeof r.stop_gain === 'number' ? +(100 * r.stop_gain).toPrecision(2) : 0.1;
+  if (r.stop_reason === 'edited') stats.append(stat('Your edits', 'Scored', 'the list as you changed it'));
+  else stats.append(stat('Stop at', String(r.stop_at), `the list's length: one more adds under ${gain} point`));
   const sig = signalsOf(r).map((s) => {
+    if (s.tiered === false) return `${s.specialty}: ${s.signals} of ${s.signals_available} (one tier)`;
     const g = s.gold_available !== undefined ? `${s.gold} of ${s.gold_available}` : `${s.gold}`;
     const v = s.silver_available !== undefined ? `${s.silver} of ${s.silver_available}` : `${s.silver}`;
     return `${s.specialty}: ${g} gold, ${v} silver`;
@@ -518,9 +546,28 @@ function renderSummary(r) {
   const head = el('p', { class: 'summary-head' },
     el('strong', { text: r.specialty }),
     backups.length ? ` with ${backups.join(' and ')} as backup${backups.length > 1 ? 's' : ''}` : '');
-  const parts = [head, stats];
+  const parts = [head, profileLine(state.profile), stats];
   if (sig.length) parts.push(el('p', { class: 'signals-line' }, el('strong', { text: 'Signals: ' }), sig.join('; ')));
   $('summary').replaceChildren(...parts);
+}
+
+// The profile in one line, for the screen and the print view.
+function profileLine(p) {
+  if (!p) return null;
+  const types = { us_md: 'US MD', us_do: 'US DO', us_img: 'US citizen IMG', non_us_img: 'Non-US citizen IMG' };
+  const bits = [types[p.applicant_type] || p.applicant_type];
+  if (p.step2 !== undefined) bits.push(`Step 2 CK ${p.step2}`);
+  if (p.comlex2 !== undefined) bits.push(`COMLEX 2-CE ${p.comlex2}`);
+  if (p.research !== undefined) bits.push(`${p.research} research items`);
+  if (p.home_state) bits.push(`home ${p.home_state}`);
+  if (p.needs_visa) bits.push('needs a visa');
+  if (p.states_want) bits.push(`wants ${p.states_want.join(', ')}`);
+  if (p.states_avoid) bits.push(`avoids ${p.states_avoid.join(', ')}`);
+  if (p.regions_want) bits.push(`wants ${p.regions_want.join(', ')}`);
+  if (p.budget !== undefined) bits.push(`budget ${dollars(p.budget)}`);
+  if (p.applications !== undefined) bits.push(`${p.applications} applications`);
+  if (p.target !== undefined) bits.push(`target ${pct(p.target)}`);
+  return el('p', { class: 'profile-line', id: 'profile-line' }, el('strong', { text: 'Profile: ' }), bits.join(' · '));
 }
 
 function stat(label, value, sub) {
@@ -535,69 +582,12 @@ function renderReport(r) {
   renderSummary(r);
   $('report').hidden = false;
   $('results-actions').hidden = false;
-  renderGroups(r);
+  renderList(r);
+  refreshListed();
   renderChart(r);
   const notes = $('notes');
   notes.replaceChildren(...(r.notes || []).map((n) => el('li', { text: n })));
   notes.hidden = !notes.children.length;
-}
-
-function renderGroups(r) {
-  const groups = $('groups');
-  groups.replaceChildren();
-  const multi = new Set(r.programs.map((p) => p.specialty)).size > 1;
-  for (const [tier, title, blurb] of TIERS) {
-    const rows = r.programs.filter((p) => p.tier === tier);
-    const h = el('h3', { id: `tier-${tier}-h` },
-      el('span', { class: `tier-dot tier-${tier}`, 'aria-hidden': 'true' }),
-      `${title} `, el('span', { class: 'count', text: `(${rows.length})` }));
-    const sec = el('section', { class: 'tier-group', id: `tier-${tier}`, 'aria-labelledby': `tier-${tier}-h` },
-      h, el('p', { class: 'tier-blurb', text: blurb }));
-    if (!rows.length) {
-      sec.append(el('p', { class: 'none', text: 'None on your list.' }));
-      groups.append(sec);
-      continue;
-    }
-    const tbody = el('tbody');
-    for (const p of rows) tbody.append(programRow(p, multi));
-    sec.append(el('div', { class: 'table-scroll' }, el('table', { class: 'programs' },
-      el('caption', { class: 'sr-only', text: `${title} programs` }),
-      el('thead', null, el('tr', null,
-        el('th', { scope: 'col', text: 'Program' }),
-        el('th', { scope: 'col', text: 'Signal' }),
-        el('th', { scope: 'col', class: 'num', text: 'P(interview)' }),
-        el('th', { scope: 'col', class: 'num', text: 'P(match)' }),
-        el('th', { scope: 'col', text: 'Why' }))),
-      tbody)));
-    groups.append(sec);
-  }
-}
-
-function settingName(v) {
-  const norm = String(v || '').replace('-', '_');
-  const s = SETTINGS.find(([k]) => k === norm);
-  return s ? s[1] : String(v || '');
-}
-
-function signalBadge(sig) {
-  const s = sig === 'gold' || sig === 'silver' ? sig : 'none';
-  const text = s === 'none' ? 'No signal' : s === 'gold' ? 'Gold' : 'Silver';
-  return el('span', { class: `badge badge-${s}`, text });
-}
-
-function programRow(p, multi) {
-  const open = el('button', { type: 'button', class: 'link', 'data-id': p.id,
-    'aria-haspopup': 'dialog', text: p.name });
-  open.addEventListener('click', () => openDetail(p, open));
-  const meta = [p.code, `${p.state}`, settingName(p.setting)];
-  if (multi) meta.push(p.specialty);
-  const reasons = el('ul', { class: 'reasons' }, ...(p.reasons || []).map((x) => el('li', { text: x })));
-  return el('tr', { 'data-code': p.code },
-    el('td', { class: 'prog', 'data-label': 'Program' }, open, el('span', { class: 'meta', text: meta.join(' · ') })),
-    el('td', { 'data-label': 'Signal' }, signalBadge(p.signal)),
-    el('td', { class: 'num', 'data-label': 'P(interview)', text: pct(p.p_interview) }),
-    el('td', { class: 'num', 'data-label': 'P(match)', text: pct(p.p_match) }),
-    el('td', { class: 'why', 'data-label': 'Why' }, reasons));
 }
 
 // ---------------------------------------------------------------------
@@ -710,8 +700,9 @@ function renderChart(r) {
         spMarkers: {
           lines: [
             { x: r.applications, label: `Your list: ${r.applications}`, color: '#1b1f24' },
-            { x: r.stop_at, label: `Stop at ${r.stop_at}`, color: '#5a6472', dash: [3, 3], bottom: true },
-          ],
+            r.stop_reason === 'edited' ? null
+              : { x: r.stop_at, label: `Stop at ${r.stop_at}`, color: '#5a6472', dash: [3, 3], bottom: true },
+          ].filter((m) => m),
         },
       },
     },
@@ -732,7 +723,7 @@ function chartSummary(r, pts) {
   const ninety = first(0.9);
   if (half) parts.push(`It passes 50% at ${count(half.applications, 'application', 'applications')}.`);
   if (ninety) parts.push(`It passes 90% at ${count(ninety.applications, 'application', 'applications')}.`);
-  parts.push(`Past ${r.stop_at}, one more application adds under 0.1 point.`);
+  if (r.stop_reason !== 'edited') parts.push(`Past ${r.stop_at}, one more application adds under 0.1 point.`);
   const last = pts[pts.length - 1];
   parts.push(`At ${last.applications} applications: ${pct(last.p_match)} for ${dollars(last.cost)}.`);
   return parts.join(' ');
@@ -819,46 +810,6 @@ function closeDetail() {
 }
 
 // ---------------------------------------------------------------------
-// CSV export (RFC 4180, built here and downloaded from a Blob).  A cell
-// that a spreadsheet would read as a formula (it starts with = + - @, a
-// tab or a carriage return) gets a leading apostrophe.
-
-const CSV_COLUMNS = ['code', 'name', 'specialty', 'state', 'tier', 'signal', 'p_interview', 'p_match', 'reasons'];
-
-export function csvCell(v) {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  if (/[",\r\n]/.test(s)) s = `"${s.replace(/"/g, '""')}"`;
-  return s;
-}
-
-export function reportCSV(r) {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const p of r.programs) {
-    const row = CSV_COLUMNS.map((k) => {
-      if (k === 'reasons') return csvCell((p.reasons || []).join(' | '));
-      if (k === 'p_interview' || k === 'p_match') return csvCell(typeof p[k] === 'number' ? Number(p[k].toFixed(4)) : '');
-      return csvCell(p[k]);
-    });
-    lines.push(row.join(','));
-  }
-  return lines.join('\r\n') + '\r\n';
-}
-
-function exportCSV() {
-  const r = state.report;
-  if (!r) return;
-  const blob = new Blob([reportCSV(r)], { type: 'text/csv;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const slug = String(r.specialty || 'list').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  const a = el('a', { href: url, download: `smartpick-${slug}.csv`, class: 'sr-only' });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
-// ---------------------------------------------------------------------
 // Start.
 
 async function start() {
@@ -883,7 +834,18 @@ async function start() {
       updatePrefNotes();
     });
   });
-  $('export-csv').addEventListener('click', exportCSV);
+  $('export-csv').addEventListener('click', () => {
+    if (state.report) exportCSV(state.report, state.profile, state.locked);
+  });
+  initList({
+    locked: state.locked,
+    onEdit: applyEdit,
+    openDetail,
+  });
+  initExplorer({
+    listed: () => new Set(state.report ? state.report.programs.map((p) => p.code) : []),
+    onAdd: (p) => applyEdit([...entriesOf(state.report), { code: p.code, signal: 'none' }], `Added ${p.name}`),
+  });
   $('print').addEventListener('click', () => window.print());
   $('detail-close').addEventListener('click', closeDetail);
   const dlg = $('detail');

@@ -26,7 +26,7 @@ function pct(p) {
   return v.toFixed(0) + '%';
 }
 
-// "IM-0042 gold" lines to list entries.
+// "IM-R0079 gold" lines to list entries.
 function entries(text) {
   return text.split('\n').map((l) => l.trim()).filter((l) => l).map((l) => {
     const [code, signal] = l.split(/\s+/);
