@@ -3,7 +3,8 @@
 #   make            library + smartpick command (build/)
 #   make run        install what is missing, build, serve the page
 #   make demo       the command-line demo (gen | match | verify)
-#   make test       the whole suite; last line "N passed, N failed"
+#   make test       the whole suite, fuzz corpora replayed; last line
+#                   "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same under sanitizers
 #   make DEBUG=1 BUILD=build-debug          assertions on, no sanitizers
 #   make bench      benchmarks (figures go to docs/benchmarks.md by hand)
@@ -45,7 +46,8 @@ LIB_SRC  := $(sort $(wildcard src/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+# The harnesses; replay.c is the driver that replays their corpora.
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(sort $(wildcard tests/fuzz/*.c)))
 # The server: handler, static files, JSON writer and the MHD transport
 # (http.c, left out of the fuzz harness, which needs no sockets).
 SRV_SRC  := $(sort $(wildcard server/*.c))
@@ -62,17 +64,19 @@ SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/%.o)
 SRV_LIB  := $(BUILD)/libsmartpick-server.a
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB      := $(BUILD)/libsmartpick.a
 BIN      := $(BUILD)/smartpick
 
 .PHONY: all run demo web test unit bench fuzz check format clean deps \
-        man install uninstall
+        man install uninstall replay
 all: $(BIN) man
 
 # Header dependencies: each compile writes its .d beside its output.
 DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SRV_OBJ:.o=.d) \
         $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
 -include $(DEPS)
+-include $(REPLAY_BIN:=.d) $(BUILD)/fuzz/replay.d
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,6 +121,19 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN)
+
+# Each harness linked with tests/fuzz/replay.c instead of libFuzzer, with
+# the normal compiler and flags (sanitizers too): `make test` runs it over
+# tests/fuzz/corpus/<harness>/.
+$(BUILD)/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/replay.o $(SRV_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Iserver $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/fuzz/replay.o $(SRV_LIB) $(LIB) $(LDLIBS_ALL)
+
+replay: $(REPLAY_BIN)
 
 # Manual pages: smartpick(1) is generated, its TOPICS section from
 # man/topics/ (the text `smartpick help TOPIC` prints); the rest are
@@ -173,7 +190,7 @@ demo: all
 # Like run: what is missing is installed first, then a fresh make (so
 # that pkg-config sees the new packages) builds what the suite needs.
 test: deps
-	$(MAKE) $(BIN) unit
+	$(MAKE) $(BIN) unit replay
 	BUILD=$(BUILD) tests/run
 
 bench: $(BIN) $(BENCH_BIN)
@@ -207,13 +224,13 @@ fuzz: $(FUZZ_BIN)
 check:
 	tools/check-src
 	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) \
-	  $(BENCH_SRC) $(FUZZ_SRC) $(SRV_SRC) include/smartpick.h src/*.h cli/*.h \
-	  server/*.h tests/unit/*.h mpi/*.c
+	  $(BENCH_SRC) $(FUZZ_SRC) tests/fuzz/replay.c $(SRV_SRC) \
+	  include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h mpi/*.c
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(FUZZ_SRC) \
-	  $(SRV_SRC) include/smartpick.h src/*.h cli/*.h server/*.h tests/unit/*.h \
-	  mpi/*.c
+	  tests/fuzz/replay.c $(SRV_SRC) include/smartpick.h src/*.h cli/*.h \
+	  server/*.h tests/unit/*.h mpi/*.c
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -99,8 +99,10 @@ static int load_model(const char *cmd, const char *db, bool builtin,
 	sp_free(specs);
 	sp_free(progs);
 	/* The database's fitted parameters override the shipped ones. */
-	if (!s && c)
-		sp_catalog_apply_params(c, *m);
+	if (!s && c && (s = sp_catalog_apply_params(c, *m, &err))) {
+		sp_model_free(*m);
+		*m = NULL;
+	}
 	sp_catalog_close(c);
 	return s ? catalog_fail(cmd, builtin, s, &err) : EXIT_OKAY;
 }

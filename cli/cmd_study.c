@@ -79,7 +79,7 @@ static int run_value(const char *cmd, const opts *o, const catalog *cat,
 	if (!s)
 		s = sp_model_new(specs, cat->ns, progs, cat->np, &m, &err);
 	if (!s && cat->c)
-		sp_catalog_apply_params(cat->c, m);
+		s = sp_catalog_apply_params(cat->c, m, &err);
 	if (!s && o->params)
 		rc = cli_model_params(cmd, o->params, m);
 	if (!s && !rc)

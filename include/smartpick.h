@@ -346,6 +346,15 @@ typedef struct sp_outfile sp_outfile;
  * finite).  SP_EIO when the stream failed. */
 sp_status sp_json_fputs(const char *s, FILE *f) SP_MUST_CHECK;
 sp_status sp_json_fputd(double v, FILE *f) SP_MUST_CHECK;
+/* The same writer into a front end's own buffer: the text goes to
+ * put(ctx, bytes, n) in pieces (put keeps any failure itself, so these
+ * cannot fail).  With SP_JSON_HTML a string also has <, > and & written
+ * as \u003c, \u003e and \u0026, so it is safe inside an HTML page. */
+typedef void sp_json_put_fn(void *ctx, const char *s, size_t n);
+#define SP_JSON_HTML 1u
+void sp_json_put_str(sp_json_put_fn *put, void *ctx, const char *s, size_t len,
+                     unsigned flags);
+void sp_json_put_double(sp_json_put_fn *put, void *ctx, double v);
 sp_status sp_outfile_open(const char *path, sp_outfile **o, FILE **f,
                           sp_err *err) SP_MUST_CHECK;
 sp_status sp_outfile_commit(sp_outfile *o, const char *path,
@@ -638,8 +647,11 @@ sp_status sp_model_params_load_csv(sp_model *m, const char *buf, size_t len,
 
 /* Gives model m the fitted parameters the catalog holds (those it does
  * not hold keep their values): what simulate, calibrate and the advisor
- * run on. */
-void sp_catalog_apply_params(sp_catalog *c, sp_model *m);
+ * run on.  Fails, naming the parameter, when one cannot be read or is
+ * not a finite number (SP_EPARSE), or the database fails (SP_EIO); m
+ * may then hold some of the catalog's values, so the caller drops it. */
+sp_status sp_catalog_apply_params(sp_catalog *c, sp_model *m,
+                                  sp_err *err) SP_MUST_CHECK;
 
 /* One applicant, as the advisor sees them. */
 typedef struct {

@@ -8,7 +8,8 @@
  *   handler.c  srv_handle: one complete request in, one response out —
  *              routing, query parsing, validation, the JSON API, error
  *              bodies and security headers (static.c serves web/dist/,
- *              jsonw.c writes JSON);
+ *              buf.c builds bodies, JSON through the library's
+ *              writer);
  *   http.c     the libmicrohttpd transport: connections, timeouts, body
  *              accumulation under caps, the thread pool, shutdown.
  * Like the CLI, the server includes only the public header.  Nothing a
@@ -183,7 +184,7 @@ srv_daemon *srv_start(srv_app *app, const srv_listen *l, int *port, char *msg,
 void srv_stop(srv_daemon *d);
 
 /* ------------------------------------------------------------------ */
-/* A growing byte buffer with a JSON writer (jsonw.c).  Errors are
+/* A growing byte buffer (buf.c) and JSON into it.  Errors are
  * sticky: after a failed allocation or the cap, `failed` is set and
  * further writes do nothing. */
 
@@ -200,11 +201,13 @@ void srv_buf_put(srv_buf *b, const char *s, size_t n);
 void srv_buf_puts(srv_buf *b, const char *s);
 void srv_buf_printf(srv_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A JSON string: quotes, escapes, control characters and <>& as \u,
+/* A JSON string through the library's writer (sp_json_put_str with
+ * SP_JSON_HTML): quotes, escapes, control characters and <>& as \u,
  * invalid UTF-8 replaced by U+FFFD. */
 void srv_json_str(srv_buf *b, const char *s, size_t n);
 void srv_json_cstr(srv_buf *b, const char *s);
-/* A JSON number; non-finite values are written as null. */
+/* A JSON number through the library's writer (sp_json_put_double): the
+ * shortest form that reads back exactly; null when not finite. */
 void srv_json_num(srv_buf *b, double v);
 /* "key": (with a leading comma unless first). */
 void srv_json_key(srv_buf *b, const char *key, bool first);

@@ -292,7 +292,8 @@ static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 	if (s)
 		return s;
 	/* The database's fitted parameters override the shipped ones. */
-	sp_catalog_apply_params(c, a->m);
+	if ((s = sp_catalog_apply_params(c, a->m, err)))
+		return s;
 	a->synthetic = sp_catalog_is_synthetic(c);
 	a->rho = a->m->g[SP__G_R_NOISE_PROG];
 	a->sd_z = sp_model_strength_sd(a->m);

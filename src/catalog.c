@@ -2712,15 +2712,26 @@ const char *sp_setting_name(sp_setting s)
 	return (unsigned)s < 4 ? names[s] : "";
 }
 
-void sp_catalog_apply_params(sp_catalog *c, sp_model *m)
+sp_status sp_catalog_apply_params(sp_catalog *c, sp_model *m, sp_err *err)
 {
 	size_t n = sp_model_nparams(m);
 	for (size_t k = 0; k < n; k++) {
 		const char *name, *code, *st;
 		double v;
 		sp_model_param_at(m, k, &name, &code, &v, &st);
-		if (sp_catalog_param_get(c, name, code, &v) == SP_OK &&
-		    sp_model_param_set(m, name, code, v) != SP_OK)
-			continue;
+		sp_status s = sp_catalog_param_get(c, name, code, &v);
+		if (s == SP_ENOTFOUND)
+			continue; /* not fitted here: the shipped value stays */
+		if (!s)
+			s = sp_model_param_set(m, name, code, v);
+		if (s)
+			return sp__err_set(
+			    err, s, c->path, 0, name,
+			    "fitted parameter %s%s%s cannot be used (%s); "
+			    "refit it with 'smartpick calibrate' or rebuild "
+			    "the "
+			    "catalog with 'smartpick catalog init --force'",
+			    name, *code ? " of " : "", code, sp_strerror(s));
 	}
+	return SP_OK;
 }

@@ -220,8 +220,9 @@ sp_status sp__catalog_check_specialty(const sp_specialty_info *s,
 }
 
 /* The fitted parameters must be finite numbers: the model would take an
- * infinite one as it is, and sp_catalog_apply_params, which cannot
- * fail, would quietly keep the default in place of one it cannot read.
+ * infinite one as it is.  Checked here, when the catalog opens, so that
+ * every command refuses the file at once; sp_catalog_apply_params also
+ * fails on a value it cannot use, for a catalog changed since it opened.
  * A catalog without the table (a new file) has nothing to check. */
 static sp_status check_params(sqlite3 *db, const char *path, sp_err *err)
 {

@@ -1262,15 +1262,21 @@ sp_status sp__json_check_object(const sp__json_doc *d, const sp__json *n,
 /* ------------------------------------------------------------------ */
 /* Writing.                                                            */
 
-void sp__json_write_str(sp__out *o, const char *str, size_t len)
+/* The one string escaper, for every writer: the library's (sp__out) and
+ * the front ends' buffers (sp_json_put_str).  Runs that need no escape go
+ * out in one piece. */
+static void put_str(sp_json_put_fn *put, void *ctx, const char *str, size_t len,
+                    unsigned flags)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)str, *end = p + len;
 	const unsigned char *run = p;
-	sp__out_char(o, '"');
+	bool html = flags & SP_JSON_HTML;
+	put(ctx, "\"", 1);
 	while (p < end) {
 		unsigned char c = *p;
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
+		    !(html && (c == '<' || c == '>' || c == '&'))) {
 			p++;
 			continue;
 		}
@@ -1279,39 +1285,55 @@ void sp__json_write_str(sp__out *o, const char *str, size_t len)
 			p += n;
 			continue;
 		}
-		sp__out_mem(o, (const char *)run, (size_t)(p - run));
+		put(ctx, (const char *)run, (size_t)(p - run));
 		char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 		switch (c) {
 		case '"':
 		case '\\':
-			sp__out_char(o, '\\');
-			sp__out_char(o, (char)c);
+			esc[1] = (char)c;
+			put(ctx, esc, 2);
 			break;
 		case '\n':
-			sp__out_mem(o, "\\n", 2);
+			put(ctx, "\\n", 2);
 			break;
 		case '\t':
-			sp__out_mem(o, "\\t", 2);
+			put(ctx, "\\t", 2);
 			break;
 		case '\r':
-			sp__out_mem(o, "\\r", 2);
+			put(ctx, "\\r", 2);
 			break;
 		case '\b':
-			sp__out_mem(o, "\\b", 2);
+			put(ctx, "\\b", 2);
 			break;
 		case '\f':
-			sp__out_mem(o, "\\f", 2);
+			put(ctx, "\\f", 2);
 			break;
 		default:
 			if (c >= 0x80)
-				sp__out_mem(o, "\\ufffd", 6);
+				put(ctx, "\\ufffd", 6);
 			else
-				sp__out_mem(o, esc, 6);
+				put(ctx, esc, 6);
 		}
 		run = ++p;
 	}
-	sp__out_mem(o, (const char *)run, (size_t)(p - run));
-	sp__out_char(o, '"');
+	put(ctx, (const char *)run, (size_t)(p - run));
+	put(ctx, "\"", 1);
+}
+
+static void out_put(void *ctx, const char *s, size_t n)
+{
+	sp__out_mem(ctx, s, n);
+}
+
+void sp__json_write_str(sp__out *o, const char *str, size_t len)
+{
+	put_str(out_put, o, str, len, 0);
+}
+
+void sp_json_put_str(sp_json_put_fn *put, void *ctx, const char *s, size_t len,
+                     unsigned flags)
+{
+	put_str(put, ctx, s, len, flags);
 }
 
 void sp__json_write_strz(sp__out *o, const char *s)
@@ -1381,23 +1403,24 @@ static size_t format_g(char *buf, size_t size, int prec, double v)
 	return n;
 }
 
-void sp__json_write_double(sp__out *o, double v)
+/* v as JSON text in buf (64 bytes); gives the length. */
+static size_t format_double(char *buf, double v)
 {
 	if (!isfinite(v)) {
-		sp__out_mem(o, "null", 4);
-		return;
+		memcpy(buf, "null", 5);
+		return 4;
 	}
 	if (v == floor(v) && fabs(v) <= 9007199254740992.0) {
-		if (v == 0 && signbit(v))
-			sp__out_mem(o, "-0", 2);
-		else
-			sp__json_write_int(o, (int64_t)v);
-		return;
+		if (v == 0 && signbit(v)) {
+			memcpy(buf, "-0", 3);
+			return 2;
+		}
+		int w = snprintf(buf, 64, "%lld", (long long)v);
+		return w > 0 ? (size_t)w : 0;
 	}
-	char buf[64];
 	size_t n = 0;
 	for (int prec = 15; prec <= 17; prec++) {
-		n = format_g(buf, sizeof buf, prec, v);
+		n = format_g(buf, 64, prec, v);
 		const char *stop;
 		double back;
 		int64_t iv;
@@ -1407,5 +1430,17 @@ void sp__json_write_double(sp__out *o, double v)
 		    stop == buf + n && back == v)
 			break;
 	}
-	sp__out_mem(o, buf, n);
+	return n;
+}
+
+void sp__json_write_double(sp__out *o, double v)
+{
+	char buf[64];
+	sp__out_mem(o, buf, format_double(buf, v));
+}
+
+void sp_json_put_double(sp_json_put_fn *put, void *ctx, double v)
+{
+	char buf[64];
+	put(ctx, buf, format_double(buf, v));
 }

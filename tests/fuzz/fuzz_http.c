@@ -1,6 +1,6 @@
 /*
  * fuzz_http.c — libFuzzer harness for the server's request handling
- * (server/handler.c, static.c, jsonw.c): routing, target decoding, query
+ * (server/handler.c, static.c, buf.c): routing, target decoding, query
  * parsing, filters, content-type checks, static paths, the Host check
  * and error bodies, over the built-in synthetic catalog and a small
  * temporary web root.
@@ -29,7 +29,7 @@ static srv_app *app;
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[256];
+	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	if (!f)
@@ -38,15 +38,33 @@ static void write_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
+/* The temporary web root, under $TMPDIR (the build directory's tmp/
+ * when `make test` replays the corpus), removed at exit. */
+static char dir[4096];
+
+static void remove_root(void)
+{
+	static const char *const names[] = {
+	    "index.html", "app.js", ".hidden.js", "sub/a.css", "sub", ""};
+	char path[4200];
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		remove(path);
+	}
+}
+
 static void load(void)
 {
-	static char dir[] = "/tmp/sp-fuzz-http-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/sp-fuzz-http-XXXXXX",
+	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(remove_root);
 	write_file(dir, "index.html", "<!doctype html>");
 	write_file(dir, "app.js", "1;");
 	write_file(dir, ".hidden.js", "2;");
-	char sub[300];
+	char sub[4200];
 	snprintf(sub, sizeof sub, "%s/sub", dir);
 	mkdir(sub, 0700);
 	write_file(dir, "sub/a.css", "p{}");

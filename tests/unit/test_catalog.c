@@ -922,6 +922,57 @@ static void test_params(void **state)
 	sp_catalog_close(c);
 }
 
+/* sp_catalog_apply_params gives the model the catalog's values and
+ * fails, naming the parameter, on one it cannot use: here a value made
+ * infinite behind the open handle (the check at open cannot see it). */
+static void test_apply_params(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	char *path = path_in(dir, "p.db");
+	sp_catalog *c;
+	sp_err err;
+	OK(sp_catalog_open(path, 1, &c, &err));
+	sp_specialty_info *specs;
+	sp_program_info *progs;
+	size_t ns, np;
+	OK(sp_catalog_synthetic(1, &specs, &ns, &progs, &np, &err));
+	sp_model *m = NULL;
+	OK(sp_model_new(specs, ns, progs, np, &m, &err));
+	sp_free(specs);
+	sp_free(progs);
+	/* The model's first parameter is set in the catalog, its second
+	 * is not. */
+	const char *name0, *code0, *name1, *code1, *st;
+	double before, v;
+	sp_model_param_at(m, 0, &name0, &code0, &v, &st);
+	sp_model_param_at(m, 1, &name1, &code1, &before, &st);
+	const char *names[] = {name0};
+	const char *codes[] = {code0};
+	const double vals[] = {v + 0.625};
+	OK(sp_catalog_params_set(c, 1, names, codes, vals, &err));
+	OK(sp_catalog_apply_params(c, m, &err));
+	OK(sp_model_param_get(m, name0, code0, &v));
+	assert_true(v == vals[0]);
+	OK(sp_model_param_get(m, name1, code1, &v));
+	assert_true(v == before);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE params SET value = 9e999",
+	                              NULL, NULL, NULL),
+	                 0);
+	sqlite3_close(db);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(sp_catalog_apply_params(c, m, &err), SP_EPARSE);
+	assert_contains(err.msg, name0);
+	assert_contains(err.msg, "p.db");
+	sp_model_free(m);
+	sp_catalog_close(c);
+	free(path);
+	rm_dir(dir);
+}
+
 static void test_params_csv(void **state)
 {
 	(void)state;
@@ -1166,6 +1217,7 @@ int main(void)
 	    cmocka_unit_test(test_import_file),
 	    cmocka_unit_test(test_params),
 	    cmocka_unit_test(test_params_csv),
+	    cmocka_unit_test(test_apply_params),
 	    cmocka_unit_test(test_divisions),
 	    cmocka_unit_test(test_unknown_specialty_query),
 	    cmocka_unit_test(test_alloc_failures),

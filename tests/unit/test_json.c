@@ -611,6 +611,63 @@ static void test_write_strings(void **state)
 	}
 }
 
+/* A growing buffer for sp_json_put_str and sp_json_put_double. */
+typedef struct {
+	char buf[512];
+	size_t n;
+} sink;
+
+static void sink_put(void *ctx, const char *s, size_t n)
+{
+	sink *k = ctx;
+	assert_true(k->n + n < sizeof k->buf);
+	memcpy(k->buf + k->n, s, n);
+	k->n += n;
+	k->buf[k->n] = '\0';
+}
+
+/* The front ends' entry points (the server's buffer) are the same
+ * writer: byte for byte what sp__json_write_str and _double give, and
+ * with SP_JSON_HTML <, > and & as \u escapes that read back. */
+static void test_put_buffer(void **state)
+{
+	(void)state;
+	sink k = {.n = 0};
+	sp_json_put_str(sink_put, &k, "<a href=\"x\">&amp;</a>", 21,
+	                SP_JSON_HTML);
+	assert_string_equal(k.buf, "\"\\u003ca href=\\\"x\\\"\\u003e"
+	                           "\\u0026amp;\\u003c/a\\u003e\"");
+	sp__json_doc *d = parse(k.buf);
+	assert_string_equal(d->root->u.str.s, "<a href=\"x\">&amp;</a>");
+	sp__json_free(d);
+
+	sp_rng rng;
+	sp_rng_seed(&rng, 11, 0);
+	for (int t = 0; t < 300; t++) {
+		char in[40];
+		size_t n = sp_rng_below(&rng, sizeof in);
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)(1 + sp_rng_below(&rng, 255));
+		in[n] = '\0';
+		k.n = 0;
+		sp_json_put_str(sink_put, &k, in, n, 0);
+		char *want = capture(put_str, in);
+		assert_string_equal(k.buf, want);
+		free(want);
+
+		double v;
+		uint64_t bits = sp_rng_next(&rng);
+		memcpy(&v, &bits, sizeof v);
+		if (t % 3 == 0)
+			v = (double)sp_rng_below(&rng, 1000000) / 1000;
+		k.n = 0;
+		sp_json_put_double(sink_put, &k, v);
+		want = capture(put_double, &v);
+		assert_string_equal(k.buf, want);
+		free(want);
+	}
+}
+
 static void test_write_numbers(void **state)
 {
 	(void)state;
@@ -742,6 +799,7 @@ int main(void)
 	    cmocka_unit_test(test_getters),
 	    cmocka_unit_test(test_write_strings),
 	    cmocka_unit_test(test_write_numbers),
+	    cmocka_unit_test(test_put_buffer),
 	    cmocka_unit_test(test_quote),
 	    cmocka_unit_test(test_locale),
 	    cmocka_unit_test(test_out_of_memory),

@@ -30,7 +30,7 @@ static sp_model *real_model(const char *const *codes, size_t ncodes)
 	OK(sp_catalog_programs(c, NULL, &progs, &np, &err));
 	sp_model *m = NULL;
 	OK(sp_model_new(specs, ns, progs, np, &m, &err));
-	sp_catalog_apply_params(c, m);
+	OK(sp_catalog_apply_params(c, m, &err));
 	OK(sp_model_select(m, codes, ncodes, &err));
 	sp_free(specs);
 	sp_free(progs);

@@ -828,9 +828,11 @@ static void test_json_writer(void **state)
 	srv_buf b;
 	srv_buf_init(&b, 0);
 	srv_json_str(&b, "a\"b\\c\n\t\x01<>&\xc3\xa9\xff\xed\xa0\x80z", 18);
+	/* The library's writer (sp_json_put_str): bytes that are not UTF-8
+	 * (a lone 0xff, the three of a surrogate) become \ufffd each. */
 	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\\u003c\\u003e"
-	                         "\\u0026\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
-	                         "\xef\xbf\xbd\xef\xbf\xbdz\"");
+	                         "\\u0026\xc3\xa9\\ufffd\\ufffd"
+	                         "\\ufffd\\ufffdz\"");
 	srv_buf_free(&b);
 	srv_buf_init(&b, 0);
 	srv_json_num(&b, NAN);
@@ -841,6 +843,17 @@ static void test_json_writer(void **state)
 	srv_buf_put(&b, ",", 1);
 	srv_json_num(&b, 1e300);
 	assert_string_equal(b.p, "null,42,242.5,1e+300");
+	srv_buf_free(&b);
+	/* Numbers read back exactly (the server's own writer, %.10g, wrote
+	 * 0.3 and 1.234567890e+15 for these two). */
+	srv_buf_init(&b, 0);
+	srv_json_num(&b, 0.1 + 0.2);
+	srv_buf_put(&b, ",", 1);
+	srv_json_num(&b, 1234567890123456.0);
+	srv_buf_put(&b, ",", 1);
+	srv_json_num(&b, 1.0 / 3);
+	assert_string_equal(b.p, "0.30000000000000004,1234567890123456,"
+	                         "0.3333333333333333");
 	srv_buf_free(&b);
 	/* The cap is sticky. */
 	srv_buf_init(&b, 8);
