@@ -28,6 +28,7 @@
  */
 #include "server.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -363,8 +364,34 @@ static void write_program(srv_buf *b, const srv_app *app,
 	               p->accepts_signals ? "true" : "false",
 	               p->sponsors_visa ? "true" : "false");
 	srv_json_num(b, p->step2_median);
-	srv_buf_printf(b, ",\"synthetic\":%s}",
-	               p->synthetic ? "true" : "false");
+	srv_buf_printf(
+	    b, ",\"synthetic\":%s,\"city\":", p->synthetic ? "true" : "false");
+	srv_json_cstr(b, p->city);
+	/* Where the figures come from (docs/catalog.md): the estimated
+	 * fields, and the program's own measured interview-offer rates. */
+	srv_buf_puts(b, ",\"estimated\":[");
+	for (int f = 0, k = 0; f < SP_FIELD_N; f++) {
+		if (!strcmp(sp_program_provenance(p, (sp_field)f), "published"))
+			continue;
+		if (k++)
+			srv_buf_puts(b, ",");
+		srv_json_cstr(b, sp_field_name((sp_field)f));
+	}
+	srv_buf_puts(b, "],\"measured_rates\":");
+	if (!p->rate_cycle) {
+		srv_buf_puts(b, "null}");
+		return;
+	}
+	srv_buf_printf(b, "{\"cycle\":%d", p->rate_cycle);
+	for (int k = 0; k < SP_RATE_N; k++) {
+		if (isnan(p->rates[k]))
+			continue;
+		srv_buf_puts(b, ",");
+		srv_json_cstr(b, sp_rate_name((sp_rate)k) + 5);
+		srv_buf_puts(b, ":");
+		srv_json_num(b, p->rates[k]);
+	}
+	srv_buf_puts(b, "}}");
 }
 
 /* ------------------------------------------------------------------ */

@@ -100,6 +100,18 @@ check "programs is 200" test "$(req "$U/api/programs?specialty=IM&state=OH&limit
 check "programs pages" has '"limit":5'
 check "programs filter by state" has '"state":"OH"'
 check "programs total" has '"total":'
+# The real catalog: a program found by name and state, with its city, the
+# fields that are estimated and its own measured interview rates.
+check "programs found by name and state" test "$(req "$U/api/programs?specialty=IM&state=OH&q=Cleveland%20Clinic%20Foundation%20Program")" = 200
+check "programs give city, estimated fields and measured rates" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = next(p for p in d["programs"] if p["name"] == "Cleveland Clinic Foundation Program")
+assert p["city"] == "Cleveland" and p["synthetic"] is False
+assert "step2_median" in p["estimated"] and "name" not in p["estimated"]
+m = p["measured_rates"]
+assert m["cycle"] == 2024 and all(0 <= m[k] <= 1 for k in m if k != "cycle")
+' "$T/body"
 check "programs filter by all" test "$(req "$U/api/programs?specialty=IM&state=OH&region=3&setting=university&visa=1&q=synthetic&offset=0&limit=50")" = 200
 check "programs bad limit is 400" test "$(req "$U/api/programs?limit=201")" = 400
 check "programs bad limit names the field" has '"field":"limit"'
