@@ -6,12 +6,16 @@
  * per applicant type (S10, S11), share of US MD seniors matched in their
  * preferred specialty and Step 2 CK medians of matched and unmatched
  * seniors (S24), program-mean interview rates by signal tier and by
- * in-state status (S48).  Residuals are simulated minus target, in
+ * in-state status (S48), US MD seniors matched in their preferred
+ * specialty by Step 2 CK band (S97) and non-US IMGs' match rate by
+ * preferred specialty (S26).  Residuals are simulated minus target, in
  * percentage points for rates and points for scores, times a weight.
  *
  * Free parameters: demand per family (fill), strength per non-MD
  * applicant type (match rates), the signal bonuses of the families with
- * interview-rate data, and the in-state interview bonus.
+ * interview-rate data, the in-state interview bonus, and with the Step 2
+ * band curves the weight of Step 2 and of the rest in the strength and
+ * how much more broadly weaker applicants apply.
  *
  * Method: GSL's trust-region nonlinear least squares
  * (gsl_multifit_nlinear, Levenberg–Marquardt) over common random numbers:
