@@ -6,12 +6,16 @@
  * per applicant type (S10, S11), share of US MD seniors matched in their
  * preferred specialty and Step 2 CK medians of matched and unmatched
  * seniors (S24), program-mean interview rates by signal tier and by
- * in-state status (S48).  Residuals are simulated minus target, in
+ * in-state status (S48), US MD seniors matched in their preferred
+ * specialty by Step 2 CK band (S97) and non-US IMGs' match rate by
+ * preferred specialty (S26).  Residuals are simulated minus target, in
  * percentage points for rates and points for scores, times a weight.
  *
  * Free parameters: demand per family (fill), strength per non-MD
  * applicant type (match rates), the signal bonuses of the families with
- * interview-rate data, and the in-state interview bonus.
+ * interview-rate data, the in-state interview bonus, and with the Step 2
+ * band curves the weight of Step 2 and of the rest in the strength and
+ * how much more broadly weaker applicants apply.
  *
  * Method: GSL's trust-region nonlinear least squares
  * (gsl_multifit_nlinear, Levenberg–Marquardt) over common random numbers:
@@ -54,8 +58,19 @@ enum {
 	T_MD_SHARE, /* US MD share matched in the preferred family */
 	T_S2_MATCH, /* Step 2 median, matched US MD */
 	T_S2_UNM,   /* Step 2 median, unmatched US MD */
-	T_IV        /* interview rate (what: sp__sim_iv_rate) */
+	T_IV,       /* interview rate (what: sp__sim_iv_rate) */
+	T_BAND,     /* US MD matched in preferred, Step 2 band (what: band) */
+	T_IMG       /* non-US IMG matched in preferred */
 };
+
+/* The Step 2 band curves and the IMG rates weigh sqrt(n / BAND_N), at
+ * most BAND_WMAX: the weighted sum of squares then follows the
+ * applicant-weighted error the published tables measure. */
+#define BAND_N    1000.0
+#define BAND_WMAX 2.0
+/* The bands of the published curves: 210-219 (below 220: sim.c's band
+ * 0 takes everything below 220) to 240-249, then 250 and up. */
+#define BAND_TOP 4
 
 typedef struct {
 	int kind;
@@ -64,6 +79,7 @@ typedef struct {
 	double value; /* pp or points */
 	double weight;
 	double sim;
+	double n; /* applicants behind the cited figure; 0: not given */
 	char label[96];
 	char group[32];
 } target;
@@ -251,6 +267,65 @@ static bool iv_targets(sp_calib_report *r, const sp_model *m)
 	return ok;
 }
 
+static double band_weight(double n)
+{
+	double w = sqrt(n / BAND_N);
+	return w > BAND_WMAX ? BAND_WMAX : w;
+}
+
+/* P(match in preferred | Step 2 band), US MD seniors (S97). */
+static bool band_targets(sp_calib_report *r, const sp_model *m)
+{
+	static const char *const cols[] = {"code", "step2_low", "applicants_n",
+	                                   "match_preferred_pct", "use"};
+	sp__table t;
+	sp_status st;
+	if (!open_table(&t, "step2_band_us_md.csv", cols, 5))
+		return true;
+	bool ok = true;
+	while (ok && sp__table_next(&t, &st, NULL)) {
+		int32_t f = sp__model_family(m, str(&t, 0));
+		double lo = num(&t, 1), n = num(&t, 2), v = num(&t, 3);
+		if (f < 0 || !m->fam[f].selected || isnan(v) || isnan(lo) ||
+		    strcmp(str(&t, 4), "fit"))
+			continue;
+		int b = sp__sim_band(lo);
+		char label[64];
+		snprintf(label, sizeof label, "%s %.0f%s", str(&t, 0), lo,
+		         b >= BAND_TOP ? "+" : "");
+		ok = add(r, T_BAND, f, b, v, band_weight(n),
+		         "US MD pref, Step 2 band", label);
+		if (ok)
+			r->t.v[r->t.n - 1].n = n;
+	}
+	sp__table_close(&t);
+	return ok;
+}
+
+/* Non-US IMGs matched in their preferred specialty (S26). */
+static bool img_targets(sp_calib_report *r, const sp_model *m)
+{
+	static const char *const cols[] = {"code", "applicants_n",
+	                                   "match_rate_pct"};
+	sp__table t;
+	sp_status st;
+	if (!open_table(&t, "img_preferred_2026.csv", cols, 3))
+		return true;
+	bool ok = true;
+	while (ok && sp__table_next(&t, &st, NULL)) {
+		int32_t f = sp__model_family(m, str(&t, 0));
+		double n = num(&t, 1), v = num(&t, 2);
+		if (f < 0 || !m->fam[f].selected || isnan(v) || isnan(n))
+			continue;
+		ok = add(r, T_IMG, f, 0, v, band_weight(n), "non-US IMG pref",
+		         str(&t, 0));
+		if (ok)
+			r->t.v[r->t.n - 1].n = n;
+	}
+	sp__table_close(&t);
+	return ok;
+}
+
 static double simulated(const target *x, const sp_sim_result *r)
 {
 	switch (x->kind) {
@@ -264,6 +339,12 @@ static double simulated(const target *x, const sp_sim_result *r)
 		return sp__sim_step2_median(r, x->idx, 1);
 	case T_S2_UNM:
 		return sp__sim_step2_median(r, x->idx, 0);
+	case T_BAND:
+		return 100 * sp__sim_band_pref_rate(
+		                 r, x->idx, SP_APPL_US_MD, x->what,
+		                 x->what >= BAND_TOP ? 99 : x->what);
+	case T_IMG:
+		return 100 * sp__sim_pref_rate(r, x->idx, SP_APPL_NON_US_IMG);
 	default:
 		return 100 * sp__sim_iv_rate(r, x->idx, x->what);
 	}
@@ -275,7 +356,7 @@ static sp_status new_report(const sp_model *m, sp_calib_report **out)
 	if (!r)
 		return SP_ENOMEM;
 	if (!fill_targets(r, m) || !type_targets(r) || !md_targets(r, m) ||
-	    !iv_targets(r, m)) {
+	    !iv_targets(r, m) || !band_targets(r, m) || !img_targets(r, m)) {
 		sp_calib_report_free(r);
 		return SP_ENOMEM;
 	}
@@ -562,7 +643,7 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 	bool want[SP__NF][512];
 	memset(want, 0, sizeof want);
 	bool md_type[SP_APPL_NTYPES] = {false};
-	bool state = false, reach = false;
+	bool state = false, reach = false, band = false;
 	for (size_t k = 0; k < r->t.n; k++) {
 		const target *x = &r->t.v[k];
 		if (x->kind == T_FILL)
@@ -582,6 +663,8 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 		}
 		if (x->kind == T_S2_UNM)
 			reach = true;
+		if (x->kind == T_BAND)
+			band = true;
 		/* Unfilled positions that persist: some applicants would
 		 * rather not rank the family's programs. */
 		if (x->kind == T_FILL && x->value < FLOOR_FILL)
@@ -601,6 +684,15 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 	 * medians of unmatched seniors say they are. */
 	if (reach)
 		p[n++] = (fparam){SP__G_APPLY_REACH, -1, 0};
+	/* How decisive Step 2 is: its weight in the strength, the weight
+	 * of everything else programs judge (school, letters, grades,
+	 * interview), and how much more broadly weaker applicants apply;
+	 * the P(match | Step 2 band) curves measure all three. */
+	if (band) {
+		p[n++] = (fparam){SP__G_Z_STEP2, -1, 0};
+		p[n++] = (fparam){SP__G_Z_NOISE, -1, 0};
+		p[n++] = (fparam){SP__G_APPS_ADAPT, -1, 0};
+	}
 	/* Who has a second specialty to fall back on: what the match rates
 	 * of US seniors (high, with few backups) and of IMGs (many backups)
 	 * rest on besides strength. */
@@ -868,8 +960,32 @@ size_t sp_calib_report_npassed(const sp_calib_report *r)
 	return n;
 }
 
+/* Mean |simulated - cited| over the targets of `kind`, weighted by
+ * their applicants (n; 1 each when not given); NAN when none has a
+ * simulated value. */
+static double wmae(const sp_calib_report *r, int kind)
+{
+	double sw = 0, s = 0;
+	for (size_t k = 0; k < r->t.n; k++) {
+		const target *x = &r->t.v[k];
+		if (x->kind != kind || !isfinite(x->sim))
+			continue;
+		double w = x->n > 0 ? x->n : 1;
+		sw += w;
+		s += w * fabs(x->sim - x->value);
+	}
+	return sw > 0 ? s / sw : NAN;
+}
+
 sp_status sp_calib_report_write_md(const sp_calib_report *r, FILE *f)
 {
+	fprintf(f,
+	        "Mean |difference| weighted by applicants: US MD matched in "
+	        "preferred by Step 2 band %.1f, non-US IMG matched in "
+	        "preferred %.1f; unweighted: Step 2 medians, matched %.1f, "
+	        "unmatched %.1f.\n\n",
+	        wmae(r, T_BAND), wmae(r, T_IMG), wmae(r, T_S2_MATCH),
+	        wmae(r, T_S2_UNM));
 	fprintf(f,
 	        "Method: %s; %d evaluations, %d iterations; weighted sum of "
 	        "squares %.1f -> %.1f.\n\n"

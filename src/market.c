@@ -968,7 +968,7 @@ static double state_bonus(const sp_model *m, int32_t f)
 
 double sp_model_strength_sd(const sp_model *m)
 {
-	return m->g[SP__G_Z_NOISE];
+	return fabs(m->g[SP__G_Z_NOISE]); /* fitted: its sign is free */
 }
 
 int sp_model_interview_score(const sp_model *m, int32_t j, const sp_profile *p,
@@ -1512,6 +1512,24 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 	return SP_OK;
 }
 
+/* Weaker applicants apply more broadly: the applications to the
+ * preferred family are scaled by exp(-alpha zs - alpha^2 / 2), zs the
+ * applicant's standardized strength among the family's applicants and
+ * alpha = apps_adapt (fitted), which keeps the family's mean (zs is about
+ * N(0, 1)).  Only the preferred family's share moves, so an applicant
+ * seen through its backup in a specialty subset sends what it sends in
+ * the national market.  No random number is drawn. */
+static long adapt_apps(const sp__trial *t, const sp_model *m, const sp__appl *a,
+                       long n)
+{
+	double alpha = m->g[SP__G_APPS_ADAPT];
+	if (alpha == 0 || n <= 0)
+		return n;
+	double zs = (a->z - t->fam_mu[a->fam]) / t->fam_sd[a->fam];
+	long k = lround((double)n * exp(-alpha * zs - 0.5 * alpha * alpha));
+	return SP_MAX(1, SP_MIN(k, 400));
+}
+
 /* Stages 3 to 5a, one applicant at a time while its applications are
  * in cache: applications, signals, and the programs' interview
  * scores. */
@@ -1541,13 +1559,14 @@ static sp_status draw_applications(sp__trial *t, const sp_model *m)
 		 * the same applications as in the national market. */
 		long nb =
 		    a->backup >= 0 ? lround(n * m->g[SP__G_BACKUP_SHARE]) : 0;
+		long npref = a->outside ? 0 : adapt_apps(t, m, a, n - nb);
 		a->app_off = (int32_t)t->apps.n;
 		sp_status s =
 		    a->outside
 		        ? apply_family(t, m, r, (int32_t)i, a->fam,
 		                       lround(n * m->g[SP__G_BACKUP_SHARE]),
 		                       SP__KIND_BACKUP, stamp)
-		        : apply_family(t, m, r, (int32_t)i, a->fam, n - nb,
+		        : apply_family(t, m, r, (int32_t)i, a->fam, npref,
 		                       SP__KIND_PREFERRED, stamp);
 		if (!s && nb > 0 && m->fam[a->backup].selected)
 			s = apply_family(t, m, r, (int32_t)i, a->backup, nb,

@@ -26,9 +26,9 @@
 	X(Z_US_IMG, "strength_us_img", -1.2, "fitted")                    \
 	X(Z_NON_US_IMG, "strength_non_us_img", -1.4, "fitted")            \
 	X(Z_OTHER, "strength_other", -1.6, "fitted")                      \
-	X(Z_STEP2, "strength_step2", 0.8, "assumption")                   \
+	X(Z_STEP2, "strength_step2", 0.8, "fitted")                       \
 	X(Z_RESEARCH, "strength_research", 0.2, "assumption")             \
-	X(Z_NOISE, "strength_noise", 0.6, "assumption")                   \
+	X(Z_NOISE, "strength_noise", 0.6, "fitted")                       \
 	X(RES_US_MD, "research_mean_us_md", 6, "assumption")              \
 	X(RES_US_DO, "research_mean_us_do", 3, "assumption")              \
 	X(RES_US_IMG, "research_mean_us_img", 3, "assumption")            \
@@ -41,6 +41,7 @@
 	X(APPS_NON_US_IMG, "apps_mean_non_us_img", 129, "cited")          \
 	X(APPS_OTHER, "apps_mean_other", 90, "assumption")                \
 	X(APPS_SDLOG, "apps_sd_log", 0.45, "assumption")                  \
+	X(APPS_ADAPT, "apps_adapt", 0, "fitted")                          \
 	X(APPLY_SPREAD, "apply_spread", 0.3, "assumption")                \
 	X(APPLY_REACH, "apply_reach", 0.05, "fitted")                     \
 	X(APPLY_HOME, "apply_home", 0.25, "assumption")                   \
@@ -81,8 +82,11 @@ enum {
  *    not it is taken; the backup penalty also when a row is applied to
  *    whole.
  * 5: per-program interview slots and score offsets fitted to each
- *    program's measured rates (data/program_fit.csv, progfit.c). */
-#define SP__MODEL_VERSION 5
+ *    program's measured rates (data/program_fit.csv, progfit.c).
+ * 6: weaker applicants send more applications to their preferred family
+ *    (apps_adapt); strength_step2 and strength_noise fitted to the
+ *    published P(match | Step 2 band) curves. */
+#define SP__MODEL_VERSION 6
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
@@ -398,5 +402,8 @@ double sp__sim_fill(const sp_sim_result *r, int32_t spec);
 double sp__sim_iv_rate(const sp_sim_result *r, int32_t fam, int what);
 double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type);
 double sp__sim_step2_median(const sp_sim_result *r, int32_t fam, int matched);
+double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
+                              int band_lo, int band_hi);
+int sp__sim_band(double step2);
 
 #endif

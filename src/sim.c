@@ -785,6 +785,33 @@ double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type)
 	return p[0] ? (double)p[1] / (double)p[0] : NAN;
 }
 
+/* Share of applicants of `type` preferring family `fam` with Step 2 CK in
+ * the 10-point bands [band_lo, band_hi] (band 0: below 220, the top band:
+ * 290 and up) who matched in it; NAN when there are none. */
+double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
+                              int band_lo, int band_hi)
+{
+	int64_t n = 0, pref = 0;
+	band_lo = SP_MAX(band_lo, 0);
+	band_hi = SP_MIN(band_hi, NBANDS - 1);
+	for (int b = band_lo; b <= band_hi; b++) {
+		const int64_t *x =
+		    r->a.grp +
+		    (((size_t)fam * SP_APPL_NTYPES + (size_t)type) * NBANDS +
+		     (size_t)b) *
+		        3;
+		n += x[0];
+		pref += x[1];
+	}
+	return n ? (double)pref / (double)n : NAN;
+}
+
+/* The band of a Step 2 CK score in sp__sim_band_pref_rate. */
+int sp__sim_band(double step2)
+{
+	return band_of(step2);
+}
+
 static double hist_median(const int64_t *h, int n, double lo)
 {
 	int64_t tot = 0;

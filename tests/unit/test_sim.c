@@ -466,6 +466,12 @@ static void test_probe_strong(void **state)
 	(void)state;
 	static const char *const im[] = {"IM"};
 	sp_model *m = model_of(im, 1);
+	/* The fitted rank floor of Internal Medicine leaves many of its
+	 * least selective programs off applicants' lists (its fill is below
+	 * 100%); this test is about the probe's strength, so it is off. */
+	*sp__model_slot(m, (size_t)SP__NG +
+	                       (size_t)SP__F_RANK_FLOOR * (size_t)m->nf +
+	                       (size_t)sp__model_family(m, "IM")) = -10;
 	int32_t apps[40];
 	uint8_t tier[40] = {0};
 	size_t n = programs_of(m, "IM", true, apps, 40);
@@ -796,6 +802,113 @@ static void test_trial_signals_interviews(void **state)
 	sp_model_free(m);
 }
 
+/* P(match in preferred | Step 2 band), the calibration's target for the
+ * published curves: the simulator's tally over one trial equals a count
+ * made here from the trial's applicants, band by band and for 250 and
+ * up. */
+static void test_band_tally(void **state)
+{
+	(void)state;
+	static const char *const codes[] = {"PSYCH", "DERM"};
+	sp_model *m = model_of(codes, 2);
+	sp__trial t;
+	sp__trial_init(&t);
+	sp_err err;
+	OK(sp__trial_run(&t, m, 31, 0, NULL, &err));
+	int64_t n[2][9] = {{0}}, pref[2][9] = {{0}};
+	int32_t fams[2] = {sp__model_family(m, "PSYCH"),
+	                   sp__model_family(m, "DERM")};
+	for (size_t i = 0; i < t.npop; i++) {
+		const sp__appl *a = &t.ap.v[i];
+		if (a->outside || a->type != SP_APPL_US_MD)
+			continue;
+		int b = a->step2 < 220 ? 0 : (int)((a->step2 - 210) / 10);
+		b = b > 8 ? 8 : b;
+		for (int k = 0; k < 2; k++) {
+			if (a->fam != fams[k])
+				continue;
+			n[k][b]++;
+			pref[k][b] +=
+			    a->matched != SP_NONE &&
+			    m->spec_fam[m->prog_spec[a->matched]] == fams[k];
+		}
+	}
+	sp__trial_free(&t);
+	sp_sim_opts o = sp_sim_defaults();
+	o.seed = 31;
+	o.trials = 1;
+	o.threads = 1;
+	sp_sim_result *r = NULL;
+	OK(sp_simulate(m, &o, &r, &err));
+	int checked = 0;
+	for (int k = 0; k < 2; k++) {
+		int64_t tn = 0, tp = 0;
+		for (int b = 0; b < 9; b++) {
+			double v = sp__sim_band_pref_rate(r, fams[k],
+			                                  SP_APPL_US_MD, b, b);
+			if (n[k][b] == 0) {
+				assert_true(isnan(v));
+			} else {
+				assert_true(fabs(v - (double)pref[k][b] /
+				                         (double)n[k][b]) <
+				            1e-12);
+				checked++;
+			}
+			if (b >= 4) {
+				tn += n[k][b];
+				tp += pref[k][b];
+			}
+		}
+		assert_true(tn > 0);
+		assert_true(fabs(sp__sim_band_pref_rate(r, fams[k],
+		                                        SP_APPL_US_MD, 4, 99) -
+		                 (double)tp / (double)tn) < 1e-12);
+	}
+	assert_true(checked >= 6);
+	assert_int_equal(sp__sim_band(215), 0);
+	assert_int_equal(sp__sim_band(205), 0);
+	assert_int_equal(sp__sim_band(250), 4);
+	assert_int_equal(sp__sim_band(300), 8);
+	sp_sim_result_free(r);
+	sp_model_free(m);
+}
+
+/* apps_adapt: weaker applicants send more applications to their
+ * preferred family, stronger ones fewer, about the same in all (within
+ * 20%: the strengths are skewed, so exp(-alpha zs) does not average 1). */
+static void test_apps_adapt(void **state)
+{
+	(void)state;
+	static const char *const codes[] = {"PSYCH"};
+	sp_model *m = model_of(codes, 1);
+	sp__trial t;
+	sp__trial_init(&t);
+	sp_err err;
+	double sum[2][2] = {{0}}, cnt[2][2] = {{0}}, tot[2] = {0};
+	for (int k = 0; k < 2; k++) {
+		*sp__model_slot(m, SP__G_APPS_ADAPT) = k ? 0.5 : 0;
+		OK(sp__trial_run(&t, m, 8, 0, NULL, &err));
+		int32_t f = sp__model_family(m, "PSYCH");
+		for (size_t i = 0; i < t.npop; i++) {
+			const sp__appl *a = &t.ap.v[i];
+			if (a->outside || a->fam != f || a->backup >= 0 ||
+			    a->adv)
+				continue;
+			int weak = a->z < t.fam_mu[f];
+			sum[k][weak] += a->app_n;
+			cnt[k][weak]++;
+			tot[k] += a->app_n;
+		}
+	}
+	sp__trial_free(&t);
+	double weak0 = sum[0][1] / cnt[0][1], weak1 = sum[1][1] / cnt[1][1];
+	double strong0 = sum[0][0] / cnt[0][0], strong1 = sum[1][0] / cnt[1][0];
+	assert_true(weak1 > 1.2 * weak0);
+	assert_true(strong1 < 0.9 * strong0);
+	assert_true(fabs(tot[1] / tot[0] - 1) < 0.2);
+	sp_model_free(m);
+}
+
 /* A short calibration on three small specialties lowers the weighted
  * sum of squares, with fewer evaluations per Jacobian than parameters
  * (grouped differences), and leaves the model where it reports. */
@@ -964,6 +1077,8 @@ int main(void)
 	    cmocka_unit_test(test_substreams),
 	    cmocka_unit_test(test_trial_signals_interviews),
 	    cmocka_unit_test(test_calibrate_short),
+	    cmocka_unit_test(test_band_tally),
+	    cmocka_unit_test(test_apps_adapt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
