@@ -1355,6 +1355,32 @@ static sp_status take_list(sp_advice *r, work *w, const int32_t *main_pick,
 	return SP_OK;
 }
 
+/* What we do not know about the applicant.  The latent strength's
+ * unexplained part e (letters, clerkship grades, interview skill:
+ * strength_noise, docs/model.md) is integrated over at the nodes ex[];
+ * the list's P(match) given e rises with e.  The interval reports it at
+ * the 10th and 90th percentiles of e (z = -/+1.2816), linear between
+ * the two nodes around z: the range of applicants with this profile, not
+ * the model's own uncertainty (the band). */
+#define UNKNOWN_Z 1.2815516
+
+static double at_quantile(const sp_advisor *a, const double *v, double z)
+{
+	int lo = -1, hi = -1;
+	for (int e = 0; e < NE; e++) {
+		if (a->ex[e] <= z && (lo < 0 || a->ex[e] > a->ex[lo]))
+			lo = e;
+		if (a->ex[e] >= z && (hi < 0 || a->ex[e] < a->ex[hi]))
+			hi = e;
+	}
+	if (lo < 0)
+		return v[hi];
+	if (hi < 0 || hi == lo)
+		return v[lo];
+	double t = (z - a->ex[lo]) / (a->ex[hi] - a->ex[lo]);
+	return v[lo] + t * (v[hi] - v[lo]);
+}
+
 /* P(match) of the list (and of its PGY-1 part), P(match there) at each
  * program, the first choice's share, the advanced specialty's figures,
  * the counts, classes and reasons. */
@@ -1377,6 +1403,10 @@ static sp_status score_list(const sp_advisor *a, sp_advice *r)
 	sp_free(tmp);
 	if (s)
 		return s;
+	r->unk_lo = at_quantile(a, bm.any, -UNKNOWN_Z);
+	r->unk_hi = at_quantile(a, bm.any, UNKNOWN_Z);
+	r->unk_pref_lo = at_quantile(a, bm.first, -UNKNOWN_Z);
+	r->unk_pref_hi = at_quantile(a, bm.first, UNKNOWN_Z);
 	r->p_pref = r->p_adv = r->p_adv_pgy1 = 0;
 	for (int e = 0; e < NE; e++) {
 		r->p_pref += a->ew[e] * bm.first[e];

@@ -184,6 +184,10 @@ struct sp_advice {
 	rprog *pr; /* the list, in rank (preference) order */
 	size_t n;
 	double p_match, lo, hi, p_pref, cost, value;
+	/* P(match) anywhere and in the first choice for an applicant of
+	 * this profile at the 10th and 90th percentiles of what the profile
+	 * does not tell (advise.c, at_quantile). */
+	double unk_lo, unk_hi, unk_pref_lo, unk_pref_hi;
 	double p_pref_alone; /* the first choice's list without backups */
 	/* Advanced first choice: P(an advanced position), P(a PGY-1 year
 	 * from the PGY-1 list), P(both); P(the first choice with its PGY-1

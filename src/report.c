@@ -144,6 +144,12 @@ static void json_summary(sp__out *o, const sp_advice *r)
 	kv_num(o, "p_match", r->p_match, 4);
 	kv_num(o, "p_match_low", r->lo, 4);
 	kv_num(o, "p_match_high", r->hi, 4);
+	/* Applicants of this profile, 10th to 90th percentile of what it
+	 * does not tell (letters, grades, interviews). */
+	kv_num(o, "p_match_p10", r->unk_lo, 4);
+	kv_num(o, "p_match_p90", r->unk_hi, 4);
+	kv_num(o, "p_match_first_choice_p10", r->unk_pref_lo, 4);
+	kv_num(o, "p_match_first_choice_p90", r->unk_pref_hi, 4);
 	kv_num(o, "p_match_preferred", r->p_pref, 4);
 	kv_num(o, "p_match_first_choice", r->p_pref, 4);
 	kv_num(o, "p_match_first_choice_without_backups", r->p_pref_alone, 4);
@@ -470,7 +476,7 @@ static void table_head(const sp_advice *r, FILE *f)
 {
 	const sp_advisor *a = r->a;
 	const prof *pf = &r->pf;
-	char b1[16], b2[16], b3[16];
+	char b1[16], b2[16], b3[16], b4[16];
 	fprintf(f, "SmartPick recommendation: %s", fam_name(r, 0));
 	for (int s = 1, k = 0; s < pf->nfam; s++)
 		if (pf->role[s] == ROLE_BACKUP)
@@ -494,6 +500,14 @@ static void table_head(const sp_advice *r, FILE *f)
 		fprintf(f, "  (%s without backups: protected)",
 		        sp__report_pct(b2, 16, r->p_pref_alone));
 	fputc('\n', f);
+	fprintf(f,
+	        "  applicants like you: %s to %s anywhere, %s to %s in %s\n"
+	        "  (10th to 90th percentile of what the profile cannot tell:\n"
+	        "  letters, clerkship grades, interviews)\n",
+	        sp__report_pct(b1, 16, r->unk_lo),
+	        sp__report_pct(b2, 16, r->unk_hi),
+	        sp__report_pct(b3, 16, r->unk_pref_lo),
+	        sp__report_pct(b4, 16, r->unk_pref_hi), fam_name(r, 0));
 	if (r->has_pgy1)
 		fprintf(f,
 		        "  advanced position %s, PGY-1 year %s, both %s; "

@@ -215,6 +215,8 @@ try {
       }));
     }
     out.pmatch = document.getElementById('p-match').textContent;
+    const unk = document.querySelector('#p-unknown .stat-value');
+    out.unknown = unk ? unk.textContent : null;
     return out;
   });
   let tiersOk = true;
@@ -238,6 +240,9 @@ try {
   check('list shown grouped by tier with signals and reasons', tiersOk, why);
   const wantP = pct0(report.p_match);
   check('summary shows the overall P(match)', shown.pmatch === wantP, `${shown.pmatch} vs ${wantP}`);
+  const wantU = `${pct0(report.p_match_p10)}–${pct0(report.p_match_p90)}`;
+  check('summary shows the range of applicants like you (10th-90th percentile)',
+    shown.unknown === wantU, `${shown.unknown} vs ${wantU}`);
 
   // --- The chart and its text alternative. ---------------------------
   const chart = await page.evaluate(() => {

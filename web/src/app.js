@@ -530,6 +530,14 @@ function renderSummary(r) {
   if (typeof r.p_match_preferred === 'number') {
     stats.append(stat(`In ${r.specialty}`, pct(r.p_match_preferred), 'your first choice'));
   }
+  // What the profile cannot tell (letters, grades, interviews): the range
+  // of applicants like this one, 10th to 90th percentile (the CLI's line).
+  if (typeof r.p_match_p10 === 'number' && typeof r.p_match_p90 === 'number') {
+    const s = stat('Applicants like you', `${pct(r.p_match_p10)}–${pct(r.p_match_p90)}`,
+      '10th to 90th percentile of what the profile cannot tell: letters, grades, interviews');
+    s.id = 'p-unknown';
+    stats.append(s);
+  }
   stats.append(stat('Applications', String(r.applications), `fees ${dollars(r.cost)}, transcript included`));
   if (typeof r.interviews_expected === 'number') {
     stats.append(stat('Interviews', r.interviews_expected.toFixed(1), 'expected, at most 16 attended'));
