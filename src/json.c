@@ -1109,7 +1109,7 @@ sp_status sp__json_as_double(const sp__json_doc *d, const sp__json *n,
 	if (!n || n->type != SP__JSON_NUMBER || !(n->u.num.d >= lo) ||
 	    !(n->u.num.d <= hi))
 		return sp__json_err(err, d, n, SP_EPARSE, field,
-		                    "expected a number between %.17g and %.17g",
+		                    "expected a number between %.15g and %.15g",
 		                    lo, hi);
 	*v = n->u.num.d;
 	return SP_OK;
