@@ -253,6 +253,10 @@ static inline double sp__advise_match_if_interviewed(const cand *c)
 {
 	return c->pi[c->tier] > 0 ? c->qbar / c->pi[c->tier] : 0;
 }
+/* A probability strictly between 0 and 1 stays so when written with
+ * `digits` decimals (0.99996 is written 0.9999, not 1.0000), so the page
+ * shows ">99%" where the table does (report.c). */
+double sp__report_prob_kept(double v, int digits);
 /* report.c: a program's identity fields in JSON (from "id" on; the one
  * place catalog fields join every writer's output), and a probability
  * rounded as the page rounds it (">99%", "<1%") into buf. */

@@ -136,7 +136,7 @@ static void num(sp__out *o, const char *key, double v)
 	if (!isfinite(v))
 		snprintf(buf, sizeof buf, "null");
 	else
-		snprintf(buf, sizeof buf, "%.4f", v);
+		snprintf(buf, sizeof buf, "%.4f", sp__report_prob_kept(v, 4));
 	sp__out_str(o, buf);
 }
 
@@ -180,7 +180,7 @@ sp_status sp_chances_write_json(const sp_chances *ch, FILE *f)
 static void cell(FILE *f, double v)
 {
 	if (isfinite(v))
-		fprintf(f, ",%.4f", v);
+		fprintf(f, ",%.4f", sp__report_prob_kept(v, 4));
 	else
 		fputc(',', f);
 }

@@ -475,7 +475,7 @@ static int advice(const sp_rank *r, char (*s)[400])
 static void jnum(sp__out *o, double v)
 {
 	char buf[32];
-	snprintf(buf, sizeof buf, "%.4f", v);
+	snprintf(buf, sizeof buf, "%.4f", sp__report_prob_kept(v, 4));
 	sp__out_str(o, buf);
 }
 

@@ -12,6 +12,14 @@
 
 static const char *const class_names[] = {"reach", "target", "likely"};
 
+double sp__report_prob_kept(double v, int digits)
+{
+	if (!(v > 0 && v < 1))
+		return v;
+	double ulp = pow(10, -digits);
+	return fmin(fmax(v, ulp), 1 - ulp);
+}
+
 static void jnum(sp__out *o, double v, int digits)
 {
 	char buf[32];
@@ -19,6 +27,8 @@ static void jnum(sp__out *o, double v, int digits)
 		sp__out_str(o, "null");
 		return;
 	}
+	if (digits >= 2)
+		v = sp__report_prob_kept(v, digits);
 	snprintf(buf, sizeof buf, "%.*f", digits, v);
 	sp__out_str(o, buf);
 }

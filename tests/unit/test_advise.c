@@ -636,6 +636,19 @@ static void test_unknown_interval(void **state)
 	sp__json_free(d);
 }
 
+/* A probability strictly between 0 and 1 is written strictly between
+ * (the page then shows ">99%" as the table does); 0, 1 and the rest are
+ * left alone. */
+static void test_prob_kept(void **state)
+{
+	(void)state;
+	assert_true(fabs(sp__report_prob_kept(0.99996, 4) - 0.9999) < 1e-12);
+	assert_true(fabs(sp__report_prob_kept(0.00001, 4) - 0.0001) < 1e-12);
+	assert_true(sp__report_prob_kept(1, 4) == 1);
+	assert_true(sp__report_prob_kept(0, 4) == 0);
+	assert_true(sp__report_prob_kept(0.5, 4) == 0.5);
+}
+
 /* The shrinkage of the shares of binding seasons follows the row's
  * own spread: programs that all fill about as often share their
  * evidence (8 pseudo-seasons), a row of mostly always-filling programs
@@ -728,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_stronger_matches_more),
 	    cmocka_unit_test(test_interview_cap),
 	    cmocka_unit_test(test_unknown_interval),
+	    cmocka_unit_test(test_prob_kept),
 	    cmocka_unit_test(test_shrink_weight),
 	    cmocka_unit_test(test_stats_reused),
 	    cmocka_unit_test(test_alloc_failures),
