@@ -516,6 +516,12 @@ static bool has_state(char (*list)[3], int n, const char *s)
 	return false;
 }
 
+/* A row of the real catalog whose very name is estimated. */
+static bool invented(const sp_program_info *p)
+{
+	return !p->synthetic && (p->estimated >> SP_FIELD_NAME & 1);
+}
+
 /* The candidates: the programs of the profile's specialties that it
  * neither refuses nor cannot join (visa). */
 static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
@@ -531,6 +537,17 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 		return SP_ENOMEM;
 	bool any_want =
 	    pf->nwant_states || pf->want_regions || pf->want_settings;
+	/* Only real programs are recommended: an applicant cannot apply to
+	 * a row the catalog made up to reach the published counts ("Unlisted
+	 * ... (estimated)"; it stays in the market).  A family with no real
+	 * programs at all (preliminary and transitional years, for now)
+	 * keeps its estimated rows, named as such, as placeholders. */
+	bool real[MAX_FAM] = {false};
+	for (size_t j = 0; j < a->np; j++)
+		for (int i = 0; i < pf->nfam; i++)
+			if (pf->fam[i] == m->spec_fam[m->prog_spec[j]] &&
+			    !invented(&a->progs[j]))
+				real[i] = true;
 	size_t k = 0;
 	for (size_t j = 0; j < a->np; j++) {
 		const sp_program_info *p = &a->progs[j];
@@ -538,6 +555,8 @@ static sp_status candidates(const sp_advisor *a, const prof *pf, cand **out,
 		for (int i = 0; i < pf->nfam; i++)
 			if (pf->fam[i] == f)
 				slot = i;
+		if (slot >= 0 && real[slot] && invented(p))
+			continue;
 		if (slot < 0 || (pf->p.needs_visa && !p->sponsors_visa) ||
 		    has_state((char(*)[3])pf->avoid_states, pf->navoid_states,
 		              p->state) ||
@@ -1510,6 +1529,27 @@ static void explain_pgy1(const sp_advisor *a, sp_advice *r)
 	    100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete, f->name);
 }
 
+/* Estimated rows on the list: only where a family has no real programs
+ * in the catalog (candidates), so the applicant knows to find them. */
+static void explain_invented(const sp_advisor *a, sp_advice *r)
+{
+	bool told[MAX_FAM] = {false};
+	for (size_t i = 0; i < r->n; i++) {
+		const cand *x = &r->pr[i].c;
+		if (told[x->slot] || !invented(&a->progs[x->j]))
+			continue;
+		told[x->slot] = true;
+		sp__advise_note(
+		    r,
+		    "The catalog has no real %s programs by name yet: the "
+		    "rows named \"Unlisted ... (estimated)\" on this list "
+		    "stand "
+		    "for programs of that kind, with estimated figures: find "
+		    "the real ones on ERAS and apply to that many.",
+		    a->m->fam[r->pf.fam[x->slot]].name);
+	}
+}
+
 /* Specialties that apply outside ERAS (OB/GYN: ResidencyCAS). */
 static void explain_systems(const sp_advisor *a, sp_advice *r)
 {
@@ -1603,6 +1643,7 @@ static void explain(const sp_advisor *a, sp_advice *r)
 	explain_signals(a, r);
 	explain_pgy1(a, r);
 	explain_systems(a, r);
+	explain_invented(a, r);
 }
 
 /* A deep copy of candidates c[0..n) (their tables too) into *out. */

@@ -61,6 +61,11 @@ def properties(name, profile):
         t = r.get("tradeoff", [])
         check(name, "the trade-off curve is given",
               len(t) == 5 and all(0 <= x["p_first_choice"] <= x["p_match"] + 1e-9 for x in t))
+    # Real programs only: no row the catalog made up ("Unlisted ...
+    # (estimated)") in the first choice's or a backup's list (a PGY-1 year
+    # keeps them while the catalog has no real names for it, with a note).
+    made_up = [p["code"] for p in main if "name" in p.get("estimated", [])]
+    check(name, "only real programs recommended", not made_up, ", ".join(made_up))
     check(name, "P(match anywhere) and in the first choice reported",
           0 <= r["p_match_first_choice"] <= r["p_match"] + 1e-9 <= 1 + 1e-9)
 
@@ -70,6 +75,7 @@ def properties(name, profile):
     avoid = set(profile.get("states_avoid", []))
     helpful = [p for p in chances(profile)["programs"]
                if p["state"] not in avoid and p["setting"] not in profile.get("settings_avoid", [])
+               and "name" not in p.get("estimated", [])
                and (p.get("p_interview_gold") or p.get("p_interview_signal") or 0)
                > p["p_interview_no_signal"] + 0.005]
     first = r["signals"][0]
