@@ -715,9 +715,38 @@ static bool body_ok(const srv_request *req, long cap, srv_response *r)
 	return true;
 }
 
-/* The advisor's JSON answers: POST /api/recommend (sp_recommend_json),
- * POST /api/rank (sp_rank_json) and POST /api/score (sp_score_json),
- * whose bodies are capped at `cap`
+/* The advisor's JSON answers share their checks and their ending: the
+ * query holds only `known`, the body fits `cap`, the server has an
+ * advisor; then call() gives the library's answer or its error. */
+static bool advisor_ready(const srv_app *app, const srv_request *req,
+                          const query *q, const char *const *known, size_t cap,
+                          srv_response *r)
+{
+	if (!only_known(q, known, r) || !body_ok(req, cap, r))
+		return false;
+	if (!app->adv) {
+		set_error(r, 503, NULL,
+		          "the advisor is not available on this server");
+		return false;
+	}
+	return true;
+}
+
+static void advisor_answer(srv_response *r, sp_status s, const sp_err *err,
+                           char *out, size_t n)
+{
+	if (s) {
+		set_lib_error(r, s, err);
+		return;
+	}
+	r->status = 200;
+	r->body = out;
+	r->len = n;
+	add_header(r, "Content-Type", json_type);
+}
+
+/* POST /api/recommend (sp_recommend_json), POST /api/rank (sp_rank_json)
+ * and POST /api/score (sp_score_json), whose bodies are capped at `cap`
  * and named `what` in error messages. */
 typedef sp_status (*advisor_json_fn)(const sp_advisor *, const char *, size_t,
                                      const char *, char **, size_t *, sp_err *);
@@ -727,26 +756,14 @@ static void api_advisor(const srv_app *app, const srv_request *req,
                         size_t cap, const char *what)
 {
 	static const char *const known[] = {NULL};
-	if (!only_known(q, known, r) || !body_ok(req, cap, r))
+	if (!advisor_ready(app, req, q, known, cap, r))
 		return;
-	if (!app->adv) {
-		set_error(r, 503, NULL,
-		          "the advisor is not available on this server");
-		return;
-	}
 	char *out = NULL;
 	size_t n = 0;
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s = fn(app->adv, req->body, req->len, what, &out, &n, &err);
-	if (s) {
-		set_lib_error(r, s, &err);
-		return;
-	}
-	r->status = 200;
-	r->body = out;
-	r->len = n;
-	add_header(r, "Content-Type", json_type);
+	advisor_answer(r, s, &err, out, n);
 }
 
 /* POST /api/chances[?specialty=NAME]: the body is a profile. */
@@ -754,28 +771,15 @@ static void api_chances(const srv_app *app, const srv_request *req,
                         const query *q, srv_response *r)
 {
 	static const char *const known[] = {"specialty", NULL};
-	if (!only_known(q, known, r) ||
-	    !body_ok(req, SRV_MAX_BODY_RECOMMEND, r))
+	if (!advisor_ready(app, req, q, known, SRV_MAX_BODY_RECOMMEND, r))
 		return;
-	if (!app->adv) {
-		set_error(r, 503, NULL,
-		          "the advisor is not available on this server");
-		return;
-	}
 	char *out = NULL;
 	size_t n = 0;
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s = sp_chances_json(app->adv, req->body, req->len, "profile",
 	                              param(q, "specialty"), &out, &n, &err);
-	if (s) {
-		set_lib_error(r, s, &err);
-		return;
-	}
-	r->status = 200;
-	r->body = out;
-	r->len = n;
-	add_header(r, "Content-Type", json_type);
+	advisor_answer(r, s, &err, out, n);
 }
 
 static void api_portfolio(const srv_app *app, const srv_request *req,

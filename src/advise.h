@@ -264,10 +264,6 @@ void sp__report_program_ident(sp__out *o, const sp_program_info *p);
 const char *sp__report_pct(char *buf, size_t size, double p);
 /* The identity columns in CSV (their header when p is NULL). */
 void sp__report_program_ident_csv(FILE *f, const sp_program_info *p);
-/* Runs writer w on obj into a string (free with sp_free). */
-sp_status sp__report_to_string(sp_status (*w)(const void *, FILE *),
-                               const void *obj, char **out, size_t *outlen,
-                               sp_err *err) SP_MUST_CHECK;
 /* "gold", "silver" or "none" for tier 2, 1, 0. */
 const char *sp__advise_tier_name(int t);
 /* The most interviews an applicant attends (the model's cap). */

@@ -257,7 +257,7 @@ sp_status sp_chances_json(const sp_advisor *a, const char *json, size_t len,
 	    sp_chances_compute(a, json, len, name, specialty, &ch, err);
 	if (s)
 		return s;
-	s = sp__report_to_string(chances_json, ch, out, outlen, err);
+	s = sp__out_string(chances_json, ch, out, outlen, err);
 	sp_chances_free(ch);
 	return s;
 }

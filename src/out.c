@@ -79,9 +79,17 @@ sp_status sp__out_string(sp_status (*write)(const void *obj, FILE *f),
 	*out = NULL;
 	*outlen = 0;
 	FILE *f = open_memstream(&buf, &n);
-	sp_status s = f ? write(obj, f) : SP_ENOMEM;
+	if (!f)
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "out of memory");
+	sp_status s = write(obj, f);
+	if (fclose(f) || s) {
+		free(buf);
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "cannot write the report");
+	}
 	/* Hand over through the library's allocation door. */
-	if ((f && fclose(f)) || s || !(*out = sp_malloc(n + 1))) {
+	if (!(*out = sp_malloc(n + 1))) {
 		free(buf);
 		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
 		                   "out of memory");

@@ -721,37 +721,6 @@ sp_status sp_advice_write_csv(const sp_advice *r, FILE *f)
 	return ferror(f) ? SP_EIO : SP_OK;
 }
 
-/* Runs writer w on obj into a string given through the library's
- * allocation door. */
-sp_status sp__report_to_string(sp_status (*w)(const void *, FILE *),
-                               const void *obj, char **out, size_t *outlen,
-                               sp_err *err)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	*out = NULL;
-	*outlen = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f)
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	sp_status s = w(obj, f);
-	if (fclose(f) || s) {
-		free(buf);
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "cannot write the report");
-	}
-	*out = sp_malloc(n + 1);
-	if (*out)
-		memcpy(*out, buf, n + 1);
-	free(buf);
-	if (!*out)
-		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
-		                   "out of memory");
-	*outlen = n;
-	return SP_OK;
-}
-
 static sp_status advice_json(const void *r, FILE *f)
 {
 	return sp_advice_write_json(r, f);
@@ -767,7 +736,7 @@ sp_status sp_recommend_json(const sp_advisor *a, const char *json, size_t len,
 	sp_status s = sp_recommend(a, json, len, name, &r, err);
 	if (s)
 		return s;
-	s = sp__report_to_string(advice_json, r, out, outlen, err);
+	s = sp__out_string(advice_json, r, out, outlen, err);
 	sp_advice_free(r);
 	return s;
 }

@@ -169,7 +169,7 @@ static sp_status fill(const sp_advisor *a, sp_advice *r, const char *name,
 	return s ? s : sp__advise_rescore(a, r);
 }
 
-/* sp_advice_write_json under the writer type sp__report_to_string
+/* sp_advice_write_json under the writer type sp__out_string
  * takes. */
 static sp_status write_json(const void *r, FILE *f)
 {
@@ -202,7 +202,7 @@ sp_status sp_score_json(const sp_advisor *a, const char *json, size_t len,
 		                   "and figures are drawn, not real "
 		                   "(docs/catalog.md).");
 	if (!s)
-		s = sp__report_to_string(write_json, r, out, outlen, err);
+		s = sp__out_string(write_json, r, out, outlen, err);
 	if (s == SP_ENOMEM)
 		sp__err_set(err, s, name, 0, NULL, "out of memory");
 	sp_advice_free(r);
