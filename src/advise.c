@@ -421,12 +421,14 @@ static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
 
 /* P(interview) and q = P(interview and taken) at program j for the
  * interview score S ~ Normal(mu0 + ex[k] sd_z, sig) at every latent
- * strength node k; `shift` moves both cutoffs.  With X = S - C_I and
+ * strength node k; the program ranks on S less the part of a signal's
+ * bonus it does not keep, centred at mur (mur = mu0 without a signal;
+ * market.c, program_lists); `shift` moves both cutoffs.  With X = S - C_I and
  * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
  * R the rank noise), X and Y are bivariate normal with covariance
  * sig^2; a cutoff that did not bind in a season lets everyone
  * through.  `pass` is the score screen's (screen_pass). */
-static void program_probs(const sp_advisor *a, size_t j, double mu0,
+static void program_probs(const sp_advisor *a, size_t j, double mu0, double mur,
                           double shift, double pass, double *pint, double *q)
 {
 	const sp__prog_stats *st = &a->st[j];
@@ -441,7 +443,7 @@ static void program_probs(const sp_advisor *a, size_t j, double mu0,
 			pint[k] = q[k] = 0;
 			continue;
 		}
-		double g = (mu - st->mcm - shift) / sy;
+		double g = (mu + mur - mu0 - st->mcm - shift) / sy;
 		double py = fm > 0 ? phi(g) : 1;
 		double both = px * py;
 		/* Where either event is all but certain or impossible the
@@ -644,9 +646,12 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 			if (t && !sp_model_interview_score(a->m, x->j, &bare, 0,
 			                                   t, &with, &sig))
 				continue;
-			program_probs(a, (size_t)x->j,
-			              mu0 + (t ? with - base : 0), shift, pass,
-			              &x->qi[t * NE], &x->q[t * NE]);
+			double bonus = t ? with - base : 0;
+			program_probs(
+			    a, (size_t)x->j, mu0 + bonus,
+			    mu0 + a->m->g[SP__G_R_SIGNAL] * bonus +
+			        sp__model_rank_offset(a->m, x->j, pf->p.type),
+			    shift, pass, &x->qi[t * NE], &x->q[t * NE]);
 			/* A signal never lowers a chance: node by node, the
 			 * tier's figures are at least the unsignalled ones
 			 * (the quadratures can differ in the last digit). */
@@ -1636,6 +1641,63 @@ static void explain_stop(sp_advice *r)
 	}
 }
 
+/* Programs the simulated market leaves short of residents in most
+ * seasons take anyone they interviewed (program_probs).  Where the model
+ * fills a family's positions less often than the real Match (Internal
+ * Medicine 87% against a published 96.7%, docs/validation.md), a list
+ * that leans on such programs is told an optimistic figure: said so
+ * where they carry at least 10 points and a fifth of the family's
+ * P(match), with both fill rates. */
+#define SHORT_SHARE 0.5 /* filled in fewer than half the seasons */
+static void explain_unfilled(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	const sp_model *m = a->m;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		int32_t f = pf->fam[sl];
+		const sp__peer *pe = &a->peer[f];
+		double sim = 0, pos = 0;
+		for (size_t j = 0; j < a->np; j++)
+			if (m->spec_fam[m->prog_spec[j]] == f) {
+				sim += a->st[j].filled;
+				pos += a->progs[j].positions;
+			}
+		if (!(pe->positions > 0) || !(pos > 0))
+			continue;
+		double pub = pe->matched / pe->positions;
+		sim /= pos;
+		if (sim > pub - 0.02)
+			continue;
+		double p = 0, all = 0;
+		int n = 0;
+		for (size_t i = 0; i < r->n; i++) {
+			const cand *x = &r->pr[i].c;
+			if (x->slot != sl)
+				continue;
+			all += x->pm;
+			if (a->fm[x->j] < SHORT_SHARE) {
+				p += x->pm;
+				n++;
+			}
+		}
+		if (p < 0.1 || p < 0.2 * all)
+			continue;
+		bool one = n == 1;
+		sp__advise_note(
+		    r,
+		    "%d %s program%s on this list, carrying %.0f of its "
+		    "%.0f points, %s short of residents in most simulated "
+		    "seasons, when %s anyone %s interviewed who ranks %s. "
+		    "The model fills %.0f%% of %s's positions where the "
+		    "real Match filled %.1f%% (NRMP 2025): read %s chances "
+		    "as optimistic.",
+		    n, m->fam[f].name, one ? "" : "s", 100 * p, 100 * all,
+		    one ? "is" : "are", one ? "it takes" : "they take",
+		    one ? "it" : "they", one ? "it" : "them", 100 * sim,
+		    m->fam[f].name, 100 * pub, one ? "its" : "their");
+	}
+}
+
 static void explain(const sp_advisor *a, sp_advice *r)
 {
 	explain_stop(r);
@@ -1644,6 +1706,7 @@ static void explain(const sp_advisor *a, sp_advice *r)
 	explain_pgy1(a, r);
 	explain_systems(a, r);
 	explain_invented(a, r);
+	explain_unfilled(a, r);
 }
 
 /* A deep copy of candidates c[0..n) (their tables too) into *out. */
@@ -1807,11 +1870,14 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	if (j < 0 || (size_t)j >= a->np || tier < 0 || tier > 2)
 		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 		                   "no such program or tier");
-	double mu0, sig, pi[NE], qq[NE];
-	if (!sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mu0, &sig))
+	double mu0, mut, sig, pi[NE], qq[NE];
+	if (!sp_model_interview_score(a->m, j, &pf.p, 0, 0, &mu0, &sig) ||
+	    !sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mut, &sig))
 		return SP_OK;
-	program_probs(a, (size_t)j, mu0, 0,
-	              sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
+	program_probs(a, (size_t)j, mut,
+	              mu0 + a->m->g[SP__G_R_SIGNAL] * (mut - mu0) +
+	                  sp__model_rank_offset(a->m, j, pf.p.type),
+	              0, sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
 	for (int k = 0; k < NE; k++) {
 		*pint += a->ew[k] * pi[k];
 		*q += a->ew[k] * qq[k];

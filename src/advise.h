@@ -37,6 +37,7 @@ typedef struct {
 	double q1, median, q3;       /* Step 2 CK of matched seniors */
 	double unmatched_median;     /* of unmatched seniors */
 	double rate[SP_APPL_NTYPES]; /* mean program interview rate, 2024 */
+	double positions, matched;   /* NRMP 2025, the family's rows */
 } sp__peer;
 
 struct sp_advisor {

@@ -44,7 +44,7 @@
 /* A rank floor is fitted for families with a fill target below this
  * (percent); a demand group holds at most this share of the positions
  * of the families whose demand is fitted. */
-#define FLOOR_FILL   97.5
+#define FLOOR_FILL   95.0
 #define FLOOR_START  -3.0
 #define FLOOR_OFF    -9.5 /* at or below: off (the default is -10) */
 #define DEMAND_SHARE 0.06
@@ -665,6 +665,12 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 			reach = true;
 		if (x->kind == T_BAND)
 			band = true;
+		/* How far a family's programs rank IMGs below what their
+		 * interviews say: the non-US IMGs' match rate by preferred
+		 * specialty (the interview rates are the programs' own,
+		 * progfit.c). */
+		if (x->kind == T_IMG)
+			want[SP__F_RANK_IMG][x->idx] = true;
 		/* Unfilled positions that persist: some applicants would
 		 * rather not rank the family's programs. */
 		if (x->kind == T_FILL && x->value < FLOOR_FILL)

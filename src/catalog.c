@@ -30,7 +30,7 @@
  * each specialty row; labelled estimated rows ("Unlisted ... program N
  * (estimated)", drawn like synthetic ones from a fixed stream) bring the
  * row to its published program count; the row's published positions are
- * split equally over its programs.  Setting (from the name), selectivity
+ * shared by interview volume (row_sizes).  Setting (from the name), selectivity
  * (from the measured rates), slots, visa sponsorship and the Step 2 CK
  * median are estimates, and each row's `estimated` column lists what is.
  *
@@ -1619,17 +1619,63 @@ static int draw_real_state(sp_rng *r, const long *count, long total)
 	return 0;
 }
 
+/* A program's positions (estimated) follow its interview volume: the
+ * slots fitted to its own measured rates (read_fitted_slots), capped at
+ * SIZE_CAP times the row's median; a program without fitted slots, and
+ * every estimated row, weighs the median.  Every program gets at least
+ * one position and the row sums to its published positions (apportion).
+ * An equal split had given every Internal Medicine program 15 positions,
+ * so a program fitted to interview 2 applicants (it interviews almost
+ * none of the many who apply) could never fill, and 1 in 8 of the
+ * specialty's positions went unfilled in the simulated Match (published
+ * 3.3%); docs/catalog.md. */
+#define SIZE_CAP 3.0
+
+static sp_status row_sizes(const spec *sp, const prog_vec *real, int *size)
+{
+	int n = sp->programs, k = (int)real->n, nw = 0;
+	double *w = sp_malloc((size_t)n * sizeof *w);
+	double *v = sp_malloc((size_t)n * sizeof *v);
+	if (!w || !v) {
+		sp_free(w);
+		sp_free(v);
+		return SP_ENOMEM;
+	}
+	for (int j = 0; j < k; j++)
+		if (real->v[j].interview_slots > 0)
+			v[nw++] = real->v[j].interview_slots;
+	double med = nw ? median_of(v, (size_t)nw) : 1;
+	for (int j = 0; j < n; j++) {
+		double x = j < k && real->v[j].interview_slots > 0
+		               ? real->v[j].interview_slots
+		               : med;
+		w[j] = SP_MIN(x, SIZE_CAP * med);
+	}
+	bool ok = sp->positions >= n && nw > 0 &&
+	          apportion(size, w, n, sp->positions);
+	if (!ok) /* equal split: the first positions % n get one more */
+		for (int j = 0; j < n; j++)
+			size[j] = sp->positions / n + (j < sp->positions % n);
+	sp_free(w);
+	sp_free(v);
+	return SP_OK;
+}
+
 /* Writes specialty row sp (number `row`): its real programs, then the
- * estimated rows that bring it to the published program count, all
- * sharing the published positions equally (largest remainders: the
- * first positions % programs programs get one more). */
+ * estimated rows that bring it to the published program count, sharing
+ * the published positions by interview volume (row_sizes). */
 static sp_status real_specialty(sp_catalog *c, sqlite3_stmt *ins,
                                 const spec *sp, size_t row, prog_vec *real,
                                 const long *state_count, long nstates_total,
                                 sp_err *err)
 {
 	int n = sp->programs, k = (int)real->n;
-	int base = sp->positions / n, extra = sp->positions % n;
+	int *size = sp_malloc((size_t)(n > 0 ? n : 1) * sizeof *size);
+	if (!size || row_sizes(sp, real, size)) {
+		sp_free(size);
+		return sp__err_set(err, SP_ENOMEM, NULL, 0, NULL,
+		                   "out of memory");
+	}
 	sp_rng r;
 	sp_rng_seed(&r, REAL_SEED, (uint64_t)row + 1);
 	real_selectivity(real);
@@ -1637,13 +1683,12 @@ static sp_status real_specialty(sp_catalog *c, sqlite3_stmt *ins,
 	sp_status s = SP_OK;
 	for (int j = 0; !s && j < k; j++) {
 		sp_program_info *p = &real->v[j];
-		complete_real(&r, sp, visa, base + (j < extra), p);
+		complete_real(&r, sp, visa, size[j], p);
 		s = insert_program(c, ins, p, err);
 	}
 	for (int j = k; !s && j < n; j++) {
 		sp_program_info p;
-		int positions = base + (j < extra);
-		draw_program(&r, sp, j, positions, 0, &p);
+		draw_program(&r, sp, j, size[j], 0, &p);
 		int si = draw_real_state(&r, state_count, nstates_total);
 		copy_str(p.state, sizeof p.state, states[si].code);
 		p.region = states[si].division;
@@ -1658,6 +1703,7 @@ static sp_status real_specialty(sp_catalog *c, sqlite3_stmt *ins,
 		copy_str(p.name, sizeof p.name, name);
 		s = insert_program(c, ins, &p, err);
 	}
+	sp_free(size);
 	return s;
 }
 

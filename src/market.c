@@ -664,6 +664,12 @@ double *sp__model_slot(sp_model *m, size_t k)
 	return k < SP__NG ? &m->g[k] : &m->fp[k - SP__NG];
 }
 
+double sp__model_rank_offset(const sp_model *m, int32_t j, int type)
+{
+	bool img = type == SP_APPL_US_IMG || type == SP_APPL_NON_US_IMG;
+	return img ? m->fp[(size_t)SP__F_RANK_IMG * m->nf + m->pfam[j]] : 0.0;
+}
+
 static const char *const gnames[] = {
 #define SP_X(id, name, def, st) name,
     SP__GPARAMS(SP_X)
@@ -1522,8 +1528,11 @@ static sp_status apply_family(sp__trial *t, const sp_model *m, sp_rng *r,
 static long adapt_apps(const sp__trial *t, const sp_model *m, const sp__appl *a,
                        long n)
 {
+	/* Never negative: weaker applicants do not apply more narrowly
+	 * (AAMC: applications rise as scores fall); a fit that asks for
+	 * it is off its model, and below 0 the fit sees a flat objective. */
 	double alpha = m->g[SP__G_APPS_ADAPT];
-	if (alpha == 0 || n <= 0)
+	if (alpha <= 0 || n <= 0)
 		return n;
 	double zs = (a->z - t->fam_mu[a->fam]) / t->fam_sd[a->fam];
 	long k = lround((double)n * exp(-alpha * zs - 0.5 * alpha * alpha));
@@ -1955,6 +1964,7 @@ static sp_status couple_list(sp__trial *t, const sp_model *m, int32_t ia,
 static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 {
 	double noise = m->g[SP__G_R_NOISE_PROG];
+	double drop_share = 1 - m->g[SP__G_R_SIGNAL];
 	int32_t np = m->np;
 	size_t nreg = t->napop;
 	sp__app *apps = t->apps.v;
@@ -1985,6 +1995,14 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 			return SP_ENOMEM;
 		uint64_t *kx = t->kx.v;
 		const int32_t *idx = pidx + t->p_off[j];
+		/* The signal's bonus bought the interview; the rank key
+		 * keeps rank_signal of it (docs/model.md, stage 6). */
+		const float *off = m->poff + (size_t)j * SP__NPOFF;
+		const double *sb = t->sigb + (size_t)m->pfam[j] * 3;
+		double rimg = sp__model_rank_offset(m, j, SP_APPL_US_IMG);
+		double drop[3] = {0,
+		                  drop_share * (sb[1] + off[SP__POFF_TIER(1)]),
+		                  drop_share * (sb[2] + off[SP__POFF_TIER(2)])};
 		/* The population's interviews come first (by index). */
 		size_t i = 0;
 		for (int w = 0; w < 2; w++) {
@@ -1994,8 +2012,12 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 				              (uint64_t)j);
 			for (; i < n && (w || (size_t)idx[i] < nreg); i++) {
 				sp__app *p = &apps[idx[i]];
-				p->score =
-				    (float)(p->score + noise * normal(m, &rl));
+				int ty = t->ap.v[p->appl].type;
+				bool img = ty == SP_APPL_US_IMG ||
+				           ty == SP_APPL_NON_US_IMG;
+				p->score = (float)(p->score - drop[p->tier] +
+				                   (double)img * rimg +
+				                   noise * normal(m, &rl));
 				kx[i] = sp__key(p->score, p->appl);
 			}
 			if (w)

@@ -62,6 +62,7 @@
 	X(SLOTS_PER_POS, "slots_per_position", 12, "assumption")          \
 	X(R_NOISE_APPL, "rank_noise_applicant", 0.3, "assumption")        \
 	X(R_NOISE_PROG, "rank_noise_program", 0.6, "assumption")          \
+	X(R_SIGNAL, "rank_signal", 0, "assumption")                       \
 	X(VISA_SHARE, "visa_share_non_us_img", 0.75, "assumption")        \
 	X(COUPLE_SOLO, "couple_solo_penalty", 3.0, "assumption")          \
 	X(APP_CAP, "application_cap", 400, "assumption")
@@ -85,19 +86,23 @@ enum {
  *    program's measured rates (data/program_fit.csv, progfit.c).
  * 6: weaker applicants send more applications to their preferred family
  *    (apps_adapt); strength_step2 and strength_noise fitted to the
- *    published P(match | Step 2 band) curves. */
-#define SP__MODEL_VERSION 6
+ *    published P(match | Step 2 band) curves.
+ * 7: programs rank their interviewees without the signal's bonus
+ *    (rank_signal: the share of it kept, 0), and IMGs with their
+ *    family's rank_img offset (fitted to non-US IMGs' match rates). */
+#define SP__MODEL_VERSION 7
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
 
 /* Per-family parameters. */
-#define SP__FPARAMS(X)                                \
-	X(DEMAND, "demand", 0, "fitted")              \
-	X(SIG_GOLD, "signal_gold", 1.5, "fitted")     \
-	X(SIG_SILVER, "signal_silver", 0.8, "fitted") \
-	X(RANK_FLOOR, "rank_floor", -10, "fitted")    \
-	X(I_STATE_F, "interview_state_family", 0, "fitted")
+#define SP__FPARAMS(X)                                      \
+	X(DEMAND, "demand", 0, "fitted")                    \
+	X(SIG_GOLD, "signal_gold", 1.5, "fitted")           \
+	X(SIG_SILVER, "signal_silver", 0.8, "fitted")       \
+	X(RANK_FLOOR, "rank_floor", -10, "fitted")          \
+	X(I_STATE_F, "interview_state_family", 0, "fitted") \
+	X(RANK_IMG, "rank_img", 0, "fitted")
 
 enum {
 #define SP_X(id, name, def, st) SP__F_##id,
@@ -177,6 +182,11 @@ struct sp_model {
 /* Number of parameter slots: SP__NG + SP__NF * nf. */
 size_t sp__model_nslots(const sp_model *m);
 double *sp__model_slot(sp_model *m, size_t k);
+/* What program j adds to an applicant's interview score when it ranks
+ * its interviewees (stage 6): the family's rank_img for a graduate of a
+ * foreign school (US or non-US IMG), 0 for anyone else.  The signal's part it
+ * takes away is separate (rank_signal). */
+double sp__model_rank_offset(const sp_model *m, int32_t j, int type);
 
 /* One applicant of a trial. */
 typedef struct {

@@ -125,6 +125,32 @@ static sp_status load_rates(sp_advisor *a, sp_err *err)
 	return s;
 }
 
+/* The published positions and matches of each family (its rows summed):
+ * the fill the simulated market should reach (explain_unfilled). */
+static sp_status load_fills(sp_advisor *a, sp_err *err)
+{
+	static const char *const cols[] = {"code", "positions", "matched"};
+	int idx[3];
+	sp__csv c;
+	sp_status s = open_table(&c, "specialties_2025.csv", cols, 3, idx, err);
+	while (!s && !(s = sp__csv_next(&c, err)) && c.nf) {
+		const char *code = sp__csv_field(&c, idx[0]);
+		for (int32_t k = 0; k < a->m->ns; k++) {
+			if (strcmp(a->m->specs[k].code, code))
+				continue;
+			sp__peer *p = &a->peer[a->m->spec_fam[k]];
+			double n = num_or_nan(sp__csv_field(&c, idx[1]));
+			double m = num_or_nan(sp__csv_field(&c, idx[2]));
+			if (isfinite(n) && isfinite(m)) {
+				p->positions += n;
+				p->matched += m;
+			}
+		}
+	}
+	sp__csv_free(&c);
+	return s;
+}
+
 sp_status sp__peers_load(sp_advisor *a, sp_err *err)
 {
 	a->peer = sp_calloc((size_t)a->m->nf, sizeof *a->peer);
@@ -144,6 +170,8 @@ sp_status sp__peers_load(sp_advisor *a, sp_err *err)
 		s = load_applications(a, err);
 	if (!s)
 		s = load_rates(a, err);
+	if (!s)
+		s = load_fills(a, err);
 	return s;
 }
 

@@ -307,7 +307,9 @@ static void test_refused(void **state)
 	        SP_EPARSE, "field 'x': unknown field");
 }
 
-/* A signal raises the chance there, as at the interview. */
+/* A signal buys the interview, not the rank (rank_signal 0, model
+ * version 7): once interviewed, an applicant who signalled is no likelier
+ * to match there, and a little less (it was invited from lower down). */
 static void test_signal(void **state)
 {
 	(void)state;
@@ -318,7 +320,8 @@ static void test_signal(void **state)
 	snprintf(a, sizeof a, SIGNALLED("none"), profile);
 	snprintf(b, sizeof b, SIGNALLED("gold"), profile);
 	sp_rank *ra = eval(a), *rb = eval(b);
-	assert_true(sp_rank_p_match(rb) > sp_rank_p_match(ra));
+	assert_true(sp_rank_p_match(rb) <= sp_rank_p_match(ra) + 1e-12);
+	assert_true(sp_rank_p_match(rb) > 0);
 	sp_rank_free(ra);
 	sp_rank_free(rb);
 }
