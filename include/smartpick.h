@@ -660,7 +660,15 @@ typedef struct {
 	int research;   /* research items (abstracts, posters, papers) */
 	char state[3];  /* home state; "" for none */
 	int needs_visa; /* 1 when a visa is needed */
+	int aoa;        /* Alpha Omega Alpha: 1 member, -1 not, 0 not said */
 } sp_profile;
+
+/* What the profile tells about the part of the applicant's strength that
+ * Step 2, research and type leave open (letters, grades, interviews):
+ * its mean and SD in units of that part's SD, given the profile's AOA
+ * answer (0 and 1 when it gives none; docs/model.md, "AOA"). */
+void sp_model_strength_given(const sp_model *m, const sp_profile *p,
+                             double *shift, double *scale);
 
 /* Program j's interview score of an applicant with this profile and a
  * given latent-strength deviation `eps` (in SDs of the strength noise;

@@ -427,16 +427,19 @@ static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
  * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
  * R the rank noise), X and Y are bivariate normal with covariance
  * sig^2; a cutoff that did not bind in a season lets everyone
- * through.  `pass` is the score screen's (screen_pass). */
+ * through.  `sdz` is the SD of the applicant's unexplained strength
+ * (sd_z, narrowed by what the profile tells: sp_model_strength_given).
+ * `pass` is the score screen's (screen_pass). */
 static void program_probs(const sp_advisor *a, size_t j, double mu0, double mur,
-                          double shift, double pass, double *pint, double *q)
+                          double sdz, double shift, double pass, double *pint,
+                          double *q)
 {
 	const sp__prog_stats *st = &a->st[j];
 	double fi = a->fi[j], fm = a->fm[j], sx = a->sx[j], sy = a->sy[j];
 	const bvn_nodes *b = &a->bn[j];
 	bool both_bind = fi > 0 && fm > 0;
 	for (int k = 0; k < NE; k++) {
-		double mu = mu0 + a->ex[k] * a->sd_z;
+		double mu = mu0 + a->ex[k] * sdz;
 		double h = (mu - st->icm - shift) / sx;
 		double px = fi > 0 ? phi(h) : 1;
 		if (px < 1e-12 && fi >= 1) { /* never invited here */
@@ -628,8 +631,9 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 		}
 		/* The home-state terms once (tier 0); the signal bonus is
 		 * the difference the tier makes to a stateless score. */
-		double mu0, sig, base, with;
+		double mu0, sig, base, with, given, scale;
 		double pass = sp__advise_screen(a, (size_t)x->j, pf->p.step2);
+		sp_model_strength_given(a->m, &pf->p, &given, &scale);
 		sp_profile bare = pf->p;
 		bare.state[0] = 0;
 		if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, 0, &mu0,
@@ -651,7 +655,8 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 			    a, (size_t)x->j, mu0 + bonus,
 			    mu0 + a->m->g[SP__G_R_SIGNAL] * bonus +
 			        sp__model_rank_offset(a->m, x->j, pf->p.type),
-			    shift, pass, &x->qi[t * NE], &x->q[t * NE]);
+			    scale * a->sd_z, shift, pass, &x->qi[t * NE],
+			    &x->q[t * NE]);
 			/* A signal never lowers a chance: node by node, the
 			 * tier's figures are at least the unsignalled ones
 			 * (the quadratures can differ in the last digit). */
@@ -1522,16 +1527,19 @@ static void explain_pgy1(const sp_advisor *a, sp_advice *r)
 		    f->name);
 		return;
 	}
+	char b[4][16];
 	sp__advise_note(
 	    r,
 	    "%s's advanced (PGY-2) positions start after a PGY-1 year: "
 	    "the list ends with %zu preliminary/transitional programs "
 	    "for it (the supplemental rank list). P(advanced position) "
-	    "%.0f%%, P(a PGY-1 year) %.0f%%, both %.0f%%; with its "
-	    "categorical programs, P(%s with the PGY-1 year) %.0f%%. A "
-	    "PGY-1 year alone is not a match in %s.",
-	    f->name, r->n - r->nmain, 100 * r->p_adv, 100 * r->p_pgy1,
-	    100 * r->p_adv_pgy1, f->name, 100 * r->p_pref_complete, f->name);
+	    "%s, P(a PGY-1 year) %s, both %s; with its categorical "
+	    "programs, P(%s with the PGY-1 year) %s. A PGY-1 year alone "
+	    "is not a match in %s.",
+	    f->name, r->n - r->nmain, sp__report_pct(b[0], 16, r->p_adv),
+	    sp__report_pct(b[1], 16, r->p_pgy1),
+	    sp__report_pct(b[2], 16, r->p_adv_pgy1), f->name,
+	    sp__report_pct(b[3], 16, r->p_pref_complete), f->name);
 }
 
 /* Estimated rows on the list: only where a family has no real programs
@@ -1874,10 +1882,13 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	if (!sp_model_interview_score(a->m, j, &pf.p, 0, 0, &mu0, &sig) ||
 	    !sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mut, &sig))
 		return SP_OK;
+	double given, scale;
+	sp_model_strength_given(a->m, &pf.p, &given, &scale);
 	program_probs(a, (size_t)j, mut,
 	              mu0 + a->m->g[SP__G_R_SIGNAL] * (mut - mu0) +
 	                  sp__model_rank_offset(a->m, j, pf.p.type),
-	              0, sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
+	              scale * a->sd_z, 0,
+	              sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
 	for (int k = 0; k < NE; k++) {
 		*pint += a->ew[k] * pi[k];
 		*q += a->ew[k] * qq[k];

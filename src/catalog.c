@@ -1626,9 +1626,9 @@ static int draw_real_state(sp_rng *r, const long *count, long total)
  * one position and the row sums to its published positions (apportion).
  * An equal split had given every Internal Medicine program 15 positions,
  * so a program fitted to interview 2 applicants (it interviews almost
- * none of the many who apply) could never fill, and 1 in 8 of the
- * specialty's positions went unfilled in the simulated Match (published
- * 3.3%); docs/catalog.md. */
+ * none of the many who apply) could never fill; sized by volume, the
+ * spread of sizes is of the order of Florida's published quotas
+ * (docs/catalog.md).  Which program is large stays a guess. */
 #define SIZE_CAP 3.0
 
 static sp_status row_sizes(const spec *sp, const prog_vec *real, int *size)

@@ -82,6 +82,7 @@ static const struct {
     {"research", "research", K_NUM},
     {"home_state", "home_state", K_STR},
     {"needs_visa", "needs_visa", K_BOOL},
+    {"aoa", "aoa", K_BOOL},
     {"backups", "backups", K_LIST},
     {"states_want", "states_want", K_LIST},
     {"states_avoid", "states_avoid", K_LIST},

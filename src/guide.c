@@ -130,30 +130,34 @@ static void risk_notes(const sp_advisor *a, sp_advice *r)
 {
 	const sp__risk *k = &r->risk;
 	const char *first = a->m->fam[r->pf.fam[0]].name;
+	char b[16];
 	sp__advise_note(r,
-	                "At risk: P(match in %s) is %.0f%%, under %.0f%%. "
+	                "At risk: P(match in %s) is %s, under %.0f%%. "
 	                "Applicants under 80%% should plan for not matching "
 	                "in their first choice.",
-	                first, 100 * k->p, 100 * RISK_LEVEL);
+	                first, sp__report_pct(b, sizeof b, k->p),
+	                100 * RISK_LEVEL);
 	if (k->more_n)
 		sp__advise_note(r,
 		                "More applications: %d %s programs (the "
 		                "likeliest you have not listed, past the stop "
-		                "point) give P(match in %s) %.0f%%.",
-		                k->more_n, first, first, 100 * k->more_p);
+		                "point) give P(match in %s) %s.",
+		                k->more_n, first, first,
+		                sp__report_pct(b, sizeof b, k->more_p));
 	if (k->backup_f >= 0)
 		sp__advise_note(r,
 		                "A backup: adding %s (%d applications in all, "
 		                "%s kept first) gives P(match somewhere) "
-		                "%.0f%%.",
+		                "%s.",
 		                a->m->fam[k->backup_f].name, k->backup_n, first,
-		                100 * k->backup_p);
+		                sp__report_pct(b, sizeof b, k->backup_p));
 	if (k->wider_n)
 		sp__advise_note(r,
 		                "Wider regions and settings: without your "
 		                "place and setting limits, P(match in %s) "
-		                "%.0f%% (%d applications).",
-		                first, 100 * k->wider_p, k->wider_n);
+		                "%s (%d applications).",
+		                first, sp__report_pct(b, sizeof b, k->wider_p),
+		                k->wider_n);
 	sp__advise_note(r,
 	                "Community programs: %d of the %zu programs on your "
 	                "list. If you do not match, SOAP (the Supplemental "

@@ -187,6 +187,18 @@ static sp_status read_person(const sp__json_doc *d, const sp__json *root,
 	if ((s = sp__json_get_bool(d, root, "needs_visa", false, &bv, err)))
 		return s;
 	pf->p.needs_visa = bv;
+	/* Alpha Omega Alpha: elected at US MD schools (docs/profile.md). */
+	const sp__json *aoa = sp__json_get(root, "aoa");
+	if (aoa && (s = sp__json_get_bool(d, root, "aoa", false, &bv, err)))
+		return s;
+	if (aoa && pf->p.type != SP_APPL_US_MD)
+		return sp__json_err(
+		    err, d, aoa, SP_EINVAL, "aoa",
+		    "Alpha Omega Alpha elects at US MD schools: "
+		    "leave 'aoa' out for a %s applicant",
+		    sp_appl_type_name(pf->p.type));
+	if (aoa)
+		pf->p.aoa = bv ? 1 : -1;
 	return SP_OK;
 }
 
@@ -386,13 +398,17 @@ static sp_status read_rest(const sp__json_doc *d, const sp__json *root,
 sp_status sp__profile_parse(const sp_model *m, const char *json, size_t len,
                             const char *name, prof *pf, sp_err *err)
 {
-	static const char *const keys[] = {
-	    "applicant_type", "step2",         "comlex2",      "research",
-	    "home_state",     "needs_visa",    "specialty",    "backups",
-	    "states_want",    "states_avoid",  "regions_want", "settings_want",
-	    "settings_avoid", "signals",       "budget",       "applications",
-	    "target",         "backup_weight", "name",         "id",
-	    "stop_gain"};
+	static const char *const keys[] = {"applicant_type", "step2",
+	                                   "comlex2",        "research",
+	                                   "home_state",     "needs_visa",
+	                                   "specialty",      "backups",
+	                                   "states_want",    "states_avoid",
+	                                   "regions_want",   "settings_want",
+	                                   "settings_avoid", "signals",
+	                                   "budget",         "applications",
+	                                   "target",         "backup_weight",
+	                                   "name",           "id",
+	                                   "stop_gain",      "aoa"};
 	sp__json_limits lim = {0};
 	lim.max_depth = 8;
 	lim.max_bytes = 1 << 16;

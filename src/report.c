@@ -151,6 +151,8 @@ static void json_summary(sp__out *o, const sp_advice *r)
 	sp__out_char(o, ']');
 	kv_str(o, "applicant_type", sp_appl_type_name(pf->p.type));
 	kv_num(o, "step2", pf->p.step2, 0);
+	if (pf->p.aoa) /* said: the interval below narrows with it */
+		kv_bool(o, "aoa", pf->p.aoa > 0);
 	kv_num(o, "p_match", r->p_match, 4);
 	kv_num(o, "p_match_low", r->lo, 4);
 	kv_num(o, "p_match_high", r->hi, 4);
@@ -510,14 +512,16 @@ static void table_head(const sp_advice *r, FILE *f)
 		fprintf(f, "  (%s without backups: protected)",
 		        sp__report_pct(b2, 16, r->p_pref_alone));
 	fputc('\n', f);
-	fprintf(f,
-	        "  applicants like you: %s to %s anywhere, %s to %s in %s\n"
-	        "  (10th to 90th percentile of what the profile cannot tell:\n"
-	        "  letters, clerkship grades, interviews)\n",
-	        sp__report_pct(b1, 16, r->unk_lo),
-	        sp__report_pct(b2, 16, r->unk_hi),
-	        sp__report_pct(b3, 16, r->unk_pref_lo),
-	        sp__report_pct(b4, 16, r->unk_pref_hi), fam_name(r, 0));
+	fprintf(
+	    f,
+	    "  applicants like you: %s to %s anywhere, %s to %s in %s\n"
+	    "  (10th to 90th percentile of what the profile cannot tell%s:\n"
+	    "  letters, clerkship grades, interviews)\n",
+	    sp__report_pct(b1, 16, r->unk_lo),
+	    sp__report_pct(b2, 16, r->unk_hi),
+	    sp__report_pct(b3, 16, r->unk_pref_lo),
+	    sp__report_pct(b4, 16, r->unk_pref_hi), fam_name(r, 0),
+	    r->pf.p.aoa ? " beyond AOA" : "");
 	if (r->has_pgy1)
 		fprintf(f,
 		        "  advanced position %s, PGY-1 year %s, both %s; "
@@ -525,13 +529,14 @@ static void table_head(const sp_advice *r, FILE *f)
 		        sp__report_pct(b1, 16, r->p_adv),
 		        sp__report_pct(b2, 16, r->p_pgy1),
 		        sp__report_pct(b3, 16, r->p_adv_pgy1), fam_name(r, 0),
-		        sp__report_pct(b3, 16, r->p_pref_complete));
+		        sp__report_pct(b4, 16, r->p_pref_complete));
 	if (r->checked)
 		fprintf(f,
-		        "Simulated       %.0f%%  (95%% interval %.0f%%-%.0f%%, "
+		        "Simulated       %s  (95%% interval %s-%s, "
 		        "%ld simulated applicants)\n",
-		        100 * r->chk_p, 100 * r->chk_lo, 100 * r->chk_hi,
-		        r->chk_copies);
+		        sp__report_pct(b1, 16, r->chk_p),
+		        sp__report_pct(b2, 16, r->chk_lo),
+		        sp__report_pct(b3, 16, r->chk_hi), r->chk_copies);
 	fprintf(f,
 	        "Applications    %zu (fees $%.0f, the $%.0f exam transcript "
 	        "included)\n",

@@ -181,6 +181,7 @@ try {
   await page.click('#settings-box > summary');
   await page.selectOption('#f-setting-university', 'want');
   await page.selectOption('#f-setting-military', 'avoid');
+  await page.selectOption('#f-aoa', 'yes'); // a US MD answer: not sent for this US IMG
   await page.check('#f-mode-budget');
   await page.fill('#f-limit', '1500');
   const gold = await page.inputValue('#f-gold');
@@ -197,6 +198,7 @@ try {
     sent.settings_avoid[0] === 'military' && sent.home_state === 'OH', JSON.stringify(sent));
   check('signals left at the allotment are not sent (the CLI default)', !('signals' in sent),
     JSON.stringify(sent.signals));
+  check('AOA is sent only for a US MD (this profile is a US IMG)', !('aoa' in sent), JSON.stringify(sent.aoa));
   let report = null;
   if (res.ok()) report = await res.json();
   check('POST /api/recommend answers a report', !!report && Array.isArray(report.programs) &&

@@ -274,6 +274,54 @@ static void probs(const char *profile, int32_t j, int tier, double *pi,
 	assert_true(*pi >= 0 && *pi <= 1 && *q >= 0);
 }
 
+/* AOA (docs/profile.md): a member's unexplained strength is higher and
+ * narrower, a non-member's a little lower; at every program the chances
+ * order member >= not said >= not a member; a DO may not say. */
+static void test_aoa(void **state)
+{
+	(void)state;
+	sp_profile p;
+	memset(&p, 0, sizeof p);
+	double sh, sc;
+	sp_model_strength_given(model, &p, &sh, &sc);
+	assert_true(sh == 0 && sc == 1);
+	p.aoa = 1;
+	sp_model_strength_given(model, &p, &sh, &sc);
+	assert_true(fabs(sh - 0.8996) < 1e-3 && fabs(sc - 0.8444) < 1e-3);
+	p.aoa = -1;
+	sp_model_strength_given(model, &p, &sh, &sc);
+	assert_true(fabs(sh + 0.1799) < 1e-3 && fabs(sc - 0.9289) < 1e-3);
+	static const char *const fmt =
+	    "{\"applicant_type\":\"us_md\",\"step2\":240,"
+	    "\"specialty\":\"IM\"%s}";
+	char yes[160], no[160], unsaid[160];
+	snprintf(yes, sizeof yes, fmt, ",\"aoa\":true");
+	snprintf(no, sizeof no, fmt, ",\"aoa\":false");
+	snprintf(unsaid, sizeof unsaid, fmt, "");
+	sp_program_info *pr;
+	size_t n;
+	OK(sp_catalog_programs(cat, "IM", &pr, &n, NULL));
+	int moved = 0;
+	for (size_t i = 0; i < n; i += n / 10) {
+		int32_t j = prog_index(pr[i].code);
+		double iy, qy, iu, qu, in, qn;
+		probs(yes, j, 0, &iy, &qy);
+		probs(unsaid, j, 0, &iu, &qu);
+		probs(no, j, 0, &in, &qn);
+		assert_true(qy >= qu - 1e-12 && qu >= qn - 1e-12);
+		assert_true(iy >= iu - 1e-12 && iu >= in - 1e-12);
+		moved += qy > qu + 1e-6;
+	}
+	assert_true(moved > 0);
+	sp_err err;
+	const char *dox = "{\"applicant_type\":\"us_do\",\"comlex2\":550,"
+	                  "\"specialty\":\"IM\",\"aoa\":true}";
+	assert_int_equal(
+	    sp__advise_check_profile(model, dox, strlen(dox), "p.json", &err),
+	    SP_EINVAL);
+	assert_non_null(strstr(err.msg, "aoa"));
+}
+
 static void test_estimates_move_right(void **state)
 {
 	(void)state;
@@ -733,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_cohort),
 	    cmocka_unit_test(test_fees),
 	    cmocka_unit_test(test_estimates_move_right),
+	    cmocka_unit_test(test_aoa),
 	    cmocka_unit_test(test_monotone_in_score),
 	    cmocka_unit_test(test_backup_keeps_first_choice),
 	    cmocka_unit_test(test_visa_and_exclusions),

@@ -90,7 +90,7 @@ static void test_interview_score(void **state)
 {
 	(void)state;
 	sp_model *m = builtin_model();
-	sp_profile p = {SP_APPL_US_MD, 250, 3, "CA", 0};
+	sp_profile p = {SP_APPL_US_MD, 250, 3, "CA", 0, 0};
 	double m0, m1, m2, sd;
 	int32_t j = m->sp_prog[m->sp_off[0]]; /* a program of row 0 */
 	assert_true(sp_model_interview_score(m, j, &p, 0, 0, &m0, &sd));

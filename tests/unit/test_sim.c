@@ -927,6 +927,39 @@ static void test_rank_signal(void **state)
 	sp_model_free(m);
 }
 
+/* A probe that says AOA: its copies' strengths have the mean and SD the
+ * advisor's nodes use (sp_model_strength_given), 1000 copies. */
+static void test_probe_aoa(void **state)
+{
+	(void)state;
+	sp_model *m = small_model();
+	sp_probe pr = make_probe(SP_APPL_US_MD, 245, 2, NULL, NULL, 0, 1000);
+	sp_err err;
+	sp__trial t;
+	sp__trial_init(&t);
+	double sd = sp_model_strength_sd(m), mean[2], var[2];
+	for (int k = 0; k < 2; k++) {
+		pr.profile.aoa = k;
+		OK(sp__probe_check(m, &pr, &err));
+		OK(sp__trial_run(&t, m, 3, 0, &pr, &err));
+		double s1 = 0, s2 = 0;
+		for (size_t i = t.npop; i < t.ap.n; i++) {
+			s1 += t.ap.v[i].z;
+			s2 += (double)t.ap.v[i].z * t.ap.v[i].z;
+		}
+		mean[k] = s1 / 1000;
+		var[k] = s2 / 1000 - mean[k] * mean[k];
+	}
+	double sh, sc;
+	sp_model_strength_given(m, &pr.profile, &sh, &sc);
+	assert_true(fabs(mean[1] - mean[0] - sh * sd) < 0.12);
+	assert_true(fabs(sqrt(var[1] / var[0]) - sc) < 0.08);
+	pr.profile.aoa = 2;
+	assert_int_equal(sp__probe_check(m, &pr, &err), SP_EINVAL);
+	sp__trial_free(&t);
+	sp_model_free(m);
+}
+
 /* apps_adapt: weaker applicants send more applications to their
  * preferred family, stronger ones fewer, about the same in all (within
  * 20%: the strengths are skewed, so exp(-alpha zs) does not average 1). */
@@ -1134,6 +1167,7 @@ int main(void)
 	    cmocka_unit_test(test_band_tally),
 	    cmocka_unit_test(test_apps_adapt),
 	    cmocka_unit_test(test_rank_signal),
+	    cmocka_unit_test(test_probe_aoa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ export { csvCell, reportCSV };
 // Where each field the API can name (error.field) is on the form.
 const FIELD_CONTROL = {
   applicant_type: 'f-type', step2: 'f-score', comlex2: 'f-score',
-  research: 'f-research', home_state: 'f-home', needs_visa: 'f-visa',
+  research: 'f-research', home_state: 'f-home', needs_visa: 'f-visa', aoa: 'f-aoa',
   specialty: 'f-specialty', backups: 'f-backup1', signals: 'f-gold',
   states_want: 'f-states-want', states_avoid: 'f-states-avoid',
   regions_want: 'f-region-1', settings_want: 'f-setting-university',
@@ -237,6 +237,7 @@ function readProfile() {
   if (research !== null) p.research = research;
   if ($('f-home').value) p.home_state = $('f-home').value;
   p.needs_visa = $('f-visa').checked;
+  if ($('f-aoa').value && p.applicant_type === 'us_md') p.aoa = $('f-aoa').value === 'yes';
   if (!$('f-specialty').value) return { error: { field: 'specialty', message: 'Choose a specialty.' } };
   p.specialty = $('f-specialty').value;
   const backups = [$('f-backup1').value, $('f-backup2').value].filter((v) => v);
@@ -534,7 +535,7 @@ function renderSummary(r) {
   // of applicants like this one, 10th to 90th percentile (the CLI's line).
   if (typeof r.p_match_p10 === 'number' && typeof r.p_match_p90 === 'number') {
     const s = stat('Applicants like you', `${pct(r.p_match_p10)}–${pct(r.p_match_p90)}`,
-      '10th to 90th percentile of what the profile cannot tell: letters, grades, interviews');
+      `10th to 90th percentile of what the profile cannot tell${r.aoa !== undefined ? ' beyond AOA' : ''}: letters, grades, interviews`);
     s.id = 'p-unknown';
     stats.append(s);
   }
@@ -569,6 +570,7 @@ function profileLine(p) {
   if (p.research !== undefined) bits.push(`${p.research} research items`);
   if (p.home_state) bits.push(`home ${p.home_state}`);
   if (p.needs_visa) bits.push('needs a visa');
+  if (p.aoa !== undefined) bits.push(p.aoa ? 'AOA' : 'not AOA');
   if (p.states_want) bits.push(`wants ${p.states_want.join(', ')}`);
   if (p.states_avoid) bits.push(`avoids ${p.states_avoid.join(', ')}`);
   if (p.regions_want) bits.push(`wants ${p.regions_want.join(', ')}`);

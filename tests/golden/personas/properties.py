@@ -129,6 +129,20 @@ def properties(name, profile):
     check(name, "P(match here) sums to P(match)",
           abs(sum(p["p_match"] for p in main) - r["p_match"]) < 2e-3)
 
+    # 6. What the profile tells beyond the model's inputs (AOA) moves the
+    # figures the way it says: an elected US MD is no worse off than one who
+    # did not say, at every program and in the range of applicants like them.
+    if profile.get("aoa") is True:
+        unsaid = {k: v for k, v in profile.items() if k != "aoa"}
+        r0 = recommend(unsaid)
+        check(name, "AOA raises P(match) and the low end of the range",
+              r["p_match"] >= r0["p_match"] - 5e-3 and r["p_match_p10"] >= r0["p_match_p10"] - 5e-3,
+              f'{r["p_match"]}/{r["p_match_p10"]} elected, {r0["p_match"]}/{r0["p_match_p10"]} not said')
+        c0 = {p["id"]: p for p in chances(unsaid)["programs"]}
+        lower = [p["code"] for p in chances(profile)["programs"]
+                 if p["p_match_if_applied"] < c0[p["id"]]["p_match_if_applied"] - 1e-9]
+        check(name, "AOA never lowers a program's chance", not lower, str(lower[:5]))
+
     # 5. Program figures monotone in the score (every program of the
     # first choice, Step 2 10 points lower).
     if "step2" in profile and profile["step2"] >= 190:
