@@ -312,6 +312,7 @@ static void test_aoa(void **state)
 		assert_true(iy >= iu - 1e-12 && iu >= in - 1e-12);
 		moved += qy > qu + 1e-6;
 	}
+	sp_free(pr);
 	assert_true(moved > 0);
 	sp_err err;
 	const char *dox = "{\"applicant_type\":\"us_do\",\"comlex2\":550,"
