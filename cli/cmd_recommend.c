@@ -176,7 +176,8 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 		return EXIT_IO;
 	}
 	fprintf(sum.f, "id,specialty,applications,cost,p_match,p_match_low,"
-	               "p_match_high,p_match_preferred,stop_at,");
+	               "p_match_high,p_match_preferred,stop_at,p_match_p10,"
+	               "p_match_p90,");
 	fprintf(sum.f,
 	        op->check ? "p_simulated,status,error\n" : "status,error\n");
 	int rc = EXIT_OKAY;
@@ -200,7 +201,7 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 				fputc('\n', stderr);
 			cli_error(cmd, "%s",
 			          err.msg[0] ? err.msg : sp_strerror(s));
-			fprintf(sum.f, "%s,,,,,,,,,%serror,\"", id,
+			fprintf(sum.f, "%s,,,,,,,,,,,%serror,\"", id,
 			        op->check ? "," : "");
 			for (const char *p = err.msg; *p; p++)
 				fprintf(sum.f, *p == '"' ? "\"\"" : "%c", *p);
@@ -216,11 +217,13 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
 			snprintf(file, plen, "%s/%s.csv", op->out, id);
 			if (!rc)
 				rc = write_report(cmd, r, file, 2);
-			fprintf(sum.f,
-			        "%s,\"%s\",%zu,%.0f,%.4f,%.4f,%.4f,%.4f,%d,",
-			        id, rs.specialty, rs.applications, rs.cost,
-			        rs.p_match, rs.p_low, rs.p_high, rs.p_preferred,
-			        rs.stop_at);
+			fprintf(
+			    sum.f,
+			    "%s,\"%s\",%zu,%.0f,%.4f,%.4f,%.4f,%.4f,%d,%.4f,"
+			    "%.4f,",
+			    id, rs.specialty, rs.applications, rs.cost,
+			    rs.p_match, rs.p_low, rs.p_high, rs.p_preferred,
+			    rs.stop_at, rs.p_p10, rs.p_p90);
 			double p, lo, hi;
 			if (op->check)
 				fprintf(sum.f, "%.4f,",

@@ -1090,6 +1090,9 @@ typedef struct {
 	double cost;       /* ERAS fees in dollars */
 	size_t applications;
 	int stop_at; /* where one more application stops paying */
+	/* P(match) for applicants of this profile at the 10th and 90th
+	 * percentile of what it cannot tell (docs/profile.md) */
+	double p_p10, p_p90;
 } sp_advice_summary;
 void sp_advice_get_summary(const sp_advice *r, sp_advice_summary *out);
 /* Writers: the report as JSON (docs/profile.md), as readable tables,

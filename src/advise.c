@@ -501,6 +501,8 @@ void sp_advice_get_summary(const sp_advice *r, sp_advice_summary *out)
 	out->cost = r->cost;
 	out->applications = r->n;
 	out->stop_at = r->stop_at;
+	out->p_p10 = r->unk_lo;
+	out->p_p90 = r->unk_hi;
 }
 
 int sp_advice_checked(const sp_advice *r, double *p, double *lo, double *hi)

@@ -103,6 +103,9 @@ assert [r["id"] for r in rows] == ["ann", "bob", "cy"], rows
 assert [r["status"] for r in rows] == ["ok", "ok", "error"]
 assert "step2" in rows[2]["error"]
 assert 0 < float(rows[0]["p_match"]) <= 1
+for r in rows[:2]:  # applicants like the student: around the estimate
+    assert float(r["p_match_p10"]) <= float(r["p_match"]) + 0.01 <= float(r["p_match_p90"]) + 0.02, r
+assert rows[2]["p_match_p10"] == "" and rows[2]["status"] == "error"
 PY
 then ok "recommend: --batch writes each report and a summary; a bad row is reported"; else bad "recommend: --batch writes each report and a summary; a bad row is reported"; fi
 printf 'id,applicant_type,specialty\n../x,us_md,IM\n' >"$tmp/evil.csv"
