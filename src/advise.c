@@ -277,6 +277,30 @@ static sp_status shrink_shares(sp_advisor *a)
 	return s;
 }
 
+/* Each family's simulated fill, from the statistics (explain_unfilled
+ * sets it beside the published one). */
+static sp_status sim_fills(sp_advisor *a)
+{
+	const sp_model *m = a->m;
+	double *fill = sp_calloc((size_t)m->nf + 1, sizeof *fill);
+	double *pos = sp_calloc((size_t)m->nf + 1, sizeof *pos);
+	if (!fill || !pos) {
+		sp_free(fill);
+		sp_free(pos);
+		return SP_ENOMEM;
+	}
+	for (size_t j = 0; j < a->np; j++) {
+		int32_t f = m->spec_fam[m->prog_spec[j]];
+		fill[f] += a->st[j].filled;
+		pos[f] += a->progs[j].positions;
+	}
+	for (int32_t f = 0; f < m->nf; f++)
+		a->peer[f].sim_fill = pos[f] > 0 ? fill[f] / pos[f] : NAN;
+	sp_free(fill);
+	sp_free(pos);
+	return SP_OK;
+}
+
 /* Everything but the statistics: catalog, model, fees, nodes. */
 static sp_status open_parts(sp_catalog *c, sp_advisor *a, sp_err *err)
 {
@@ -368,7 +392,7 @@ sp_status sp_advisor_open(sp_catalog *c, sp_advisor **out, sp_err *err)
 		                                &ignored))
 			sp__err_clear(&ignored);
 	}
-	if (!s && (s = shrink_shares(a)))
+	if (!s && ((s = shrink_shares(a)) || (s = sim_fills(a))))
 		s = sp__err_set(err, s, NULL, 0, NULL, "out of memory");
 	if (s) {
 		sp_advisor_free(a);
@@ -421,9 +445,9 @@ static double bvn(const bvn_nodes *b, double h, double k, double ph, double pk)
 
 /* P(interview) and q = P(interview and taken) at program j for the
  * interview score S ~ Normal(mu0 + ex[k] sd_z, sig) at every latent
- * strength node k; the program ranks on S less the part of a signal's
- * bonus it does not keep, centred at mur (mur = mu0 without a signal;
- * market.c, program_lists); `shift` moves both cutoffs.  With X = S - C_I and
+ * strength node k; the program ranks on S moved by
+ * sp__model_rank_shift, centred at mur (market.c, program_lists);
+ * `shift` moves both cutoffs.  With X = S - C_I and
  * Y = S + R - C_M (cutoffs normal over the seasons in which they bind,
  * R the rank noise), X and Y are bivariate normal with covariance
  * sig^2; a cutoff that did not bind in a season lets everyone
@@ -620,9 +644,20 @@ double sp__advise_screen(const sp_advisor *a, size_t j, double step2)
 	return z > -1.5 ? 1 : phi((z + SCREEN_Z) / SCREEN_W);
 }
 
+/* The SD of the profile's unexplained strength: the model's, narrowed by
+ * what the profile tells beyond its inputs (its AOA answer; the mean's
+ * move is in sp_model_interview_score). */
+static double node_sd(const sp_advisor *a, const sp_profile *p)
+{
+	double given, scale;
+	sp_model_strength_given(a->m, p, &given, &scale);
+	return scale * a->sd_z;
+}
+
 sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
                               size_t n, double shift)
 {
+	double sdz = node_sd(a, &pf->p);
 	for (size_t i = 0; i < n; i++) {
 		cand *x = &c[i];
 		if (!x->q) {
@@ -633,9 +668,8 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 		}
 		/* The home-state terms once (tier 0); the signal bonus is
 		 * the difference the tier makes to a stateless score. */
-		double mu0, sig, base, with, given, scale;
+		double mu0, sig, base, with;
 		double pass = sp__advise_screen(a, (size_t)x->j, pf->p.step2);
-		sp_model_strength_given(a->m, &pf->p, &given, &scale);
 		sp_profile bare = pf->p;
 		bare.state[0] = 0;
 		if (!sp_model_interview_score(a->m, x->j, &pf->p, 0, 0, &mu0,
@@ -652,13 +686,12 @@ sp_status sp__advise_estimate(const sp_advisor *a, const prof *pf, cand *c,
 			if (t && !sp_model_interview_score(a->m, x->j, &bare, 0,
 			                                   t, &with, &sig))
 				continue;
-			double bonus = t ? with - base : 0;
-			program_probs(
-			    a, (size_t)x->j, mu0 + bonus,
-			    mu0 + a->m->g[SP__G_R_SIGNAL] * bonus +
-			        sp__model_rank_offset(a->m, x->j, pf->p.type),
-			    scale * a->sd_z, shift, pass, &x->qi[t * NE],
-			    &x->q[t * NE]);
+			double mut = mu0 + (t ? with - base : 0);
+			program_probs(a, (size_t)x->j, mut,
+			              mut + sp__model_rank_shift(a->m, x->j,
+			                                         pf->p.type, t),
+			              sdz, shift, pass, &x->qi[t * NE],
+			              &x->q[t * NE]);
 			/* A signal never lowers a chance: node by node, the
 			 * tier's figures are at least the unsignalled ones
 			 * (the quadratures can differ in the last digit). */
@@ -1666,16 +1699,10 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 	for (int sl = 0; sl < pf->nfam; sl++) {
 		int32_t f = pf->fam[sl];
 		const sp__peer *pe = &a->peer[f];
-		double sim = 0, pos = 0;
-		for (size_t j = 0; j < a->np; j++)
-			if (m->spec_fam[m->prog_spec[j]] == f) {
-				sim += a->st[j].filled;
-				pos += a->progs[j].positions;
-			}
-		if (!(pe->positions > 0) || !(pos > 0))
+		double sim = pe->sim_fill;
+		if (!(pe->positions > 0) || !isfinite(sim))
 			continue;
 		double pub = pe->matched / pe->positions;
-		sim /= pos;
 		if (sim > pub - 0.02)
 			continue;
 		double p = 0, all = 0;
@@ -1880,16 +1907,12 @@ sp_status sp__advise_probs(const sp_advisor *a, const char *json, size_t len,
 	if (j < 0 || (size_t)j >= a->np || tier < 0 || tier > 2)
 		return sp__err_set(err, SP_EINVAL, NULL, 0, NULL,
 		                   "no such program or tier");
-	double mu0, mut, sig, pi[NE], qq[NE];
-	if (!sp_model_interview_score(a->m, j, &pf.p, 0, 0, &mu0, &sig) ||
-	    !sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mut, &sig))
+	double mut, sig, pi[NE], qq[NE];
+	if (!sp_model_interview_score(a->m, j, &pf.p, 0, tier, &mut, &sig))
 		return SP_OK;
-	double given, scale;
-	sp_model_strength_given(a->m, &pf.p, &given, &scale);
 	program_probs(a, (size_t)j, mut,
-	              mu0 + a->m->g[SP__G_R_SIGNAL] * (mut - mu0) +
-	                  sp__model_rank_offset(a->m, j, pf.p.type),
-	              scale * a->sd_z, 0,
+	              mut + sp__model_rank_shift(a->m, j, pf.p.type, tier),
+	              node_sd(a, &pf.p), 0,
 	              sp__advise_screen(a, (size_t)j, pf.p.step2), pi, qq);
 	for (int k = 0; k < NE; k++) {
 		*pint += a->ew[k] * pi[k];

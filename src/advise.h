@@ -38,6 +38,8 @@ typedef struct {
 	double unmatched_median;     /* of unmatched seniors */
 	double rate[SP_APPL_NTYPES]; /* mean program interview rate, 2024 */
 	double positions, matched;   /* NRMP 2025, the family's rows */
+	double
+	    sim_fill; /* share of its positions the statistics' seasons fill */
 } sp__peer;
 
 struct sp_advisor {

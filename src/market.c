@@ -664,12 +664,6 @@ double *sp__model_slot(sp_model *m, size_t k)
 	return k < SP__NG ? &m->g[k] : &m->fp[k - SP__NG];
 }
 
-double sp__model_rank_offset(const sp_model *m, int32_t j, int type)
-{
-	bool img = type == SP_APPL_US_IMG || type == SP_APPL_NON_US_IMG;
-	return img ? m->fp[(size_t)SP__F_RANK_IMG * m->nf + m->pfam[j]] : 0.0;
-}
-
 static const char *const gnames[] = {
 #define SP_X(id, name, def, st) name,
     SP__GPARAMS(SP_X)
@@ -965,6 +959,18 @@ static double signal_bonus(const sp_model *m, int32_t f, int tier)
 	return 0;
 }
 
+double sp__model_rank_shift(const sp_model *m, int32_t j, int type, int tier)
+{
+	int32_t f = m->pfam[j];
+	double drop = 0;
+	if (tier == 1 || tier == 2)
+		drop = (1 - m->g[SP__G_R_SIGNAL]) *
+		       (signal_bonus(m, f, tier) +
+		        m->poff[(size_t)j * SP__NPOFF + SP__POFF_TIER(tier)]);
+	bool img = type == SP_APPL_US_IMG || type == SP_APPL_NON_US_IMG;
+	return -drop + (img ? m->fp[(size_t)SP__F_RANK_IMG * m->nf + f] : 0.0);
+}
+
 /* The interview bonus of an in-state applicant at family f's programs:
  * the global interview_state plus the family's own offset. */
 static double state_bonus(const sp_model *m, int32_t f)
@@ -972,13 +978,13 @@ static double state_bonus(const sp_model *m, int32_t f)
 	return m->g[SP__G_I_STATE] + m->fp[SP__F_I_STATE_F * m->nf + f];
 }
 
-/* AOA (docs/model.md): Alpha Omega Alpha elects at most one sixth of a
- * US MD class, mostly on clerkship grades, which the model's unexplained
- * strength X (standard normal) stands for.  Membership is taken as
- * Y = AOA_RHO X + sqrt(1 - AOA_RHO^2) W > t, W standard normal and
- * t = Phi^-1(1 - AOA_SHARE): a member's X has mean AOA_RHO lambda and
- * variance 1 - AOA_RHO^2 lambda (lambda - t), lambda = phi(t) / (1 -
- * Phi(t)) (the moments of a truncated normal), a non-member's the
+/* AOA (docs/model.md): Alpha Omega Alpha is taken to elect one sixth of
+ * a US MD class (the commonly stated cap; not a cited figure), mostly on
+ * clerkship grades, which the model's unexplained strength X (standard normal)
+ * stands for.  Membership is taken as Y = AOA_RHO X + sqrt(1 - AOA_RHO^2) W >
+ * t, W standard normal and t = Phi^-1(1 - AOA_SHARE): a member's X has mean
+ * AOA_RHO lambda and variance 1 - AOA_RHO^2 lambda (lambda - t), lambda =
+ * phi(t) / (1 - Phi(t)) (the moments of a truncated normal), a non-member's the
  * same with Y <= t; both taken as normal.  Member: +0.90 SD, SD 0.84;
  * not: -0.18, 0.93.  Both constants are assumptions. */
 #define AOA_SHARE (1.0 / 6)
@@ -2002,7 +2008,6 @@ static sp_status couple_list(sp__trial *t, const sp_model *m, int32_t ia,
 static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 {
 	double noise = m->g[SP__G_R_NOISE_PROG];
-	double drop_share = 1 - m->g[SP__G_R_SIGNAL];
 	int32_t np = m->np;
 	size_t nreg = t->napop;
 	sp__app *apps = t->apps.v;
@@ -2033,14 +2038,16 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 			return SP_ENOMEM;
 		uint64_t *kx = t->kx.v;
 		const int32_t *idx = pidx + t->p_off[j];
-		/* The signal's bonus bought the interview; the rank key
-		 * keeps rank_signal of it (docs/model.md, stage 6). */
-		const float *off = m->poff + (size_t)j * SP__NPOFF;
-		const double *sb = t->sigb + (size_t)m->pfam[j] * 3;
-		double rimg = sp__model_rank_offset(m, j, SP_APPL_US_IMG);
-		double drop[3] = {0,
-		                  drop_share * (sb[1] + off[SP__POFF_TIER(1)]),
-		                  drop_share * (sb[2] + off[SP__POFF_TIER(2)])};
+		/* The rank key: the interview score less the signal's
+		 * part, plus rank_img for IMGs (sp__model_rank_shift), by
+		 * [IMG][tier]. */
+		double shift[2][3];
+		for (int tier = 0; tier < 3; tier++) {
+			shift[0][tier] =
+			    sp__model_rank_shift(m, j, SP_APPL_US_MD, tier);
+			shift[1][tier] =
+			    sp__model_rank_shift(m, j, SP_APPL_US_IMG, tier);
+		}
 		/* The population's interviews come first (by index). */
 		size_t i = 0;
 		for (int w = 0; w < 2; w++) {
@@ -2053,9 +2060,9 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 				int ty = t->ap.v[p->appl].type;
 				bool img = ty == SP_APPL_US_IMG ||
 				           ty == SP_APPL_NON_US_IMG;
-				p->score = (float)(p->score - drop[p->tier] +
-				                   (double)img * rimg +
-				                   noise * normal(m, &rl));
+				p->score =
+				    (float)(p->score + shift[img][p->tier] +
+				            noise * normal(m, &rl));
 				kx[i] = sp__key(p->score, p->appl);
 			}
 			if (w)

@@ -182,11 +182,13 @@ struct sp_model {
 /* Number of parameter slots: SP__NG + SP__NF * nf. */
 size_t sp__model_nslots(const sp_model *m);
 double *sp__model_slot(sp_model *m, size_t k);
-/* What program j adds to an applicant's interview score when it ranks
- * its interviewees (stage 6): the family's rank_img for a graduate of a
- * foreign school (US or non-US IMG), 0 for anyone else.  The signal's part it
- * takes away is separate (rank_signal). */
-double sp__model_rank_offset(const sp_model *m, int32_t j, int type);
+/* What program j's rank key adds to the interview score of an applicant
+ * of this type who sent signal `tier` (stage 6): less the part of the
+ * signal's bonus (the family's and the program's own tier offset) it
+ * does not keep (1 - rank_signal), plus the family's rank_img for a
+ * graduate of a foreign school (US or non-US IMG).  The simulated
+ * programs rank by it and the advisor's match cutoffs compare with it. */
+double sp__model_rank_shift(const sp_model *m, int32_t j, int type, int tier);
 
 /* One applicant of a trial. */
 typedef struct {
