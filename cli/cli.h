@@ -110,8 +110,12 @@ typedef struct {
 extern cli_runner cli_run;
 
 /* Reads a whole file ("-": stdin) into a malloc'd, NUL-terminated
- * buffer (at most 128 MiB); NULL when it cannot. */
+ * buffer (less than 64 MiB); NULL when it cannot, errno saying why
+ * (EFBIG: too large). */
 char *cli_read_file(const char *path, size_t *len);
+/* cli_read_file, or NULL after telling the user why, naming the file:
+ * "cmd: cannot read PATH: REASON" (the caller returns EXIT_IO). */
+char *cli_read_input(const char *cmd, const char *path, size_t *len);
 
 /* Parses a non-negative integer option; false on junk or overflow. */
 bool cli_parse_long(const char *s, long lo, long hi, long *out);

@@ -57,11 +57,9 @@ static int run(const char *cmd, const char *db, const char *path,
                const char *spec, const char *csv, const char *out, bool json)
 {
 	size_t len;
-	char *buf = cli_read_file(path, &len);
-	if (!buf) {
-		cli_error(cmd, "cannot read %s: %s", path, strerror(errno));
+	char *buf = cli_read_input(cmd, path, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_catalog *c = NULL;

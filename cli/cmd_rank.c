@@ -88,11 +88,9 @@ int cmd_rank(int argc, char **argv)
 		return cli_usage("rank", "expected one ROL.json (see --help)");
 	const char *path = argv[optind];
 	size_t len;
-	char *buf = cli_read_file(path, &len);
-	if (!buf) {
-		cli_error("rank", "cannot read %s: %s", path, strerror(errno));
+	char *buf = cli_read_input("rank", path, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_catalog *cat = NULL;

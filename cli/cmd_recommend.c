@@ -115,11 +115,9 @@ static int one(const char *cmd, const sp_advisor *a, const char *path,
                const opts *op)
 {
 	size_t len;
-	char *buf = cli_read_file(path, &len);
-	if (!buf) {
-		cli_error(cmd, "cannot read %s: %s", path, strerror(errno));
+	char *buf = cli_read_input(cmd, path, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_advice *r = NULL;
@@ -142,11 +140,9 @@ static int batch(const char *cmd, const sp_advisor *a, const char *path,
                  const opts *op)
 {
 	size_t len;
-	char *buf = cli_read_file(path, &len);
-	if (!buf) {
-		cli_error(cmd, "cannot read %s: %s", path, strerror(errno));
+	char *buf = cli_read_input(cmd, path, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_cohort *co = NULL;

@@ -122,11 +122,9 @@ int cli_model_load(const char *cmd, const char *db, bool builtin,
 int cli_model_params(const char *cmd, const char *params, sp_model *m)
 {
 	size_t len, skipped;
-	char *buf = cli_read_file(params, &len);
-	if (!buf) {
-		cli_error(cmd, "cannot read %s", params);
+	char *buf = cli_read_input(cmd, params, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_status s =

@@ -124,11 +124,9 @@ static int run_study(const char *cmd, const opts *o, const char *spec,
                      const char *out, const char *csv, const char *svg)
 {
 	size_t len;
-	char *buf = cli_read_file(spec, &len);
-	if (!buf) {
-		cli_error(cmd, "cannot read %s", spec);
+	char *buf = cli_read_input(cmd, spec, &len);
+	if (!buf)
 		return EXIT_IO;
-	}
 	sp_err err;
 	memset(&err, 0, sizeof err);
 	sp_study *st = NULL;

@@ -178,12 +178,30 @@ char *cli_read_file(const char *path, size_t *len)
 	if (buf && ferror(f)) {
 		free(buf);
 		buf = NULL;
+	} else if (!buf) {
+		errno = cap >= (1u << 26) ? EFBIG : ENOMEM;
 	}
-	if (!in)
+	if (!in) {
+		int e = errno;
 		fclose(f);
+		errno = e;
+	}
 	if (buf)
 		buf[n] = 0;
 	*len = n;
+	return buf;
+}
+
+char *cli_read_input(const char *cmd, const char *path, size_t *len)
+{
+	errno = 0;
+	char *buf = cli_read_file(path, len);
+	if (!buf)
+		cli_error(cmd, "cannot read %s: %s",
+		          strcmp(path, "-") ? path : "standard input",
+		          errno == EFBIG ? "64 MiB or larger"
+		          : errno        ? strerror(errno)
+		                         : "read error");
 	return buf;
 }
 

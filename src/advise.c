@@ -1685,12 +1685,12 @@ static void explain_stop(sp_advice *r)
 }
 
 /* Programs the simulated market leaves short of residents in most
- * seasons take anyone they interviewed (program_probs).  Where the model
- * fills a family's positions less often than the real Match (Internal
- * Medicine 87% against a published 96.7%, docs/validation.md), a list
- * that leans on such programs is told an optimistic figure: said so
- * where they carry at least 10 points and a fifth of the family's
- * P(match), with both fill rates. */
+ * seasons take anyone they interviewed (program_probs).  Which programs
+ * those are is the model's guess (in version 7, when it filled Internal
+ * Medicine's positions 87% against a published 96.7%, more its guess
+ * still; in version 8 it fills 95%), so a list that leans on them is
+ * told an optimistic figure: said so where they carry at least 10
+ * points and a fifth of the family's P(match), with both fill rates. */
 #define SHORT_SHARE 0.5 /* filled in fewer than half the seasons */
 static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 {
@@ -1703,8 +1703,10 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 		if (!(pe->positions > 0) || !isfinite(sim))
 			continue;
 		double pub = pe->matched / pe->positions;
-		if (sim > pub - 0.02)
-			continue;
+		/* Short by more than 2 points: the model leaves the family
+		 * short; otherwise it fills about as many positions, but
+		 * which programs go short is still its guess. */
+		bool under = sim <= pub - 0.02;
 		double p = 0, all = 0;
 		int n = 0;
 		for (size_t i = 0; i < r->n; i++) {
@@ -1725,13 +1727,17 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 		    "%d %s program%s on this list, carrying %.0f of its "
 		    "%.0f points, %s short of residents in most simulated "
 		    "seasons, when %s anyone %s interviewed who ranks %s. "
-		    "The model fills %.0f%% of %s's positions where the "
-		    "real Match filled %.1f%% (NRMP 2025): read %s chances "
-		    "as optimistic.",
+		    "The model fills %.0f%% of %s's positions %s the "
+		    "real Match filled %.1f%% (NRMP 2025)%s: read %s "
+		    "chances as optimistic.",
 		    n, m->fam[f].name, one ? "" : "s", 100 * p, 100 * all,
 		    one ? "is" : "are", one ? "it takes" : "they take",
 		    one ? "it" : "they", one ? "it" : "them", 100 * sim,
-		    m->fam[f].name, 100 * pub, one ? "its" : "their");
+		    m->fam[f].name, under ? "where" : "and", 100 * pub,
+		    under ? ""
+		          : ", but which programs go short is the model's "
+		            "guess, not a published fact",
+		    one ? "its" : "their");
 	}
 }
 

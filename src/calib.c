@@ -672,8 +672,12 @@ static size_t free_params(const sp_model *m, const sp_calib_report *r,
 		if (x->kind == T_IMG)
 			want[SP__F_RANK_IMG][x->idx] = true;
 		/* Unfilled positions that persist: some applicants would
-		 * rather not rank the family's programs. */
-		if (x->kind == T_FILL && x->value < FLOOR_FILL)
+		 * rather not rank the family's programs.  The family's main
+		 * row decides (Pediatrics-Primary's 58 positions at 94.8%
+		 * had set a floor that left Pediatrics' 3,135 at 88%). */
+		if (x->kind == T_FILL && x->value < FLOOR_FILL &&
+		    !strcmp(m->specs[x->idx].code,
+		            m->fam[m->spec_fam[x->idx]].code))
 			want[SP__F_RANK_FLOOR][m->spec_fam[x->idx]] = true;
 	}
 	static const int zs[SP_APPL_NTYPES] = {

@@ -1545,13 +1545,31 @@ static double interview_level(const sp_program_info *p)
  * level, standardized over the row's measured programs (a program that
  * invites a smaller share of its applicants is sought after more); 0
  * (typical) for programs without rates or rows with fewer than two. */
+static double img_level(const sp_program_info *p)
+{
+	double x = p->rates[SP_RATE_IMG];
+	if (isnan(x))
+		return NAN;
+	return gsl_cdf_ugaussian_Pinv(fmax(RATE_EPS, fmin(1 - RATE_EPS, x)));
+}
+
 static void real_selectivity(prog_vec *r)
 {
-	double sum = 0, sq = 0;
-	int n = 0;
+	double sum = 0, sq = 0, isum = 0;
+	int n = 0, ni = 0;
+	for (size_t j = 0; j < r->n; j++) {
+		double y = img_level(&r->v[j]);
+		if (!isnan(y)) {
+			isum += y;
+			ni++;
+		}
+	}
+	double imean = ni ? isum / ni : 0;
 	for (size_t j = 0; j < r->n; j++) {
 		double x = interview_level(&r->v[j]);
 		if (!isnan(x)) {
+			double y = img_level(&r->v[j]);
+			x += isnan(y) ? imean : y;
 			sum += x;
 			sq += x * x;
 			n++;
@@ -1561,6 +1579,10 @@ static void real_selectivity(prog_vec *r)
 	double sd = n > 1 ? sqrt(fmax(0, sq / n - mean * mean)) : 0;
 	for (size_t j = 0; j < r->n; j++) {
 		double x = interview_level(&r->v[j]);
+		if (!isnan(x)) {
+			double y = img_level(&r->v[j]);
+			x += isnan(y) ? imean : y;
+		}
 		double sel = isnan(x) || sd <= 0 ? 0 : -(x - mean) / sd;
 		r->v[j].selectivity =
 		    round(fmax(-5, fmin(5, sel)) * 1000) / 1000;

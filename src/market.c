@@ -407,6 +407,31 @@ static void read_affinity(sp_model *m)
 	sp__table_close(&t);
 }
 
+/* Non-US IMGs by preferred specialty (S26, Charting Outcomes: Non-US
+ * IMGs): the counts cover the type (11,649 against 11,465 active
+ * applicants), so they give the type's preferred family directly; the
+ * rows of specialties the model does not hold (Preventive Medicine)
+ * are dropped. */
+static void read_img_pref(sp_model *m)
+{
+	static const char *const cols[] = {"code", "applicants_n"};
+	sp__table t;
+	sp_status s;
+	if (sp__table_open(&t, "img_preferred_2026.csv", cols, 2, NULL)) {
+		sp__table_close(&t);
+		return;
+	}
+	while (sp__table_next(&t, &s, NULL)) {
+		int32_t f = sp__model_family(m, sp__table_str(&t, 0));
+		double n = sp__table_num(&t, 1, 0);
+		if (f < 0 || !(n > 0))
+			continue;
+		m->fam[f].img_n += n;
+		m->img_pref = true;
+	}
+	sp__table_close(&t);
+}
+
 /* The Step 2 CK inverse CDF: cited percentiles (S27) with assumed tails
  * (0.2% at the 214 floor, 99.9% at 282). */
 static void read_step2_norms(sp_model *m)
@@ -431,9 +456,8 @@ static void read_step2_norms(sp_model *m)
 	m->s2_n = n;
 }
 
-static double draw_step2(const sp_model *m, sp_rng *r)
+static double step2_at(const sp_model *m, double u)
 {
-	double u = sp_rng_uniform(r);
 	for (int i = 1; i < m->s2_n; i++)
 		if (u <= m->s2_p[i]) {
 			double a = m->s2_p[i - 1], b = m->s2_p[i];
@@ -442,6 +466,11 @@ static double draw_step2(const sp_model *m, sp_rng *r)
 			       f * (m->s2_x[i] - m->s2_x[i - 1]);
 		}
 	return m->s2_x[m->s2_n - 1];
+}
+
+static double draw_step2(const sp_model *m, sp_rng *r)
+{
+	return step2_at(m, sp_rng_uniform(r));
 }
 
 /* ------------------------------------------------------------------ */
@@ -761,6 +790,7 @@ sp_status sp_model_new(const sp_specialty_info *specs, size_t nspecs,
 	    (s = build_normal_table(m)))
 		goto fail;
 	read_affinity(m);
+	read_img_pref(m);
 	read_step2_norms(m);
 	m->psel = sp_malloc(nprogs * sizeof *m->psel);
 	m->pseld = sp_malloc(nprogs * sizeof *m->pseld);
@@ -1087,6 +1117,90 @@ static int slots_of(const sp_model *m, int32_t j)
 	return (int)lround(p->positions * m->g[SP__G_SLOTS_PER_POS]);
 }
 
+/* A type's strengths at K fixed stratified points (Step 2, research and
+ * the unexplained part at staggered quantiles): what the family weights
+ * need of the type's distribution, without a draw from the trial's
+ * streams. */
+enum { TYPE_K = 512, IMG_PREF_PASSES = 40 };
+
+/* Each type's Step 2 offset (none for US MD, the table's own) and
+ * research mean, by parameter slot. */
+static const int type_s2_off[SP_APPL_NTYPES] = {
+    -1, SP__G_S2_OFF_US_DO, SP__G_S2_OFF_US_IMG, SP__G_S2_OFF_NON_US_IMG,
+    SP__G_S2_OFF_OTHER};
+static const int type_res[SP_APPL_NTYPES] = {
+    SP__G_RES_US_MD, SP__G_RES_US_DO, SP__G_RES_US_IMG, SP__G_RES_NON_US_IMG,
+    SP__G_RES_OTHER};
+
+static void type_strengths(const sp_model *m, int type, double *z)
+{
+	const int *offs = type_s2_off, *res = type_res;
+	double mean = SP_MAX(0.0, m->g[res[type]]);
+	double rden = log1p(-1.0 / (1.0 + mean) + 1e-12);
+	double off = offs[type] >= 0 ? m->g[offs[type]] : 0;
+	for (int k = 0; k < TYPE_K; k++) {
+		double u1 = (k + 0.5) / TYPE_K;
+		double u2 = fmod((k + 0.5) * 0.6180339887498949, 1.0);
+		double u3 = fmod((k + 0.5) * 0.7548776662466927, 1.0);
+		double s2 = SP_MIN(300.0, SP_MAX(214.0, step2_at(m, u1) + off));
+		int r = (int)SP_MIN(200.0, floor(log1p(-u2) / rden));
+		double e = m->nq[(int)(u3 * SP__NQ)];
+		z[k] = strength_mean(m, type, s2, r) + m->g[SP__G_Z_NOISE] * e;
+		if (!isfinite(z[k]))
+			z[k] = 0;
+	}
+}
+
+/* The non-US IMGs' preferred-family weights: log(count) + b_F, with the
+ * offsets b_F set so that, over the type's strength distribution (z,
+ * TYPE_K points), the self-selected choice (the tilt of draw_family)
+ * still lands in each family with the cited share: iterative
+ * proportional fitting, each pass moving b_F by the log of target over
+ * current share.  Families without a count get none of the type. */
+static void img_pref_weights(sp__trial *t, const sp_model *m, const double *z)
+{
+	double tot = 0;
+	for (int32_t f = 0; f < m->nf; f++)
+		tot += m->fam[f].img_n;
+	double gz[TYPE_K];
+	for (int k = 0; k < TYPE_K; k++)
+		gz[k] =
+		    m->g[SP__G_GAMMA] * (z[k] - t->fw_zbar[SP_APPL_NON_US_IMG]);
+	double *lw = t->fw_img;
+	for (int32_t f = 0; f < m->nf; f++)
+		lw[f] = m->fam[f].img_n > 0 ? log(m->fam[f].img_n / tot)
+		                            : -INFINITY;
+	double share[512], e[512];
+	for (int pass = 0; pass < IMG_PREF_PASSES; pass++) {
+		memset(share, 0, (size_t)m->nf * sizeof *share);
+		for (int k = 0; k < TYPE_K; k++) {
+			double mx = -INFINITY, sum = 0;
+			for (int32_t f = 0; f < m->nf; f++)
+				mx = SP_MAX(mx, lw[f] + gz[k] * t->fw_c[f]);
+			for (int32_t f = 0; f < m->nf; f++) {
+				e[f] =
+				    lw[f] > -INFINITY
+				        ? exp(lw[f] + gz[k] * t->fw_c[f] - mx)
+				        : 0;
+				sum += e[f];
+			}
+			for (int32_t f = 0; f < m->nf; f++)
+				share[f] += e[f] / sum;
+		}
+		double worst = 0;
+		for (int32_t f = 0; f < m->nf; f++) {
+			if (lw[f] == -INFINITY || share[f] <= 0)
+				continue;
+			double d =
+			    log(m->fam[f].img_n / tot * TYPE_K / share[f]);
+			lw[f] += d;
+			worst = SP_MAX(worst, fabs(d));
+		}
+		if (worst < 1e-4)
+			break;
+	}
+}
+
 /* The worker's per-program arrays (once), and the values this trial
  * derives from the parameters (every trial: calibration changes them
  * between simulations). */
@@ -1132,6 +1246,19 @@ static sp_status trial_alloc(sp__trial *t, const sp_model *m)
 		t->fw_c[f] = isfinite(x->c) ? x->c : 0;
 		t->fw_adv[f] = x->adv_only;
 	}
+	/* Self-selection tilts each type around its own mean strength: where
+	 * a type goes is its affinity's (the cited fill shares), who within
+	 * it goes where is the tilt's. */
+	double z[TYPE_K];
+	for (int type = 0; type < SP_APPL_NTYPES; type++) {
+		type_strengths(m, type, z);
+		double sum = 0;
+		for (int k = 0; k < TYPE_K; k++)
+			sum += z[k];
+		t->fw_zbar[type] = sum / TYPE_K;
+		if (type == SP_APPL_NON_US_IMG && m->img_pref)
+			img_pref_weights(t, m, z);
+	}
 	return SP_OK;
 }
 
@@ -1152,9 +1279,9 @@ static int draw_home(const sp_model *m, sp_rng *r)
 }
 
 /* Preferred family: P(F | type, z) ∝ positions_F · exp(demand_F) ·
- * aff_{type,F} · exp(gamma · z · c_F).  `sign` -1 tilts toward less
- * competitive families (backups); `skip` is excluded; advanced-only
- * families are excluded when !allow_adv.
+ * aff_{type,F} · exp(gamma · (z - zbar_type) · c_F).  `sign` -1
+ * tilts toward less competitive families (backups); `skip` is
+ * excluded; advanced-only families are excluded when !allow_adv.
  *
  * Drawn by the Gumbel-max rule: every family draws G_F ~ Gumbel (all of
  * them, always, in order) and the largest log w_F + G_F wins, which it
@@ -1163,15 +1290,19 @@ static int draw_home(const sp_model *m, sp_rng *r)
  * boundaries of all that follow it (a fifth of the applicants changed
  * family when one small family's demand rose), a change of w_F only
  * moves applicants into or out of F: what calibration's differences
- * need. */
+ * need.  z enters relative to its type's mean (the tilt sorts within a
+ * type); a non-US IMG's preferred family weighs the cited counts
+ * (img_pref_weights) instead. */
 static int16_t draw_family(const sp__trial *t, const sp_model *m, sp_rng *r,
                            int type, double z, double sign, int skip,
                            bool allow_adv)
 {
-	double gz = m->g[SP__G_GAMMA] * sign * z;
+	double gz = m->g[SP__G_GAMMA] * sign * (z - t->fw_zbar[type]);
 	if (!isfinite(gz))
 		gz = 0;
 	const double *lb = t->fw_lbase[type];
+	if (type == SP_APPL_NON_US_IMG && m->img_pref && skip < 0)
+		lb = t->fw_img;
 	int16_t best = -1;
 	double bv = -INFINITY;
 	for (int32_t f = 0; f < m->nf; f++) {
@@ -1200,12 +1331,7 @@ static sp_status draw_population(sp__trial *t, const sp_model *m)
 	static const int nids[SP_APPL_NTYPES] = {
 	    SP__G_N_US_MD, SP__G_N_US_DO, SP__G_N_US_IMG, SP__G_N_NON_US_IMG,
 	    SP__G_N_OTHER};
-	static const int offs[SP_APPL_NTYPES] = {
-	    -1, SP__G_S2_OFF_US_DO, SP__G_S2_OFF_US_IMG,
-	    SP__G_S2_OFF_NON_US_IMG, SP__G_S2_OFF_OTHER};
-	static const int res[SP_APPL_NTYPES] = {
-	    SP__G_RES_US_MD, SP__G_RES_US_DO, SP__G_RES_US_IMG,
-	    SP__G_RES_NON_US_IMG, SP__G_RES_OTHER};
+	const int *offs = type_s2_off, *res = type_res;
 	t->ap.n = 0;
 	int32_t id = 0; /* national index */
 	for (int type = 0; type < SP_APPL_NTYPES; type++) {

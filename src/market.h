@@ -89,8 +89,10 @@ enum {
  *    published P(match | Step 2 band) curves.
  * 7: programs rank their interviewees without the signal's bonus
  *    (rank_signal: the share of it kept, 0), and IMGs with their
- *    family's rank_img offset (fitted to non-US IMGs' match rates). */
-#define SP__MODEL_VERSION 7
+ *    family's rank_img offset (fitted to non-US IMGs' match rates).
+ * 8: non-US IMGs prefer families in the cited shares (S26); the real
+ *    catalog's selectivity counts the non-US IMG interview rate. */
+#define SP__MODEL_VERSION 8
 
 /* Signals one applicant may send in one family, gold and silver. */
 #define SP__MAX_SIGNALS 64
@@ -125,6 +127,7 @@ typedef struct {
 	int gold, silver; /* signal allotment (single tier: gold) */
 	double c;         /* competitiveness: (Step 2 median - 250) / 5 */
 	double aff[SP_APPL_NTYPES]; /* type affinity (cited fill shares) */
+	double img_n; /* non-US IMGs preferring it (S26); 0 when none */
 	bool selected;
 } sp__family;
 
@@ -163,7 +166,10 @@ struct sp_model {
 	float *poff;
 	/* Parameters. */
 	double g[SP__NG];
-	double *fp;    /* fp[k * nf + f] */
+	double *fp; /* fp[k * nf + f] */
+	/* The non-US IMGs' preferred families follow the cited counts
+	 * (S26, sp__family.img_n) instead of the weights of the others. */
+	bool img_pref;
 	char **pnames; /* "" or the family code, per parameter slot */
 	/* Step 2 CK inverse CDF knots (score at cumulative probability). */
 	double s2_p[16], s2_x[16];
@@ -264,6 +270,11 @@ typedef struct {
 	 * + demand by type and family (-inf when the family has no
 	 * positions), competitiveness c_F, advanced-only. */
 	double fw_lbase[SP_APPL_NTYPES][512], fw_c[512];
+	/* The non-US IMGs' preferred family, when the model has their cited
+	 * counts (img_pref): log(count) + an offset that keeps the counts'
+	 * shares under self-selection (img_pref_weights). */
+	double fw_img[512];
+	double fw_zbar[SP_APPL_NTYPES]; /* each type's mean strength */
 	uint8_t fw_adv[512];
 	int32_t *inst_id; /* program -> instance id, or SP_NONE */
 	int32_t *inst_prog;

@@ -63,8 +63,15 @@ R "$tmp/bad2.json" >/dev/null 2>"$tmp/e"
 rc=$?
 check "recommend: unknown specialty is refused by name" \
 	'[ $rc -ne 0 ] && [ $rc -ne 5 ] && grep -q "Cardiology" "$tmp/e"'
-R "$tmp/missing.json" >/dev/null 2>&1
+R "$tmp/missing.json" >/dev/null 2>"$tmp/e"
 check "recommend: missing profile file is exit 4" '[ $? -eq 4 ]'
+check "recommend: missing profile file is named, with the reason" \
+	'grep -q "cannot read $tmp/missing.json: No such file or directory" "$tmp/e"'
+head -c 67108864 /dev/zero >"$tmp/huge.json"
+R "$tmp/huge.json" >/dev/null 2>"$tmp/e"
+check "recommend: a 64 MiB profile is refused as too large, exit 4" \
+	'[ $? -eq 4 ] && grep -q "huge.json: 64 MiB or larger" "$tmp/e"'
+rm -f "$tmp/huge.json"
 R >/dev/null 2>&1
 check "recommend: no profile is a usage error" '[ $? -eq 2 ]'
 check "recommend: --help" '"$SP" recommend --help | grep -q -- "--batch"'

@@ -76,9 +76,12 @@ check_bad "an unknown specialty" '{"vary": "signals",
 "specialty": "NOPE", "values": [1]}' "bad.json:2: field 'specialty'"
 check_bad "an unknown key" '{"vary": "signals", "values": [1],
 "trails": 2}' "bad.json:2: field 'trails'"
-"$SP" study -q --builtin "$tmp/missing.json" 2>/dev/null
+"$SP" study -q --builtin "$tmp/missing.json" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 4 ]; then ok "study: a missing spec exits 4"; else bad "study: a missing spec exits 4 (got $rc)"; fi
+if grep -q "cannot read $tmp/missing.json: No such file or directory" "$tmp/err"; then
+	ok "study: a missing spec is named, with the reason"
+else bad "study: a missing spec is named, with the reason"; fi
 "$SP" study 2>/dev/null
 rc=$?
 if [ "$rc" -eq 2 ]; then ok "study: no spec is a usage error"; else bad "study: no spec is a usage error"; fi

@@ -565,6 +565,43 @@ static void test_real_catalog(void **state)
 	assert_true(found);
 	assert_int_equal(real, 4777);
 	assert_true(measured_im > 500);
+	/* Selectivity falls as a program invites more of its US applicants
+	 * and, at the same US rates, more of its non-US IMGs (a program
+	 * that fills with IMGs is one US graduates seek less): over every
+	 * pair of Internal Medicine programs with all three rates. */
+	long pairs = 0, img_only = 0;
+	for (size_t i = 0; i < n; i++) {
+		const sp_program_info *a = &p[i];
+		if (strcmp(a->specialty, "IM") || isnan(a->rates[SP_RATE_MD]) ||
+		    isnan(a->rates[SP_RATE_DO]) || isnan(a->rates[SP_RATE_IMG]))
+			continue;
+		double la = a->rates[SP_RATE_MD] + a->rates[SP_RATE_DO];
+		for (size_t k = 0; k < n; k++) {
+			const sp_program_info *b = &p[k];
+			if (k == i || strcmp(b->specialty, "IM") ||
+			    isnan(b->rates[SP_RATE_MD]) ||
+			    isnan(b->rates[SP_RATE_DO]) ||
+			    isnan(b->rates[SP_RATE_IMG]))
+				continue;
+			double lb = b->rates[SP_RATE_MD] + b->rates[SP_RATE_DO];
+			double ia = fmax(a->rates[SP_RATE_IMG], 0.005);
+			double ib = fmax(b->rates[SP_RATE_IMG], 0.005);
+			if (la >= lb && ia >= ib && (la > lb || ia > ib)) {
+				pairs++;
+				img_only += la == lb;
+				/* Rounded to 3 decimals; strictly
+				 * below when only the IMG rate differs. */
+				double slack = la == lb ? -0.0005 : 0.0015;
+				if (a->selectivity > b->selectivity + slack)
+					fail_msg(
+					    "%s (%.3f) not below %s (%.3f)",
+					    a->code, a->selectivity, b->code,
+					    b->selectivity);
+			}
+		}
+	}
+	assert_true(pairs > 10000);
+	assert_true(img_only > 10);
 	sp_free(p);
 	char *first = export_str(c);
 	sp_catalog *d = open_mem();

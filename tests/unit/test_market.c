@@ -195,6 +195,98 @@ static void test_trial_conservation(void **state)
 	sp_model_free(m);
 }
 
+/* Non-US IMGs prefer the families of the cited counts (S26,
+ * data/img_preferred_2026.csv) in the cited shares, whatever the
+ * self-selection by strength: stronger ones still lean to the
+ * competitive families (Dermatology over Family Medicine), and no one
+ * prefers a family without a count (the preliminary years). */
+static void test_img_preferred(void **state)
+{
+	(void)state;
+	sp_model *m = builtin_model();
+	sp_err err;
+	assert_true(m->img_pref);
+	double tot = 0;
+	for (int32_t f = 0; f < m->nf; f++)
+		tot += m->fam[f].img_n;
+	/* The table's total (11,649) less Preventive Medicine's 5. */
+	assert_true(fabs(tot - 11644) < 1e-9);
+	sp__trial t;
+	sp__trial_init(&t);
+	OK(sp__trial_run(&t, m, 42, 0, NULL, &err));
+	long n[512] = {0}, all = 0;
+	double zs[512] = {0};
+	for (size_t i = 0; i < t.npop; i++) {
+		const sp__appl *a = &t.ap.v[i];
+		if (a->type != SP_APPL_NON_US_IMG)
+			continue;
+		assert_true(a->fam >= 0);
+		n[a->fam]++;
+		zs[a->fam] += a->z;
+		all++;
+	}
+	assert_true(all > 10000);
+	for (int32_t f = 0; f < m->nf; f++) {
+		double p = m->fam[f].img_n / tot, got = (double)n[f] / all;
+		if (p == 0) {
+			assert_int_equal(n[f], 0);
+			continue;
+		}
+		/* Four binomial SDs, and a tenth of a point for the
+		 * stratified sample the shares are solved on. */
+		double tol = 4 * sqrt(p * (1 - p) / all) + 0.001;
+		if (fabs(got - p) > tol)
+			fail_msg("%s: %.4f of non-US IMGs, cited %.4f",
+			         m->fam[f].code, got, p);
+	}
+	int32_t derm = sp__model_family(m, "DERM");
+	int32_t fm = sp__model_family(m, "FM");
+	int32_t tyf = sp__model_family(m, "TY");
+	assert_true(derm >= 0 && fm >= 0 && tyf >= 0);
+	assert_int_equal(n[tyf], 0);
+	assert_true(zs[derm] / n[derm] > zs[fm] / n[fm] + 0.2);
+	sp__trial_free(&t);
+	sp_model_free(m);
+}
+
+/* Self-selection tilts each type around its own mean strength: moving
+ * a type's strength (what its match rate is fitted by) leaves where its
+ * applicants want to train as it was (the type's affinity, from the
+ * cited fill shares, says that); before model version 8 a weaker US
+ * IMG type also wanted the less competitive families more. */
+static void count_families(sp_model *m, int type, long *n)
+{
+	sp_err err;
+	sp__trial t;
+	sp__trial_init(&t);
+	OK(sp__trial_run(&t, m, 42, 0, NULL, &err));
+	memset(n, 0, 512 * sizeof *n);
+	for (size_t i = 0; i < t.npop; i++)
+		if (t.ap.v[i].type == type)
+			n[t.ap.v[i].fam]++;
+	sp__trial_free(&t);
+}
+
+static void test_family_by_type_offset(void **state)
+{
+	(void)state;
+	sp_model *m = builtin_model();
+	static long a[512], b[512];
+	OK(sp_model_param_set(m, "strength_us_img", "", -1.6));
+	count_families(m, SP_APPL_US_IMG, a);
+	OK(sp_model_param_set(m, "strength_us_img", "", -0.4));
+	count_families(m, SP_APPL_US_IMG, b);
+	long moved = 0, all = 0;
+	for (int32_t f = 0; f < m->nf; f++) {
+		moved += labs(a[f] - b[f]);
+		all += a[f];
+	}
+	assert_true(all > 4000);
+	/* Identical up to float rounding at a tie. */
+	assert_true(moved <= all / 500);
+	sp_model_free(m);
+}
+
 static void test_trial_deterministic(void **state)
 {
 	(void)state;
@@ -341,6 +433,8 @@ int main(void)
 	    cmocka_unit_test(test_params),
 	    cmocka_unit_test(test_interview_score),
 	    cmocka_unit_test(test_trial_conservation),
+	    cmocka_unit_test(test_img_preferred),
+	    cmocka_unit_test(test_family_by_type_offset),
 	    cmocka_unit_test(test_trial_deterministic),
 	    cmocka_unit_test(test_sort_select),
 	    cmocka_unit_test(test_rng_inline),

@@ -174,6 +174,20 @@ def properties(name, profile):
               g["p_advanced_and_pgy1"] <= min(g["p_advanced"], g["p_pgy1"]) + 1e-9
               and g["p_first_choice_with_pgy1"] <= r["p_match_first_choice"] + 1e-9)
 
+    # 8. A figure that rests on programs the model leaves short of residents
+    # (they take anyone they interviewed) says so, naming the specialty:
+    # wherever they carry well over 10 points and a fifth of it.
+    by_spec = {}
+    for p in main:
+        short = any(x.startswith("Did not fill in") for x in p["reasons"])
+        tot, sh = by_spec.get(p["specialty"], (0.0, 0.0))
+        by_spec[p["specialty"]] = (tot + p["p_match"], sh + (p["p_match"] if short else 0))
+    for spec, (tot, sh) in by_spec.items():
+        if sh >= 0.15 and sh >= 0.3 * tot:
+            check(name, f"{spec}: leaning on programs left short is said",
+                  any("short of residents" in x and spec in x and "optimistic" in x
+                      for x in r["notes"]), f"{sh:.2f} of {tot:.2f}")
+
     # 7. At risk: said plainly, with what would help and SOAP.
     if first_p(r) < 0.8:
         check(name, "at risk said, with numbers and SOAP",
