@@ -1634,15 +1634,18 @@ static void explain_backups(const sp_advisor *a, sp_advice *r)
 		    "of one in %s, and the list may give up %s chances "
 		    "for backup ones.",
 		    pf->backup_weight, 100 * pf->backup_weight, first, first);
-	else
+	else {
+		char b1[16], b2[16];
 		sp__advise_note(
 		    r,
 		    "Backups are added after %s's own list and ranked "
 		    "below it, so they do not lower P(match in %s) "
-		    "(%.1f%% without backups, %.1f%% with). To trade "
+		    "(%s without backups, %s with). To trade "
 		    "first-choice chances for backup ones, set "
 		    "backup_weight.",
-		    first, first, 100 * r->p_pref_alone, 100 * r->p_pref);
+		    first, first, sp__report_pct1(b1, 16, r->p_pref_alone),
+		    sp__report_pct1(b2, 16, r->p_pref));
+	}
 }
 
 /* What ended the list, against what the profile asked for. */
@@ -1674,13 +1677,15 @@ static void explain_stop(sp_advice *r)
 	else if (pf->mode == MODE_TARGET) {
 		double p =
 		    r->pf.nfam > 1 && !pf->trade ? r->p_pref : r->p_match;
+		char b[16];
 		if (p + 5e-4 < pf->target)
 			sp__advise_note(
 			    r,
 			    "No list reaches your target P(match) of "
 			    "%.0f%%: past %zu applications each adds under "
-			    "%.2g point; this list gives %.1f%%.",
-			    100 * pf->target, r->n, g, 100 * p);
+			    "%.2g point; this list gives %s.",
+			    100 * pf->target, r->n, g,
+			    sp__report_pct1(b, sizeof b, p));
 	}
 }
 

@@ -265,6 +265,7 @@ double sp__report_prob_kept(double v, int digits);
  * rounded as the page rounds it (">99%", "<1%") into buf. */
 void sp__report_program_ident(sp__out *o, const sp_program_info *p);
 const char *sp__report_pct(char *buf, size_t size, double p);
+const char *sp__report_pct1(char *buf, size_t size, double p);
 /* The identity columns in CSV (their header when p is NULL). */
 void sp__report_program_ident_csv(FILE *f, const sp_program_info *p);
 /* "gold", "silver" or "none" for tier 2, 1, 0. */

@@ -400,6 +400,22 @@ const char *sp__report_pct(char *buf, size_t size, double p)
 	return buf;
 }
 
+/* The same at one decimal: ">99.9%" and "<0.1%" rather than "100.0%"
+ * and "0.0%" (the page's pct(p, 1) agrees). */
+const char *sp__report_pct1(char *buf, size_t size, double p)
+{
+	double v = 100 * p;
+	if (!isfinite(v))
+		snprintf(buf, size, "-");
+	else if (v > 99.9 && v < 100)
+		snprintf(buf, size, ">99.9%%");
+	else if (v > 0 && v < 0.1)
+		snprintf(buf, size, "<0.1%%");
+	else
+		snprintf(buf, size, "%.1f%%", v);
+	return buf;
+}
+
 /* Writes text wrapped at `width` columns, every line after the first
  * indented by `indent` spaces (the first is already placed). */
 static void wrap(FILE *f, const char *text, int indent, int width)
@@ -634,9 +650,12 @@ sp_status sp_advice_write_table(const sp_advice *r, FILE *f)
 	}
 	fprintf(f, "P(match anywhere) by number of applications:\n");
 	size_t step = r->ncurve > 60 ? 10 : 5;
-	for (size_t i = 0; i < r->ncurve; i += step)
-		fprintf(f, "  %4zu  %5.1f%%  $%.0f\n", i + 1,
-		        100 * r->curve_p[i], r->curve_cost[i]);
+	for (size_t i = 0; i < r->ncurve; i += step) {
+		char b[16];
+		fprintf(f, "  %4zu  %6s  $%.0f\n", i + 1,
+		        sp__report_pct1(b, sizeof b, r->curve_p[i]),
+		        r->curve_cost[i]);
+	}
 	for (int k = 0; k < r->nnotes; k++) {
 		fputs("\nNote: ", f);
 		wrap(f, r->notes[k], 6, 78);

@@ -78,7 +78,13 @@ function parseCSV(text) {
   return rows;
 }
 
-const pct1 = (p) => `${(100 * p).toFixed(1)}%`;
+// The page's one-decimal format (util.js pct(p, 1)): never "100.0%".
+const pct1 = (p) => {
+  const v = 100 * p;
+  if (v > 99.9 && v < 100) return '>99.9%';
+  if (v > 0 && v < 0.1) return '<0.1%';
+  return `${v.toFixed(1)}%`;
+};
 // The page's whole-percent format (app.js pct).
 const pct0 = (p) => {
   const v = 100 * p;

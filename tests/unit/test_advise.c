@@ -775,6 +775,26 @@ static void test_alloc_failures(void **state)
 	assert_true(failed > 0);
 }
 
+/* The report's percentages never say "100%" or "0%", at either
+ * precision, for what is neither certain nor impossible (the page's
+ * pct() rounds the same way). */
+static void test_report_pct(void **state)
+{
+	(void)state;
+	char b[16];
+	assert_string_equal(sp__report_pct(b, sizeof b, 0.9996), ">99%");
+	assert_string_equal(sp__report_pct(b, sizeof b, 1.0), "100%");
+	assert_string_equal(sp__report_pct(b, sizeof b, 0.004), "<1%");
+	assert_string_equal(sp__report_pct(b, sizeof b, 0.0), "0%");
+	assert_string_equal(sp__report_pct(b, sizeof b, 0.734), "73%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, 0.9996), ">99.9%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, 0.9989), "99.9%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, 1.0), "100.0%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, 0.0004), "<0.1%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, 0.0), "0.0%");
+	assert_string_equal(sp__report_pct1(b, sizeof b, NAN), "-");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -795,6 +815,7 @@ int main(void)
 	    cmocka_unit_test(test_shrink_weight),
 	    cmocka_unit_test(test_stats_reused),
 	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_report_pct),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -61,8 +61,11 @@ export function el(tag, props, ...children) {
 export function pct(p, digits = 0) {
   if (typeof p !== 'number' || !Number.isFinite(p)) return '–';
   const v = 100 * p;
-  if (digits === 0 && v > 99 && v < 100) return '>99%';
-  if (digits === 0 && v > 0 && v < 1) return '<1%';
+  // Never "100%" or "0%" (at any precision) for what is neither certain
+  // nor impossible: ">99%", ">99.9%", "<1%", "<0.1%" (report.c agrees).
+  const unit = Math.pow(10, -digits);
+  if (v > 100 - unit && v < 100) return '>' + (100 - unit).toFixed(digits) + '%';
+  if (v > 0 && v < unit) return '<' + unit.toFixed(digits) + '%';
   return v.toFixed(digits) + '%';
 }
 
