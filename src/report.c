@@ -384,36 +384,31 @@ sp_status sp_advice_write_json(const sp_advice *r, FILE *f)
 	return sp__out_flush(&o) ? SP_OK : SP_EIO;
 }
 
-/* A probability as the page rounds it: ">99%" and "<1%" rather than
- * "100%" and "0%" for what is neither certain nor impossible. */
-const char *sp__report_pct(char *buf, size_t size, double p)
+/* A probability as the page rounds it (util.js pct), to `digits`
+ * decimals: ">99%" and "<1%" (">99.9%", "<0.1%") rather than "100%" and
+ * "0%" for what is neither certain nor impossible. */
+static const char *pct_at(char *buf, size_t size, double p, int digits)
 {
-	double v = 100 * p;
+	double v = 100 * p, unit = pow(10, -digits);
 	if (!isfinite(v))
 		snprintf(buf, size, "-");
-	else if (v > 99 && v < 100)
-		snprintf(buf, size, ">99%%");
-	else if (v > 0 && v < 1)
-		snprintf(buf, size, "<1%%");
+	else if (v > 100 - unit && v < 100)
+		snprintf(buf, size, ">%.*f%%", digits, 100 - unit);
+	else if (v > 0 && v < unit)
+		snprintf(buf, size, "<%.*f%%", digits, unit);
 	else
-		snprintf(buf, size, "%.0f%%", v);
+		snprintf(buf, size, "%.*f%%", digits, v);
 	return buf;
 }
 
-/* The same at one decimal: ">99.9%" and "<0.1%" rather than "100.0%"
- * and "0.0%" (the page's pct(p, 1) agrees). */
+const char *sp__report_pct(char *buf, size_t size, double p)
+{
+	return pct_at(buf, size, p, 0);
+}
+
 const char *sp__report_pct1(char *buf, size_t size, double p)
 {
-	double v = 100 * p;
-	if (!isfinite(v))
-		snprintf(buf, size, "-");
-	else if (v > 99.9 && v < 100)
-		snprintf(buf, size, ">99.9%%");
-	else if (v > 0 && v < 0.1)
-		snprintf(buf, size, "<0.1%%");
-	else
-		snprintf(buf, size, "%.1f%%", v);
-	return buf;
+	return pct_at(buf, size, p, 1);
 }
 
 /* Writes text wrapped at `width` columns, every line after the first
