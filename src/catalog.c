@@ -1541,10 +1541,7 @@ static double interview_level(const sp_program_info *p)
 	return gsl_cdf_ugaussian_Pinv(x);
 }
 
-/* Selectivity of the real programs of a row: minus their interview
- * level, standardized over the row's measured programs (a program that
- * invites a smaller share of its applicants is sought after more); 0
- * (typical) for programs without rates or rows with fewer than two. */
+/* The probit of a measured program's non-US IMG rate; NAN without it. */
 static double img_level(const sp_program_info *p)
 {
 	double x = p->rates[SP_RATE_IMG];
@@ -1553,6 +1550,22 @@ static double img_level(const sp_program_info *p)
 	return gsl_cdf_ugaussian_Pinv(fmax(RATE_EPS, fmin(1 - RATE_EPS, x)));
 }
 
+/* A program's level for selectivity: its US interview level plus its
+ * IMG level (the row's mean `imean` where it has no IMG rate); NAN
+ * without US rates. */
+static double sel_level(const sp_program_info *p, double imean)
+{
+	double x = interview_level(p), y = img_level(p);
+	return isnan(x) ? NAN : x + (isnan(y) ? imean : y);
+}
+
+/* Selectivity of the real programs of a row: minus their level,
+ * standardized over the row's measured programs: a program that invites
+ * a smaller share of its US applicants is sought after more, and at the
+ * same US rates one that invites more of its non-US IMGs is sought after
+ * less (it fills with them because US graduates seek it less; model
+ * version 8, docs/catalog.md); 0 (typical) for programs without rates
+ * or rows with fewer than two. */
 static void real_selectivity(prog_vec *r)
 {
 	double sum = 0, sq = 0, isum = 0;
@@ -1566,10 +1579,8 @@ static void real_selectivity(prog_vec *r)
 	}
 	double imean = ni ? isum / ni : 0;
 	for (size_t j = 0; j < r->n; j++) {
-		double x = interview_level(&r->v[j]);
+		double x = sel_level(&r->v[j], imean);
 		if (!isnan(x)) {
-			double y = img_level(&r->v[j]);
-			x += isnan(y) ? imean : y;
 			sum += x;
 			sq += x * x;
 			n++;
@@ -1578,11 +1589,7 @@ static void real_selectivity(prog_vec *r)
 	double mean = n ? sum / n : 0;
 	double sd = n > 1 ? sqrt(fmax(0, sq / n - mean * mean)) : 0;
 	for (size_t j = 0; j < r->n; j++) {
-		double x = interview_level(&r->v[j]);
-		if (!isnan(x)) {
-			double y = img_level(&r->v[j]);
-			x += isnan(y) ? imean : y;
-		}
+		double x = sel_level(&r->v[j], imean);
 		double sel = isnan(x) || sd <= 0 ? 0 : -(x - mean) / sd;
 		r->v[j].selectivity =
 		    round(fmax(-5, fmin(5, sel)) * 1000) / 1000;
