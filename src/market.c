@@ -2166,14 +2166,12 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 		const int32_t *idx = pidx + t->p_off[j];
 		/* The rank key: the interview score less the signal's
 		 * part, plus rank_img for IMGs (sp__model_rank_shift), by
-		 * [IMG][tier]. */
-		double shift[2][3];
-		for (int tier = 0; tier < 3; tier++) {
-			shift[0][tier] =
-			    sp__model_rank_shift(m, j, SP_APPL_US_MD, tier);
-			shift[1][tier] =
-			    sp__model_rank_shift(m, j, SP_APPL_US_IMG, tier);
-		}
+		 * [type][tier]. */
+		double shift[SP_APPL_NTYPES][3];
+		for (int ty = 0; ty < SP_APPL_NTYPES; ty++)
+			for (int tier = 0; tier < 3; tier++)
+				shift[ty][tier] =
+				    sp__model_rank_shift(m, j, ty, tier);
 		/* The population's interviews come first (by index). */
 		size_t i = 0;
 		for (int w = 0; w < 2; w++) {
@@ -2184,10 +2182,8 @@ static sp_status program_lists(sp__trial *t, const sp_model *m, sp_rng *rp)
 			for (; i < n && (w || (size_t)idx[i] < nreg); i++) {
 				sp__app *p = &apps[idx[i]];
 				int ty = t->ap.v[p->appl].type;
-				bool img = ty == SP_APPL_US_IMG ||
-				           ty == SP_APPL_NON_US_IMG;
 				p->score =
-				    (float)(p->score + shift[img][p->tier] +
+				    (float)(p->score + shift[ty][p->tier] +
 				            noise * normal(m, &rl));
 				kx[i] = sp__key(p->score, p->appl);
 			}

@@ -134,17 +134,12 @@ static sp_status load_fills(sp_advisor *a, sp_err *err)
 	sp__csv c;
 	sp_status s = open_table(&c, "specialties_2025.csv", cols, 3, idx, err);
 	while (!s && !(s = sp__csv_next(&c, err)) && c.nf) {
-		const char *code = sp__csv_field(&c, idx[0]);
-		for (int32_t k = 0; k < a->m->ns; k++) {
-			if (strcmp(a->m->specs[k].code, code))
-				continue;
-			sp__peer *p = &a->peer[a->m->spec_fam[k]];
-			double n = num_or_nan(sp__csv_field(&c, idx[1]));
-			double m = num_or_nan(sp__csv_field(&c, idx[2]));
-			if (isfinite(n) && isfinite(m)) {
-				p->positions += n;
-				p->matched += m;
-			}
+		int32_t f = sp__model_family(a->m, sp__csv_field(&c, idx[0]));
+		double n = num_or_nan(sp__csv_field(&c, idx[1]));
+		double m = num_or_nan(sp__csv_field(&c, idx[2]));
+		if (f >= 0 && isfinite(n) && isfinite(m)) {
+			a->peer[f].positions += n;
+			a->peer[f].matched += m;
 		}
 	}
 	sp__csv_free(&c);
