@@ -929,6 +929,16 @@ static void measured_reason(const sp_program_info *p, const prof *pf, rprog *r)
 	           p->rate_cycle, 100 * p->rates[by_type[t].k], by_type[t].who);
 }
 
+/* Short of residents in most simulated seasons: filled in fewer than
+ * half of the statistics' seasons, when the program takes anyone it
+ * interviewed who ranks it.  One rule for the program's reason and
+ * for the note that counts such programs (explain_unfilled), so the
+ * note's count is the number of programs giving the reason. */
+static bool short_in_most(const sp_advisor *a, int32_t j)
+{
+	return a->trials > 0 && 2 * a->st[j].mcn < a->trials;
+}
+
 static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 {
 	const sp_program_info *p = &a->progs[r->c.j];
@@ -976,7 +986,7 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		           "supplemental rank list.",
 		           a->m->fam[pf->fam[x->slot]].name);
 	const sp__prog_stats *st = &a->st[x->j];
-	if (a->trials && st->mcn < a->trials / 2)
+	if (short_in_most(a, x->j))
 		add_reason(r,
 		           "Did not fill in %d of %d simulated seasons: it "
 		           "takes most applicants it interviews.",
@@ -1696,7 +1706,6 @@ static void explain_stop(sp_advice *r)
  * still; in version 8 it fills 95%), so a list that leans on them is
  * told an optimistic figure: said so where they carry at least 10
  * points and a fifth of the family's P(match), with both fill rates. */
-#define SHORT_SHARE 0.5 /* filled in fewer than half the seasons */
 static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 {
 	const prof *pf = &r->pf;
@@ -1719,7 +1728,7 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 			if (x->slot != sl)
 				continue;
 			all += x->pm;
-			if (a->fm[x->j] < SHORT_SHARE) {
+			if (short_in_most(a, x->j)) {
 				p += x->pm;
 				n++;
 			}

@@ -7,6 +7,7 @@ name no program: they hold on any catalog.
 """
 import copy
 import json
+import re
 import subprocess
 import sys
 
@@ -182,11 +183,28 @@ def properties(name, profile):
         short = any(x.startswith("Did not fill in") for x in p["reasons"])
         tot, sh = by_spec.get(p["specialty"], (0.0, 0.0))
         by_spec[p["specialty"]] = (tot + p["p_match"], sh + (p["p_match"] if short else 0))
+    nshort, pshort = {}, {}
+    for p in progs:  # the PGY-1 list too: the note covers it
+        if any(x.startswith("Did not fill in") for x in p["reasons"]):
+            nshort[p["specialty"]] = nshort.get(p["specialty"], 0) + 1
+            pshort[p["specialty"]] = pshort.get(p["specialty"], 0) + p["p_match"]
     for spec, (tot, sh) in by_spec.items():
         if sh >= 0.15 and sh >= 0.3 * tot:
             check(name, f"{spec}: leaning on programs left short is said",
                   any("short of residents" in x and spec in x and "optimistic" in x
                       for x in r["notes"]), f"{sh:.2f} of {tot:.2f}")
+    # The note counts exactly the programs whose reasons say they went
+    # short (one rule for both), and their points.
+    for x in r["notes"]:
+        m = re.match(r"(\d+) (.+?) programs? on this list, carrying (\d+) of its", x)
+        if not m:
+            continue
+        spec = m.group(2)
+        check(name, f"{spec}: the note counts the programs that say they go short",
+              int(m.group(1)) == nshort.get(spec, 0)
+              and abs(int(m.group(3)) - 100 * pshort.get(spec, 0)) <= 1,
+              f"note {m.group(1)} programs {m.group(3)} points; reasons "
+              f"{nshort.get(spec, 0)} programs {100 * pshort.get(spec, 0):.1f} points")
 
     # 7. At risk: said plainly, with what would help and SOAP.
     if first_p(r) < 0.8:
