@@ -873,6 +873,33 @@ const char *sp__advise_tier_name(int t)
 	return t == 2 ? "gold" : t == 1 ? "silver" : "none";
 }
 
+/* A signal the model lets do more than the program's own figures allow
+ * (docs/model.md, "Signals for applicants a program rarely invites"):
+ * the applicant, unsignalled, would be invited no more often than the
+ * program's average unsignalled applicant, yet signalled it is given an
+ * interview chance well above the rate the program measured for all
+ * its signallers of that tier.  A signal adds the same bonus to every
+ * applicant type's score, so at a program that all but refuses a type
+ * it can overturn the refusal.  The measured rate goes in *meas. */
+#define SIGNAL_OVER 0.15 /* points above the measured rate, as a share */
+static bool signal_over_measured(const sp_advisor *a, const prof *pf,
+                                 const cand *x, double *meas)
+{
+	const sp_program_info *p = &a->progs[x->j];
+	if (!x->tier || !p->rate_cycle || !isfinite(x->pi[0]) ||
+	    !isfinite(x->pi[x->tier]))
+		return false;
+	bool tiered = a->m->fam[pf->fam[x->slot]].silver > 0;
+	double m = p->rates[!tiered        ? SP_RATE_SIGNAL
+	                    : x->tier == 2 ? SP_RATE_GOLD
+	                                   : SP_RATE_SILVER];
+	double none = p->rates[SP_RATE_NOSIGNAL];
+	if (isnan(m) || isnan(none) || x->pi[0] > none)
+		return false;
+	*meas = m;
+	return x->pi[x->tier] > m + SIGNAL_OVER;
+}
+
 /* What a signal does here, said only where it changes the rounded
  * figure; single-tier specialties say "a signal", not "gold". */
 static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
@@ -884,6 +911,7 @@ static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
 	if (x->tier && isfinite(x->pi[0])) {
 		sp__report_pct(b0, sizeof b0, x->pi[0]);
 		sp__report_pct(b1, sizeof b1, x->pi[x->tier]);
+		double meas;
 		if (strcmp(b0, b1))
 			add_reason(r,
 			           "Your %ssignal raises your interview chance "
@@ -894,6 +922,14 @@ static void signal_reason(const sp_advisor *a, const prof *pf, rprog *r)
 			           "Signalled (signals are free): it hardly "
 			           "changes your interview chance here (%s).",
 			           b1);
+		if (signal_over_measured(a, pf, x, &meas))
+			add_reason(
+			    r,
+			    "Optimistic: it invited %.0f%% of all its "
+			    "%ssignallers (%d cycle), and unsignalled you "
+			    "do no better than its average applicant "
+			    "(docs/model.md, signals).",
+			    100 * meas, kind, a->progs[x->j].rate_cycle);
 		return;
 	}
 	if (x->tier || !(x->tiers & 4) || !isfinite(x->pi[2]))
@@ -958,11 +994,12 @@ static void reasons(const sp_advisor *a, const prof *pf, rprog *r)
 		else
 			add_reason(
 			    r,
-			    "Your Step 2 CK (%.0f) is %.0f points %s this "
+			    "Your Step 2 CK (%.0f) is %.0f point%s %s this "
 			    "program's %smedian for matched residents "
 			    "(%.0f).",
-			    pf->p.step2, fabs(d), d > 0 ? "above" : "below",
-			    est, p->step2_median);
+			    pf->p.step2, fabs(d),
+			    lround(fabs(d)) == 1 ? "" : "s",
+			    d > 0 ? "above" : "below", est, p->step2_median);
 	}
 	measured_reason(p, pf, r);
 	signal_reason(a, pf, r);
@@ -1755,6 +1792,44 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 	}
 }
 
+/* Signals the model lets do more than the programs' own figures allow
+ * (signal_over_measured), said where they carry at least 10 points and
+ * a fifth of a specialty's figure, as for the programs left short. */
+static void explain_signal_over(const sp_advisor *a, sp_advice *r)
+{
+	const prof *pf = &r->pf;
+	for (int sl = 0; sl < pf->nfam; sl++) {
+		double p = 0, all = 0, meas;
+		int n = 0;
+		for (size_t i = 0; i < r->n; i++) {
+			const cand *x = &r->pr[i].c;
+			if (x->slot != sl)
+				continue;
+			all += x->pm;
+			if (signal_over_measured(a, pf, x, &meas)) {
+				p += x->pm;
+				n++;
+			}
+		}
+		if (p < 0.1 || p < 0.2 * all)
+			continue;
+		bool one = n == 1;
+		sp__advise_note(
+		    r,
+		    "%d signalled %s program%s on this list, carrying %.0f "
+		    "of its %.0f points, %s you an interview chance well "
+		    "above what %s measured for all %s signallers, though "
+		    "unsignalled you would do no better than %s average "
+		    "applicant: the model's signal lifts applicants a "
+		    "program rarely invites too far. Read %s chances as "
+		    "optimistic.",
+		    n, a->m->fam[pf->fam[sl]].name, one ? "" : "s", 100 * p,
+		    100 * all, one ? "gives" : "give", one ? "it" : "they",
+		    one ? "its" : "their", one ? "its" : "their",
+		    one ? "its" : "their");
+	}
+}
+
 static void explain(const sp_advisor *a, sp_advice *r)
 {
 	explain_stop(r);
@@ -1764,6 +1839,7 @@ static void explain(const sp_advisor *a, sp_advice *r)
 	explain_systems(a, r);
 	explain_invented(a, r);
 	explain_unfilled(a, r);
+	explain_signal_over(a, r);
 }
 
 /* A deep copy of candidates c[0..n) (their tables too) into *out. */

@@ -18,11 +18,11 @@ V() { SMARTPICK="$SP" "$here/tools/validate-advisor" --db "$tmp/c.db" "$@"; }
 "$SP" catalog stats --db "$tmp/c.db" --trials 2 >/dev/null 2>&1
 
 check "validate-advisor: --only checks the profiles named, one row each" \
-	'V --trials 2 --only fm-do-c500,peds-md-240 >"$tmp/t.md" 2>"$tmp/t.err" &&
+	'V --trials 2 --seed 3 --only fm-do-c500,peds-md-240 >"$tmp/t.md" 2>"$tmp/t.err" &&
 	 [ "$(grep -c "^| [a-z]" "$tmp/t.md")" = 3 ] &&
 	 grep -q "^| fm-do-c500 | Family Medicine |" "$tmp/t.md" &&
 	 grep -q "^| peds-md-240 | Pediatrics |" "$tmp/t.md" &&
-	 grep -q "^2 profiles, 2 seasons x 1 copies each: " "$tmp/t.md"'
+	 grep -q "^2 profiles, 2 seasons x 1 copies each (seed 3): " "$tmp/t.md"'
 check "validate-advisor: a profile not in the panel is named, exit 2" \
 	'V --only fm-do-c500,nosuch >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] &&
 	 grep -q "no profile nosuch in examples/panel.csv" "$tmp/e" && [ ! -s "$tmp/o" ]'

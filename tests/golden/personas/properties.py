@@ -197,7 +197,7 @@ def properties(name, profile):
     # short (one rule for both), and their points.
     for x in r["notes"]:
         m = re.match(r"(\d+) (.+?) programs? on this list, carrying (\d+) of its", x)
-        if not m:
+        if not m or "short of residents" not in x:
             continue
         spec = m.group(2)
         check(name, f"{spec}: the note counts the programs that say they go short",
@@ -205,6 +205,34 @@ def properties(name, profile):
               and abs(int(m.group(3)) - 100 * pshort.get(spec, 0)) <= 1,
               f"note {m.group(1)} programs {m.group(3)} points; reasons "
               f"{nshort.get(spec, 0)} programs {100 * pshort.get(spec, 0):.1f} points")
+
+    # 9. A signal the model lets do more than the program's own figures
+    # allow (the applicant, unsignalled, no better than the program's
+    # average applicant, yet given well above the rate the program measured
+    # for all its signallers of that tier) says so on the program, and in a
+    # note wherever such programs carry well over 10 points and a fifth of a
+    # specialty's figure.  Cases within a rounding of the rule are skipped.
+    over = {}
+    for p in progs:
+        mr, tier = p.get("measured_rates") or {}, p["signal"]
+        meas, none = mr.get(tier), mr.get("nosignal")
+        if tier == "none" or meas is None or none is None:
+            continue
+        said = any(x.startswith("Optimistic: it invited") for x in p["reasons"])
+        if p["p_interview_none"] <= none - 0.01 and p["p_interview"] > meas + 0.16:
+            check(name, f"{p['code']}: a signal beyond the program's measured rate is said",
+                  said, f"{p['p_interview_none']:.2f} -> {p['p_interview']:.2f}, measured {meas}")
+            tot = over.get(p["specialty"], 0.0)
+            over[p["specialty"]] = tot + p["p_match"]
+        elif p["p_interview_none"] > none + 0.01 or p["p_interview"] < meas + 0.14:
+            check(name, f"{p['code']}: no signal warning where the rule does not hold",
+                  not said)
+    for spec, sh in over.items():
+        tot = by_spec.get(spec, (0.0, 0.0))[0]
+        if sh >= 0.15 and sh >= 0.3 * tot:
+            check(name, f"{spec}: leaning on signals beyond the measured rates is said",
+                  any("signalled" in x and spec in x and "optimistic" in x
+                      for x in r["notes"]), f"{sh:.2f} of {tot:.2f}")
 
     # 7. At risk: said plainly, with what would help and SOAP.
     if first_p(r) < 0.8:
