@@ -1736,6 +1736,47 @@ static void explain_stop(sp_advice *r)
 	}
 }
 
+/* The points of specialty slot sl's P(match) that rest on programs
+ * `leans` picks, their count in *n and the slot's total in *all: a note
+ * that says the figure leans on them is due where they carry at least
+ * 10 points and a fifth of it (lean_due). */
+typedef bool lean_fn(const sp_advisor *a, const prof *pf, const cand *x);
+static double leaning(const sp_advisor *a, const sp_advice *r, int sl,
+                      lean_fn *leans, int *n, double *all)
+{
+	double p = 0;
+	*n = 0;
+	*all = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const cand *x = &r->pr[i].c;
+		if (x->slot != sl)
+			continue;
+		*all += x->pm;
+		if (leans(a, &r->pf, x)) {
+			p += x->pm;
+			(*n)++;
+		}
+	}
+	return p;
+}
+
+static bool lean_due(double p, double all)
+{
+	return p >= 0.1 && p >= 0.2 * all;
+}
+
+static bool leans_short(const sp_advisor *a, const prof *pf, const cand *x)
+{
+	(void)pf;
+	return short_in_most(a, x->j);
+}
+
+static bool leans_signal(const sp_advisor *a, const prof *pf, const cand *x)
+{
+	double meas;
+	return signal_over_measured(a, pf, x, &meas);
+}
+
 /* Programs the simulated market leaves short of residents in most
  * seasons take anyone they interviewed (program_probs).  Which programs
  * those are is the model's guess (in version 7, when it filled Internal
@@ -1758,19 +1799,9 @@ static void explain_unfilled(const sp_advisor *a, sp_advice *r)
 		 * short; otherwise it fills about as many positions, but
 		 * which programs go short is still its guess. */
 		bool under = sim <= pub - 0.02;
-		double p = 0, all = 0;
-		int n = 0;
-		for (size_t i = 0; i < r->n; i++) {
-			const cand *x = &r->pr[i].c;
-			if (x->slot != sl)
-				continue;
-			all += x->pm;
-			if (short_in_most(a, x->j)) {
-				p += x->pm;
-				n++;
-			}
-		}
-		if (p < 0.1 || p < 0.2 * all)
+		int n;
+		double all, p = leaning(a, r, sl, leans_short, &n, &all);
+		if (!lean_due(p, all))
 			continue;
 		bool one = n == 1;
 		sp__advise_note(
@@ -1799,19 +1830,9 @@ static void explain_signal_over(const sp_advisor *a, sp_advice *r)
 {
 	const prof *pf = &r->pf;
 	for (int sl = 0; sl < pf->nfam; sl++) {
-		double p = 0, all = 0, meas;
-		int n = 0;
-		for (size_t i = 0; i < r->n; i++) {
-			const cand *x = &r->pr[i].c;
-			if (x->slot != sl)
-				continue;
-			all += x->pm;
-			if (signal_over_measured(a, pf, x, &meas)) {
-				p += x->pm;
-				n++;
-			}
-		}
-		if (p < 0.1 || p < 0.2 * all)
+		int n;
+		double all, p = leaning(a, r, sl, leans_signal, &n, &all);
+		if (!lean_due(p, all))
 			continue;
 		bool one = n == 1;
 		sp__advise_note(
