@@ -90,8 +90,19 @@ typedef struct {
 	int group;   /* perturbed together in the Jacobian (see jac) */
 } fparam;
 
+/* Every selected family's US MD curve, P(match in preferred | Step 2
+ * band), fitted or not: the curves kept back from the fit are checked
+ * against it by whoever holds them (issue 17). */
+#define NCURVE (BAND_TOP + 1) /* below 220, ..., 240-249, 250+ */
+typedef struct {
+	char code[16];
+	double p[NCURVE]; /* NAN: no such simulated senior */
+	int64_t n[NCURVE];
+} curve;
+
 struct sp_calib_report {
 	SP_VEC(target) t;
+	SP_VEC(curve) cv; /* from the last evaluation */
 	int evals;
 	double cost0, cost;
 	int iters, restarts;
@@ -369,6 +380,7 @@ void sp_calib_report_free(sp_calib_report *r)
 	if (!r)
 		return;
 	SP_VEC_FREE(r->t);
+	SP_VEC_FREE(r->cv);
 	sp_free(r);
 }
 
@@ -401,6 +413,25 @@ static sp_status evaluate(const sp_model *m, const sp_calib_opts *o,
 		return s;
 	for (size_t k = 0; k < r->t.n; k++)
 		r->t.v[k].sim = simulated(&r->t.v[k], res);
+	r->cv.n = 0;
+	for (int32_t f = 0; f < m->nf; f++) {
+		if (!m->fam[f].selected)
+			continue;
+		curve c;
+		memset(&c, 0, sizeof c);
+		snprintf(c.code, sizeof c.code, "%s", m->fam[f].code);
+		for (int b = 0; b < NCURVE; b++) {
+			int hi = b == BAND_TOP ? 99 : b;
+			c.p[b] = 100 * sp__sim_band_pref_rate(
+			                   res, f, SP_APPL_US_MD, b, hi);
+			c.n[b] = sp__sim_band_n(res, f, SP_APPL_US_MD, b, hi);
+		}
+		if (!SP_VEC_PUSH(r->cv, c)) {
+			sp_sim_result_free(res);
+			return sp__err_set(err, SP_ENOMEM, "", 0, "",
+			                   "out of memory");
+		}
+	}
 	sp_sim_result_free(res);
 	return SP_OK;
 }
@@ -1015,7 +1046,37 @@ sp_status sp_calib_report_write_md(const sp_calib_report *r, FILE *f)
 		else
 			fprintf(f, "— | — | no data |\n");
 	}
+	if (r->cv.n) {
+		fprintf(f,
+		        "\nUS MD seniors, simulated P(match in the preferred "
+		        "specialty | Step 2 CK band), every specialty, fitted "
+		        "or not (the published curves kept back from the fit "
+		        "are checked against these): percent, and in "
+		        "parentheses the simulated seniors over the trials; "
+		        "\"—\" where there were none.\n\n"
+		        "| specialty | below 220 | 220–229 | 230–239 | "
+		        "240–249 | 250+ |\n|---|---:|---:|---:|---:|---:|\n");
+		for (size_t k = 0; k < r->cv.n; k++) {
+			const curve *c = &r->cv.v[k];
+			fprintf(f, "| %s |", c->code);
+			for (int b = 0; b < NCURVE; b++)
+				if (c->n[b] > 0)
+					fprintf(f, " %.1f (%lld) |", c->p[b],
+					        (long long)c->n[b]);
+				else
+					fprintf(f, " — |");
+			fputc('\n', f);
+		}
+	}
 	return ferror(f) ? SP_EIO : SP_OK;
+}
+
+/* An array's item k, one a line: the object opened with its first key. */
+static void open_item(sp__out *o, size_t k, const char *key)
+{
+	sp__out_str(o, k ? ",\n  {\"" : "\n  {\"");
+	sp__out_str(o, key);
+	sp__out_str(o, "\": ");
 }
 
 /* Through json.c's writer, as every JSON the library writes: names
@@ -1037,7 +1098,7 @@ sp_status sp_calib_report_write_json(const sp_calib_report *r, FILE *f)
 	sp__out_str(o, ", \"targets\": [");
 	for (size_t k = 0; k < r->t.n; k++) {
 		const target *x = &r->t.v[k];
-		sp__out_str(o, k ? ",\n  {\"group\": " : "\n  {\"group\": ");
+		open_item(o, k, "group");
 		sp__json_write_strz(o, x->group);
 		sp__out_str(o, ", \"code\": ");
 		sp__json_write_strz(o, x->label);
@@ -1048,6 +1109,27 @@ sp_status sp_calib_report_write_json(const sp_calib_report *r, FILE *f)
 		sp__out_str(o, ", \"pass\": ");
 		sp__out_str(o, passed(x) ? "true" : "false");
 		sp__out_char(o, '}');
+	}
+	/* Every specialty's US MD curve: [{"code", "bands": [{"step2_low",
+	 * "simulated" (null: none), "n"}]}]; the lowest band holds
+	 * everything below 220. */
+	sp__out_str(o, "\n], \"curves\": [");
+	for (size_t k = 0; k < r->cv.n; k++) {
+		const curve *c = &r->cv.v[k];
+		open_item(o, k, "code");
+		sp__json_write_strz(o, c->code);
+		sp__out_str(o, ", \"bands\": [");
+		for (int b = 0; b < NCURVE; b++) {
+			sp__out_str(o, b ? ", {\"step2_low\": "
+			                 : "{\"step2_low\": ");
+			sp__json_write_int(o, 210 + 10 * b);
+			sp__out_str(o, ", \"simulated\": ");
+			sp__json_write_double(o, c->n[b] > 0 ? c->p[b] : NAN);
+			sp__out_str(o, ", \"n\": ");
+			sp__json_write_int(o, c->n[b]);
+			sp__out_char(o, '}');
+		}
+		sp__out_str(o, "]}");
 	}
 	sp__out_str(o, "\n]}\n");
 	bool ok = sp__out_flush(o);

@@ -428,5 +428,7 @@ double sp__sim_step2_median(const sp_sim_result *r, int32_t fam, int matched);
 double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
                               int band_lo, int band_hi);
 int sp__sim_band(double step2);
+int64_t sp__sim_band_n(const sp_sim_result *r, int32_t fam, int type,
+                       int band_lo, int band_hi);
 
 #endif

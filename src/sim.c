@@ -806,6 +806,22 @@ double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
 	return n ? (double)pref / (double)n : NAN;
 }
 
+/* The applicants of `type` preferring `fam` whose Step 2 CK is in bands
+ * band_lo..band_hi, over the trials: sp__sim_band_pref_rate's n. */
+int64_t sp__sim_band_n(const sp_sim_result *r, int32_t fam, int type,
+                       int band_lo, int band_hi)
+{
+	int64_t n = 0;
+	band_lo = SP_MAX(band_lo, 0);
+	band_hi = SP_MIN(band_hi, NBANDS - 1);
+	for (int b = band_lo; b <= band_hi; b++)
+		n += r->a.grp[(((size_t)fam * SP_APPL_NTYPES + (size_t)type) *
+		                   NBANDS +
+		               (size_t)b) *
+		              3];
+	return n;
+}
+
 /* The band of a Step 2 CK score in sp__sim_band_pref_rate. */
 int sp__sim_band(double step2)
 {

@@ -68,6 +68,15 @@ assert r["method"] and len(r["targets"]) > 100
 sims = [t["simulated"] for t in r["targets"] if t["simulated"] is not None]
 # %.4g kept at most 4 significant digits; exact fractions need more.
 assert any(len(repr(v).replace(".", "").lstrip("0")) > 5 for v in sims)
+# Every specialty's US MD curve: five bands, a figure where there were
+# simulated seniors, null where none, percentages.
+assert len(r["curves"]) > 10
+for c in r["curves"]:
+    assert c["code"] and [b["step2_low"] for b in c["bands"]] == [210, 220, 230, 240, 250]
+    for b in c["bands"]:
+        assert (b["simulated"] is None) == (b["n"] == 0)
+        assert b["simulated"] is None or 0 <= b["simulated"] <= 100
+assert any(b["n"] > 0 for c in r["curves"] for b in c["bands"])
 a = json.load(open(sys.argv[2]))
 assert any(len(repr(t["match_rate"])) > 8 for t in a["by_type"])
 PY

@@ -1022,6 +1022,23 @@ static void test_calibrate_short(void **state)
 	OK(sp_calib_report_write_md(r, f));
 	fclose(f);
 	assert_non_null(strstr(buf, "Jacobian groups"));
+	/* Every specialty's US MD curve follows the targets, fitted or
+	 * not: a row per selected family, five bands each. */
+	const char *cv = strstr(buf, "| specialty | below 220 | 220–229 |");
+	assert_non_null(cv);
+	int rows = 0;
+	for (const char *q = strchr(cv, '\n'); q && q[1] == '|';
+	     q = strchr(q + 1, '\n')) {
+		int bars = 0;
+		for (const char *c = q + 1; *c && *c != '\n'; c++)
+			bars += *c == '|';
+		assert_int_equal(bars, 7);
+		rows++;
+	}
+	int nsel = 0;
+	for (int32_t k = 0; k < m->nf; k++)
+		nsel += m->fam[k].selected;
+	assert_int_equal(rows, nsel + 1); /* the |---| line too */
 	free(buf);
 	OK(sp_calib_evaluate(m, &o, &e, &err));
 	sp_calib_report_cost(e, &e0, &e1, &ev2);
