@@ -785,13 +785,13 @@ double sp__sim_pref_rate(const sp_sim_result *r, int32_t fam, int type)
 	return p[0] ? (double)p[1] / (double)p[0] : NAN;
 }
 
-/* Share of applicants of `type` preferring family `fam` with Step 2 CK in
- * the 10-point bands [band_lo, band_hi] (band 0: below 220, the top band:
- * 290 and up) who matched in it; NAN when there are none. */
-double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
-                              int band_lo, int band_hi)
+/* Applicants of `type` preferring family `fam` with Step 2 CK in the
+ * 10-point bands [band_lo, band_hi] (band 0: below 220, the top band: 290
+ * and up), and of them those who matched in it: s[0], s[1]. */
+static void band_sums(const sp_sim_result *r, int32_t fam, int type,
+                      int band_lo, int band_hi, int64_t s[2])
 {
-	int64_t n = 0, pref = 0;
+	s[0] = s[1] = 0;
 	band_lo = SP_MAX(band_lo, 0);
 	band_hi = SP_MIN(band_hi, NBANDS - 1);
 	for (int b = band_lo; b <= band_hi; b++) {
@@ -800,26 +800,28 @@ double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
 		    (((size_t)fam * SP_APPL_NTYPES + (size_t)type) * NBANDS +
 		     (size_t)b) *
 		        3;
-		n += x[0];
-		pref += x[1];
+		s[0] += x[0];
+		s[1] += x[1];
 	}
-	return n ? (double)pref / (double)n : NAN;
 }
 
-/* The applicants of `type` preferring `fam` whose Step 2 CK is in bands
- * band_lo..band_hi, over the trials: sp__sim_band_pref_rate's n. */
+/* Share of those applicants (band_sums) who matched in `fam`; NAN when
+ * there are none. */
+double sp__sim_band_pref_rate(const sp_sim_result *r, int32_t fam, int type,
+                              int band_lo, int band_hi)
+{
+	int64_t s[2];
+	band_sums(r, fam, type, band_lo, band_hi, s);
+	return s[0] ? (double)s[1] / (double)s[0] : NAN;
+}
+
+/* How many those applicants are, over the trials (the rate's n). */
 int64_t sp__sim_band_n(const sp_sim_result *r, int32_t fam, int type,
                        int band_lo, int band_hi)
 {
-	int64_t n = 0;
-	band_lo = SP_MAX(band_lo, 0);
-	band_hi = SP_MIN(band_hi, NBANDS - 1);
-	for (int b = band_lo; b <= band_hi; b++)
-		n += r->a.grp[(((size_t)fam * SP_APPL_NTYPES + (size_t)type) *
-		                   NBANDS +
-		               (size_t)b) *
-		              3];
-	return n;
+	int64_t s[2];
+	band_sums(r, fam, type, band_lo, band_hi, s);
+	return s[0];
 }
 
 /* The band of a Step 2 CK score in sp__sim_band_pref_rate. */
